@@ -1,0 +1,6 @@
+"""Entry point for ``python -m bpcalc``."""
+
+from bpcalc.cli import main
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,228 @@
+"""Numeric evaluation over the layered structure: forward pass, chain-rule factors, gradients, SGD.
+
+One pass per sample, in the order a sheet works it. The number system ``m`` decides how numbers
+are kept: floats with stable forms (default), floats rounded at every displayed step, or exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bpcalc.arith import FloatMath
+from bpcalc.errors import BpcalcError
+from bpcalc.network import Network
+from bpcalc.problem import Num, Problem, Sample
+
+
+@dataclass
+class Pass:
+    """Everything one sample gives at one set of parameters."""
+
+    forward: dict[str, Any]  # alpha_H1, H1, ..., o, y in computing order
+    loss: Any
+    factors: dict[str, Any]  # chain-rule factors by key, e.g. "dL/dy", "dH1/dalpha_H1"
+    deltas: dict[str, Any]  # dL/d(pre-activation), by pre-activation name
+    gradients: dict[str, Any]  # by parameter, in parameter order
+
+
+@dataclass
+class Update:
+    """One SGD step: p ← p − η·g (frozen parameters stay)."""
+
+    gradients: dict[str, Any]  # the gradient used (the batch mean in batch mode)
+    steps: dict[str, Any]  # η·g
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
+class SampleResult:
+    epoch: int
+    sample: int  # 1-based
+    inputs: dict[str, Num]
+    targets: dict[str, Num]
+    pass_: Pass
+    before: dict[str, Any]
+    after: dict[str, Any]
+    update: Update | None = None  # the update made right after this sample, if any
+
+
+@dataclass
+class Run:
+    problem: Problem
+    math: Any
+    results: list[SampleResult] = field(default_factory=list)
+    final: dict[str, Any] = field(default_factory=dict)
+
+
+def _prod(xs: list[Any]) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = out * x
+    return out
+
+
+def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any], targets: dict[str, Any], where: str = "") -> Pass:
+    """Forward and backward pass for one sample; all arguments already in the number system ``m``."""
+    units = net.units
+    last = len(units) - 1
+    val: dict[str, Any] = dict(inputs)
+    forward: dict[str, Any] = {}
+
+    for li in range(1, last + 1):
+        act = net.activation(li)
+        prev = units[li - 1]
+        zs = []
+        for u in units[li]:
+            terms = [params[net.weight(s, u)] * val[s.name] for s in prev]
+            if u.bias:
+                terms.append(params[u.bias])
+            z = m.step(m.fsum(terms))
+            forward[u.pre] = z
+            zs.append(z)
+        if act.elementwise:
+            outs = [act.value(m, z) for z in zs]
+        else:
+            outs = act.value(m, zs)
+        for u, a in zip(units[li], outs):
+            a = m.step(a)
+            forward[u.name] = val[u.name] = a
+
+    # Output layer and loss.
+    act = net.activation(last)
+    loss = net.loss
+    outs = units[last]
+    n = len(outs)
+    zs = [forward[u.pre] for u in outs]
+    ys = [forward[u.name] for u in outs]
+    ts = [targets[u.target] for u in outs]
+    if act.complement is not None and not m.hand:
+        ybars = [act.complement(m, z) for z in zs]
+    else:
+        ybars = [1 - y for y in ys]
+    logs = _logs(net, m, zs, ys, ybars, where)
+    total = m.fsum([loss.term(m, y, ly, l1y, t, n) for y, (ly, l1y), t in zip(ys, logs, ts)])
+    total = m.step(total)
+
+    factors: dict[str, Any] = {}
+    deltas: dict[str, Any] = {}
+    stable = None if m.hand else loss.stable_delta.get(act.name)
+    if act.elementwise:
+        for k, u in enumerate(outs):
+            dldy = m.step(loss.grad(m, ys[k], ybars[k], ts[k], n))
+            dydo = m.step(act.derivative(m, zs[k], ys[k]))
+            factors[f"dL/d{u.name}"] = dldy
+            factors[f"d{u.name}/d{u.pre}"] = dydo
+            delta = stable(m, ys, ybars, ts, k) if stable else dldy * dydo
+            deltas[u.pre] = m.step(delta)
+    else:
+        dldys = [loss.grad(m, ys[j], ybars[j], ts[j], n) for j in range(n)]
+        for k, u in enumerate(outs):
+            if stable:
+                delta = stable(m, ys, ybars, ts, k)
+            else:
+                delta = m.fsum([dldys[j] * act.derivative(m, ys, j, k) for j in range(n)])
+            deltas[u.pre] = factors[f"dL/d{u.pre}"] = m.step(delta)
+
+    # Hidden layers, from the output back.
+    for li in range(last - 1, 0, -1):
+        act = net.activation(li)
+        for u in units[li]:
+            nxt = units[li + 1]
+            ws = [params[net.weight(u, k)] for k in nxt]
+            for k, w in zip(nxt, ws):
+                factors[f"d{k.pre}/d{u.name}"] = w
+            dldh = m.step(m.fsum([w * deltas[k.pre] for k, w in zip(nxt, ws)]))
+            dhda = m.step(act.derivative(m, forward[u.pre], forward[u.name]))
+            factors[f"dL/d{u.name}"] = dldh
+            factors[f"d{u.name}/d{u.pre}"] = dhda
+            deltas[u.pre] = m.step(dldh * dhda)
+
+    one = m.num(1)
+    gradients: dict[str, Any] = {}
+    for p in net.params:
+        factors[f"d{p.target.pre}/d{p.name}"] = one if p.is_bias else val[p.source.name]  # type: ignore[union-attr]
+    for p in net.params:
+        if m.hand:
+            g = m.step(_prod([factors[k] for k in net.chain(p)]))
+        else:
+            g = deltas[p.target.pre] * (one if p.is_bias else val[p.source.name])  # type: ignore[union-attr]
+        gradients[p.name] = g
+    return Pass(forward, total, factors, deltas, gradients)
+
+
+def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], where: str) -> list[tuple[Any, Any]]:
+    """(ln y, ln(1 − y)) per output, accurate where y is near 0 or 1."""
+    act = net.activation(len(net.layers) - 1)
+    if m.hand or not net.loss.needs_probability:
+        if net.loss.needs_probability:
+            _check_probabilities(net, m, ys, where)
+        return [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
+    if act.name == "sigmoid":
+        return [(-m.softplus(-z), -m.softplus(z)) for z in zs]
+    if act.name == "softmax":
+        lse = m.logsumexp(zs)
+        return [(z - lse, m.log1p(-y)) for z, y in zip(zs, ys)]
+    _check_probabilities(net, m, ys, where)
+    return [(m.log(y), m.log1p(-y)) for y in ys]
+
+
+def _check_probabilities(net: Network, m: Any, ys: list[Any], where: str) -> None:
+    for u, y in zip(net.outputs, ys):
+        if not (m.is_pos(y) and m.is_pos(1 - y)):
+            raise BpcalcError(
+                f"{where}the {net.loss_name} loss needs outputs between 0 and 1, but {u.name} = {m.to_float(y):.6g}"
+                f" (the {net.activations[-1]} output can leave that range; use sigmoid or softmax)"
+            )
+
+
+def sgd(params: dict[str, Any], gradients: dict[str, Any], lr: Any, frozen: frozenset[str], m: Any) -> Update:
+    steps: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in frozen:
+            steps[name] = 0 * value
+            after[name] = value
+        else:
+            steps[name] = m.step(lr * gradients[name])
+            after[name] = m.step(value - steps[name])
+    return Update(dict(gradients), steps, dict(params), after)
+
+
+def train(problem: Problem, m: Any | None = None) -> Run:
+    """The whole problem: every epoch and sample, online or batch, in the number system ``m``."""
+    m = m or FloatMath()
+    net = problem.network
+    params = {k: m.num(v) for k, v in problem.parameters.items()}
+    lr = m.num(problem.learning_rate)
+    run = Run(problem, m)
+    count = len(problem.samples)
+    for epoch in range(1, problem.epochs + 1):
+        start = params
+        sums: list[dict[str, Any]] = []
+        for i, sample in enumerate(problem.samples, start=1):
+            where = f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: "
+            p = _evaluate_sample(net, m, start if problem.update == "batch" else params, sample, where)
+            result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
+            if problem.update == "online":
+                result.update = sgd(params, p.gradients, lr, problem.frozen, m)
+                params = result.after = result.update.after
+            else:
+                sums.append(p.gradients)
+                if i == count:
+                    mean = {n: m.step(m.fsum([g[n] for g in sums]) / count) for n in params}
+                    result.update = sgd(params, mean, lr, problem.frozen, m)
+                    params = result.after = result.update.after
+            run.results.append(result)
+    run.final = dict(params)
+    return run
+
+
+def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sample, where: str) -> Pass:
+    inputs = {k: m.num(v) for k, v in sample.inputs.items()}
+    targets = {k: m.num(v) for k, v in sample.targets.items()}
+    try:
+        return evaluate(net, m, params, inputs, targets, where)
+    except (OverflowError, ZeroDivisionError) as e:
+        raise BpcalcError(f"{where}the numbers leave the range of a double ({e}); try smaller inputs or weights") from None

@@ -1,0 +1,252 @@
+"""Read a problem file (JSON) into a validated, immutable Problem; every fault names file and place."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Union
+
+from bpcalc.errors import ProblemError
+from bpcalc.functions import ACTIVATIONS, LOSSES
+from bpcalc.network import Network
+
+Num = Union[int, Decimal]  # numbers exactly as written in the file
+
+TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples"}
+INFO_KEYS = {"$schema", "source", "notes", "description"}
+NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
+UPDATES = ("online", "batch")
+
+
+@dataclass(frozen=True)
+class Sample:
+    inputs: dict[str, Num]
+    targets: dict[str, Num]
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    title: str
+    network: Network
+    learning_rate: Num
+    parameters: dict[str, Num]  # in the network's parameter order
+    samples: tuple[Sample, ...]
+    epochs: int = 1
+    update: str = "online"
+    frozen: frozenset[str] = frozenset()
+
+
+class _Bad(float):
+    """Marks NaN/Infinity literals so that they are reported, not computed with."""
+
+
+def _constant(text: str) -> float:
+    return _Bad("nan")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, _Bad):
+        return "a non-finite value"
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "a list"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON with numbers kept exactly as written; a syntax error becomes a ProblemError."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_constant)
+    except json.JSONDecodeError as e:
+        raise ProblemError(source, f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """(text, display name) of a file, or of stdin for '-'."""
+    if path == "-":
+        import sys
+
+        return sys.stdin.read(), "<stdin>"
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8"), path
+    except FileNotFoundError:
+        raise ProblemError(path, "", "no such file") from None
+    except IsADirectoryError:
+        raise ProblemError(path, "", "is a directory, expected a JSON problem file") from None
+    except UnicodeDecodeError:
+        raise ProblemError(path, "", "not UTF-8 text, expected a JSON problem file") from None
+    except OSError as e:
+        raise ProblemError(path, "", f"cannot read: {e.strerror}") from None
+
+
+def number(value: Any, source: str, place: str, what: str = "a number") -> Num:
+    """A finite number as written (int or Decimal), else a ProblemError naming the place."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or isinstance(value, _Bad):
+        raise ProblemError(source, place, f"expected {what}, got {_describe(value)}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ProblemError(source, place, f"expected {what}, got a non-finite value")
+    if not math.isfinite(float(value)):
+        raise ProblemError(source, place, f"expected {what}, got {value} (too large for a double)")
+    return value
+
+
+def load_problem(path: str) -> Problem:
+    text, source = read_text(path)
+    return parse_problem(text, source)
+
+
+def parse_problem(text: str, source: str) -> Problem:
+    data = parse_json(text, source)
+    return build_problem(data, source)
+
+
+def build_problem(data: Any, source: str) -> Problem:
+    def bad(place: str, message: str) -> ProblemError:
+        return ProblemError(source, place, message)
+
+    if not isinstance(data, dict):
+        raise bad("", f"expected a JSON object with keys network, learning_rate, parameters, samples; got {_describe(data)}")
+    for key in data:
+        if key not in TOP_KEYS and key not in INFO_KEYS:
+            raise bad(key, f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+    for key in ("network", "learning_rate", "parameters", "samples"):
+        if key not in data:
+            raise bad(key, "missing; a problem needs network, learning_rate, parameters and samples")
+
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise bad("title", f"expected a string, got {_describe(title)}")
+    net = _network(data["network"], bad)
+
+    lr = number(data["learning_rate"], source, "learning_rate", "a positive number")
+    if lr <= 0:
+        raise bad("learning_rate", f"expected a positive number, got {lr}")
+
+    epochs = data.get("epochs", 1)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise bad("epochs", f"expected a whole number of at least 1, got {_describe(epochs)}")
+    update = data.get("update", "online")
+    if update not in UPDATES:
+        raise bad("update", f"expected \"online\" or \"batch\", got {_describe(update)}")
+
+    params = _parameters(data["parameters"], net, source, bad)
+    frozen = _frozen(data.get("frozen", []), net, bad)
+    samples = _samples(data["samples"], net, source, bad)
+    return Problem(source, title, net, lr, params, samples, epochs, update, frozen)
+
+
+def _network(raw: Any, bad: Any) -> Network:
+    if not isinstance(raw, dict):
+        raise bad("network", f"expected an object with layers, activations and loss, got {_describe(raw)}")
+    for key in raw:
+        if key not in NETWORK_KEYS:
+            raise bad(f"network.{key}", f"unknown key; expected one of {', '.join(sorted(NETWORK_KEYS))}")
+    for key in ("layers", "activations", "loss"):
+        if key not in raw:
+            raise bad(f"network.{key}", "missing")
+    layers = raw["layers"]
+    if not isinstance(layers, list) or len(layers) < 2:
+        raise bad("network.layers", f"expected a list of at least two unit counts (inputs first), got {_describe(layers)}")
+    for i, n in enumerate(layers):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise bad(f"network.layers[{i}]", f"expected a positive whole number of units, got {_describe(n)}")
+    acts = raw["activations"]
+    if not isinstance(acts, list) or len(acts) != len(layers) - 1:
+        raise bad(
+            "network.activations",
+            f"expected a list of {len(layers) - 1} activation names (one per layer after the inputs), got {_describe(acts)}"
+            + (f" with {len(acts)}" if isinstance(acts, list) else ""),
+        )
+    for i, a in enumerate(acts):
+        if a not in ACTIVATIONS:
+            raise bad(f"network.activations[{i}]", f"unknown activation {_describe(a)}; expected one of {', '.join(ACTIVATIONS)}")
+        if a == "softmax" and i != len(acts) - 1:
+            raise bad(f"network.activations[{i}]", "softmax is allowed on the output layer only")
+        if a == "softmax" and layers[-1] < 2:
+            raise bad(f"network.activations[{i}]", "softmax needs at least 2 output units")
+    loss = raw["loss"]
+    if loss not in LOSSES:
+        raise bad("network.loss", f"unknown loss {_describe(loss)}; expected one of {', '.join(LOSSES)}")
+    bias = raw.get("bias", True)
+    if not isinstance(bias, bool):
+        raise bad("network.bias", f"expected true or false, got {_describe(bias)}")
+    return Network(tuple(layers), tuple(acts), loss, bias)
+
+
+def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]:
+    if not isinstance(raw, dict):
+        raise bad("parameters", f"expected an object of parameter values, got {_describe(raw)}")
+    shape = "-".join(map(str, net.layers))
+    found: dict[str, Num] = {}
+    for key, value in raw.items():
+        try:
+            name = net.resolve_param(key).name
+        except KeyError:
+            raise bad(
+                f"parameters.{key}",
+                f"unknown parameter; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
+            ) from None
+        if name in found:
+            raise bad(f"parameters.{key}", f"given twice (also as {name})")
+        found[name] = number(value, source, f"parameters.{key}")
+    missing = [n for n in net.param_names if n not in found]
+    if missing:
+        raise bad(f"parameters.{missing[0]}", f"missing; the {shape} network needs {_names(net.param_names)}")
+    return {n: found[n] for n in net.param_names}
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 24 else ", ".join(names[:20]) + f", ... ({len(names)} in all)"
+
+
+def _frozen(raw: Any, net: Network, bad: Any) -> frozenset[str]:
+    if not isinstance(raw, list):
+        raise bad("frozen", f"expected a list of parameter names, got {_describe(raw)}")
+    out = set()
+    for i, key in enumerate(raw):
+        if not isinstance(key, str):
+            raise bad(f"frozen[{i}]", f"expected a parameter name, got {_describe(key)}")
+        try:
+            out.add(net.resolve_param(key).name)
+        except KeyError:
+            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}; expected one of {_names(net.param_names)}") from None
+    return frozenset(out)
+
+
+def _samples(raw: Any, net: Network, source: str, bad: Any) -> tuple[Sample, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise bad("samples", f"expected a non-empty list of samples, got {_describe(raw)}")
+    ins, outs = net.input_names, net.target_names
+    want = ", ".join(ins + outs)
+    probability = net.loss.needs_probability
+    out = []
+    for i, s in enumerate(raw):
+        here = f"samples[{i}]"
+        if not isinstance(s, dict):
+            raise bad(here, f"expected an object with {want}, got {_describe(s)}")
+        if len(outs) == 1 and "t" not in s and "t1" in s:
+            s = {("t" if k == "t1" else k): v for k, v in s.items()}
+        for key in s:
+            if key not in ins and key not in outs:
+                raise bad(f"{here}.{key}", f"unknown key; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
+        for key in ins + outs:
+            if key not in s:
+                raise bad(f"{here}.{key}", f"missing; sample {i + 1} needs {want}")
+        inputs = {k: number(s[k], source, f"{here}.{k}") for k in ins}
+        targets = {k: number(s[k], source, f"{here}.{k}", "a number (the target)") for k in outs}
+        if probability:
+            for k, v in targets.items():
+                if not 0 <= v <= 1:
+                    raise bad(f"{here}.{k}", f"the {net.loss_name} loss needs a target between 0 and 1, got {v}")
+        out.append(Sample(inputs, targets))
+    return tuple(out)

@@ -1,0 +1,216 @@
+"""Terminal and plain-text tables (rich renderables) for `run`: forward pass, gradients, updates, parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bpcalc.evaluate import Run, SampleResult
+from bpcalc.network import Network, pretty
+from bpcalc.render.numbers import fmt, given
+
+SECTIONS = ("forward", "gradients", "updates", "parameters")
+
+ACT_SHEET = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu", "linear": "linear", "softmax": "softmax"}
+LOSS_SHEET = {
+    "bce": "-t·ln(y) - (1-t)·ln(1-y)",
+    "ce": "-t·ln(y)",
+    "half_sse": "½(y - t)²",
+    "sse": "(y - t)²",
+    "mse": "(y - t)²/m",
+}
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    precision: int = 3
+    plain: bool = False  # no styles, simple rules: for pipes, NO_COLOR and golden files
+    show: tuple[str, ...] = SECTIONS
+    sample: int | None = None  # only this sample (1-based)
+
+
+def pre_formula(net: Network, layer: int, pos: int) -> str:
+    u = net.units[layer][pos]
+    terms = [f"{s.name}·{net.weight(s, u)}" for s in net.units[layer - 1]]
+    if u.bias:
+        terms.append(pretty(u.bias))
+    return " + ".join(terms)
+
+
+def act_formula(net: Network, layer: int, pos: int) -> str:
+    u = net.units[layer][pos]
+    name = net.activations[layer - 1]
+    if name == "softmax":
+        return f"e^{u.pre} / Σ e^o"
+    return f"{ACT_SHEET[name]}({pretty(u.pre or '')})"
+
+
+def loss_formula(net: Network) -> str:
+    text = LOSS_SHEET[net.loss_name].replace("m", str(len(net.outputs)))
+    if len(net.outputs) > 1:
+        return "Σ " + text.replace("y", "y_k").replace("t", "t_k")
+    return text
+
+
+def _substituted(net: Network, layer: int, pos: int, values: dict[str, Any], params: dict[str, Any], p: int) -> str:
+    u = net.units[layer][pos]
+    terms = []
+    for s in net.units[layer - 1]:
+        terms.append(f"{_v(values[s.name], p)}·({_v(params[net.weight(s, u)], p)})")
+    if u.bias:
+        terms.append(f"{_v(params[u.bias], p)}")
+    return " + ".join(terms)
+
+
+def _v(x: Any, p: int) -> str:
+    if isinstance(x, (int,)) or (hasattr(x, "is_finite") and not isinstance(x, float)):
+        return given(x)
+    if isinstance(x, float) and x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return fmt(x, p)
+
+
+def _table(title: str, opts: TextOptions, *columns: tuple[str, str]) -> Table:
+    t = Table(
+        title=title,
+        title_justify="left",
+        title_style="" if opts.plain else "bold",
+        box=box.SIMPLE if opts.plain else box.ROUNDED,
+        header_style="" if opts.plain else "bold cyan",
+        show_edge=not opts.plain,
+        pad_edge=not opts.plain,
+    )
+    for name, justify in columns:
+        t.add_column(name, justify=justify)  # type: ignore[arg-type]
+    return t
+
+
+def forward_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
+    net, m, p = run.problem.network, run.math, opts.precision
+    f = {k: m.to_float(v) for k, v in r.pass_.forward.items()}
+    values: dict[str, Any] = {**r.inputs, **f}
+    params = {k: m.to_float(v) for k, v in r.before.items()} if not m.hand else r.before
+    t = _table("Forward pass", opts, ("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right"))
+    for li in range(1, len(net.layers)):
+        for pos, u in enumerate(net.units[li]):
+            t.add_row(pretty(u.pre or ""), pre_formula(net, li, pos), _substituted(net, li, pos, values, params, p), fmt(f[u.pre], p))
+        for pos, u in enumerate(net.units[li]):
+            arg = fmt(f[u.pre], p)
+            name = net.activations[li - 1]
+            sub = f"{ACT_SHEET[name]}({arg})" if name != "softmax" else ""
+            t.add_row(u.name, act_formula(net, li, pos), sub, fmt(f[u.name], p))
+    t.add_row("L", loss_formula(net), "", fmt(m.to_float(r.pass_.loss), p))
+    return t
+
+
+def gradient_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
+    net, m, p = run.problem.network, run.math, opts.precision
+    t = _table("Gradients (chain rule)", opts, ("parameter", "left"), ("chain", "left"), ("factors", "left"), ("dL/dparam", "right"))
+    for param in net.params:
+        keys = net.chain(param)
+        chain = " · ".join(pretty(k) for k in keys)
+        nums = " × ".join(f"({fmt(m.to_float(r.pass_.factors[k]), p)})" for k in keys)
+        t.add_row(pretty(param.name), chain, nums, fmt(m.to_float(r.pass_.gradients[param.name]), p))
+    return t
+
+
+def update_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
+    m, p = run.math, opts.precision
+    u = r.update
+    assert u is not None
+    problem = run.problem
+    lr = given(problem.learning_rate)
+    if problem.update == "batch":
+        title = f"Batch update after epoch {r.epoch}: p - η·mean(dL/dp), η = {lr}"
+        gname = "mean dL/dp"
+    else:
+        title = f"Update: p - η·dL/dp, η = {lr}"
+        gname = "dL/dp"
+    t = _table(title, opts, ("parameter", "left"), ("old", "right"), (gname, "right"), ("η·grad", "right"), ("new", "right"))
+    for name in u.before:
+        new = fmt(m.to_float(u.after[name]), p)
+        if name in problem.frozen:
+            new += " (frozen)"
+        t.add_row(
+            pretty(name),
+            fmt(m.to_float(u.before[name]), p),
+            fmt(m.to_float(u.gradients[name]), p),
+            fmt(m.to_float(u.steps[name]), p),
+            new,
+        )
+    return t
+
+
+def parameter_tables(run: Run, params: dict[str, Any], title: str, opts: TextOptions, width: int = 10) -> list[Table]:
+    """The sheet's 'Post Sample' layout: one row of names and one of values per layer, wrapped."""
+    net, m, p = run.problem.network, run.math, opts.precision
+    out = []
+    for li in range(1, len(net.layers)):
+        names = [q.name for q in net.params_into(li)]
+        for start in range(0, len(names), width):
+            chunk = names[start : start + width]
+            t = _table(title if not out else "", opts, *[(pretty(n), "right") for n in chunk])
+            t.add_row(*[fmt(m.to_float(params[n]), p) for n in chunk])
+            out.append(t)
+    return out
+
+
+def header(run: Run) -> Text:
+    pr = run.problem
+    net = pr.network
+    shape = "-".join(map(str, net.layers))
+    bits = [
+        f"{shape} network",
+        "activations " + ", ".join(net.activations),
+        f"loss {net.loss_name}",
+        f"η = {given(pr.learning_rate)}",
+        f"{pr.update} updates",
+        f"{pr.epochs} epoch{'s' if pr.epochs != 1 else ''}",
+    ]
+    if not net.bias:
+        bits.append("no biases")
+    if pr.frozen:
+        bits.append("frozen: " + ", ".join(pretty(n) for n in net.param_names if n in pr.frozen))
+    if run.math.name == "rounded":
+        bits.append(f"every step rounded to {run.math.decimals} decimals")
+    lines = [pr.title] if pr.title else []
+    lines.append(" · ".join(bits))
+    return Text("\n".join(lines))
+
+
+def sample_heading(run: Run, r: SampleResult) -> str:
+    items = [f"{k} = {given(v)}" for k, v in {**r.inputs, **r.targets}.items()]
+    epoch = f"Epoch {r.epoch}, s" if run.problem.epochs > 1 else "S"
+    return f"{epoch}ample {r.sample}: " + ", ".join(items)
+
+
+def _results(run: Run, opts: TextOptions) -> Iterable[SampleResult]:
+    for r in run.results:
+        if opts.sample is None or r.sample == opts.sample:
+            yield r
+
+
+def render_run(run: Run, opts: TextOptions) -> RenderableType:
+    """Everything `bpcalc run` shows, as one rich renderable."""
+    parts: list[RenderableType] = [header(run)]
+    for r in _results(run, opts):
+        parts.append(Text(""))
+        parts.append(Text(sample_heading(run, r), style="" if opts.plain else "bold"))
+        if "forward" in opts.show:
+            parts.append(forward_table(run, r, opts))
+        if "gradients" in opts.show:
+            parts.append(gradient_table(run, r, opts))
+        if r.update is not None:
+            if "updates" in opts.show:
+                parts.append(update_table(run, r, opts))
+            if "parameters" in opts.show:
+                where = f"epoch {r.epoch}" if run.problem.update == "batch" else f"sample {r.sample}"
+                if run.problem.epochs > 1 and run.problem.update == "online":
+                    where = f"epoch {r.epoch}, sample {r.sample}"
+                parts.extend(parameter_tables(run, r.after, f"Parameters after {where}", opts))
+    return Group(*parts)
