@@ -41,7 +41,7 @@ class Derivation:
 
 
 def S(name: str) -> sp.Symbol:
-    return sp.Symbol(name, real=True)
+    return sp.Symbol(name)
 
 
 def delta_name(pre: str) -> str:

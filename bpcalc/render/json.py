@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from bpcalc.evaluate import Run
@@ -15,7 +16,7 @@ def run_dict(run: Run) -> dict[str, Any]:
     net = pr.network
 
     def nums(d: dict[str, Any]) -> dict[str, Any]:
-        return {k: m.to_float(v) for k, v in d.items()}
+        return {k: finite(m.to_float(v)) for k, v in d.items()}
 
     samples = []
     for r in run.results:
@@ -25,7 +26,7 @@ def run_dict(run: Run) -> dict[str, Any]:
             "inputs": {k: full(v) for k, v in r.inputs.items()},
             "targets": {k: full(v) for k, v in r.targets.items()},
             "forward": nums(r.pass_.forward),
-            "loss": m.to_float(r.pass_.loss),
+            "loss": finite(m.to_float(r.pass_.loss)),
             "gradients": nums(r.pass_.gradients),
             "factors": nums(r.pass_.factors),
             "deltas": nums(r.pass_.deltas),
@@ -56,5 +57,10 @@ def run_dict(run: Run) -> dict[str, Any]:
     return out
 
 
+def finite(x: float) -> float | None:
+    """JSON has no NaN or Infinity: those become null."""
+    return x if math.isfinite(x) else None
+
+
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,84 @@
+"""Render one parameter's derivation (`bpcalc derive`): tables for people, a dict for JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bpcalc.derive import DeriveResult
+from bpcalc.network import pretty
+from bpcalc.render.numbers import fmt
+from bpcalc.render.sheet import plain_str, product_latex, product_str, sheet_str
+
+
+def chain_text(d: DeriveResult) -> str:
+    p = pretty(d.param.param)
+    return f"dL/d{p} = " + " · ".join(pretty(f.key) for f in d.param.factors)
+
+
+def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) -> RenderableType:
+    net = d.network
+    shape = "-".join(map(str, net.layers))
+    head = f"{shape} network · activations {', '.join(net.activations)} · loss {net.loss_name}"
+    if d.problem is not None and d.problem.title:
+        head = d.problem.title + "\n" + head
+    parts: list[RenderableType] = [Text(head), Text(""), Text(chain_text(d), style="" if plain else "bold")]
+    t = Table(
+        box=box.SIMPLE if plain else box.ROUNDED,
+        header_style="" if plain else "bold cyan",
+        show_edge=not plain,
+        pad_edge=not plain,
+    )
+    for name in ("factor", "as the sheet writes it", "simplified"):
+        t.add_column(name)
+    for f in d.param.factors:
+        t.add_row(pretty(f.key), sheet_str(f.sheet), sheet_str(f.simple))
+    parts.append(t)
+    p = pretty(d.param.param)
+    parts.append(Text(f"dL/d{p} = {product_str(d.param.product, d.param.factors)}", style="" if plain else "bold"))
+    if d.param.deltas:
+        parts.append(Text("where (δ = dL/d(pre-activation), from the layer above)"))
+        for name, expr in d.param.deltas:
+            parts.append(Text(f"  {pretty(name)} = {sheet_str(expr)}"))
+    if d.samples:
+        parts.append(Text(""))
+        v = Table(
+            title="Values",
+            title_justify="left",
+            box=box.SIMPLE if plain else box.ROUNDED,
+            header_style="" if plain else "bold cyan",
+            show_edge=not plain,
+            pad_edge=not plain,
+        )
+        v.add_column("sample")
+        names = list(d.samples[0]["values"])
+        for n in names:
+            v.add_column(pretty(n), justify="right")
+        v.add_column(f"dL/d{p}", justify="right")
+        epochs = d.problem.epochs > 1 if d.problem is not None else False
+        for s in d.samples:
+            label = f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"])
+            v.add_row(label, *[fmt(s["values"][n], precision) for n in names], fmt(s["gradient"], precision))
+        parts.append(v)
+    return Group(*parts)
+
+
+def derive_dict(d: DeriveResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "param": d.param.param,
+        "network": {"layers": list(d.network.layers), "activations": list(d.network.activations), "loss": d.network.loss_name},
+        "factors": [f.key for f in d.param.factors],
+        "factor_forms": [
+            {"factor": f.key, "sheet": plain_str(f.sheet), "simplified": plain_str(f.simple)} for f in d.param.factors
+        ],
+        "expression": plain_str(d.param.product),
+        "latex": product_latex(d.param.product, d.param.factors),
+        "deltas": {name: plain_str(expr) for name, expr in d.param.deltas},
+    }
+    if d.problem is not None:
+        out["samples"] = d.samples
+    return out

@@ -1,0 +1,96 @@
+"""Print SymPy expressions the way a sheet writes them: y − t before −t + y, e^(−o), H1², β4, α_H1."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sympy.printing.str import StrPrinter
+
+from bpcalc.network import latex_name, pretty
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class SheetPrinter(StrPrinter):
+    """StrPrinter with positive terms first, so sums read as on paper."""
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        terms = list(expr.args)
+        numbers = [t for t in terms if t.is_Number and t > 0]
+        positive = [t for t in terms if t not in numbers and not t.could_extract_minus_sign()]
+        negative = [t for t in terms if t.could_extract_minus_sign()]
+        out = ""
+        for i, t in enumerate(numbers + positive + negative):
+            if t.could_extract_minus_sign():
+                body = self.parenthesize(-t, self._prec_add(expr))
+                out += f" - {body}" if i else f"-{body}"
+            else:
+                body = self.parenthesize(t, self._prec_add(expr))
+                out += f" + {body}" if i else body
+        return out
+
+    @staticmethod
+    def _prec_add(expr: Any) -> int:
+        from sympy.printing.precedence import precedence
+
+        return precedence(expr)
+
+    def _print_exp(self, expr: Any) -> str:
+        return f"e^({self._print(expr.args[0])})"
+
+    def _print_Symbol(self, expr: Any) -> str:
+        return pretty(expr.name)
+
+
+def sheet_str(expr: Any) -> str:
+    """Unicode text: (y - t)·w31·(1 - H1²)·f1."""
+    text = SheetPrinter().doprint(expr)
+    text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    return text.replace("*", "·")
+
+
+def plain_str(expr: Any) -> str:
+    """SymPy syntax (parsable by sympify), with sums ordered as on paper."""
+    return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("α_", "alpha_").replace("δ_", "delta_")
+
+
+def latex(expr: Any) -> str:
+    import sympy as sp
+
+    names = {s: latex_name(s.name) for s in expr.free_symbols}
+    return sp.latex(expr, symbol_names=names)
+
+
+def chain_ordered(product: Any, factors: Any) -> list[Any]:
+    """The product's factors in chain-rule order ((y − t) first, the input last), as on the sheet."""
+    import sympy as sp
+
+    def rank(arg: Any) -> int:
+        syms = arg.free_symbols
+        for i, f in enumerate(factors):
+            if syms & f.simple.free_symbols:
+                return i
+        return -1 if arg.is_Number else len(factors)
+
+    return sorted(sp.Mul.make_args(product), key=rank)
+
+
+def product_str(product: Any, factors: Any) -> str:
+    args = chain_ordered(product, factors)
+    if len(args) == 1:
+        return sheet_str(args[0])
+    parts = []
+    for a in args:
+        s = sheet_str(a)
+        parts.append(f"({s})" if a.is_Add else s)
+    return "·".join(parts)
+
+
+def product_latex(product: Any, factors: Any) -> str:
+    args = chain_ordered(product, factors)
+    parts = []
+    for a in args:
+        s = latex(a)
+        parts.append(f"\\left({s}\\right)" if a.is_Add and len(args) > 1 else s)
+    return " \\cdot ".join(parts)
