@@ -6,6 +6,7 @@ are kept: floats with stable forms (default), floats rounded at every displayed 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,6 +224,12 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
     inputs = {k: m.num(v) for k, v in sample.inputs.items()}
     targets = {k: m.num(v) for k, v in sample.targets.items()}
     try:
-        return evaluate(net, m, params, inputs, targets, where)
-    except (OverflowError, ZeroDivisionError) as e:
+        result = evaluate(net, m, params, inputs, targets, where)
+    except (OverflowError, ZeroDivisionError, ValueError) as e:
         raise BpcalcError(f"{where}the numbers leave the range of a double ({e}); try smaller inputs or weights") from None
+    if m.name != "exact":
+        values = {**result.forward, "L": result.loss, **{f"dL/d{k}": v for k, v in result.gradients.items()}}
+        for name, v in values.items():
+            if not math.isfinite(v):
+                raise BpcalcError(f"{where}{name} = {v}: the numbers leave the range of a double; try smaller inputs or weights")
+    return result

@@ -114,7 +114,7 @@ def gradient_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
     for param in net.params:
         keys = net.chain(param)
         chain = " · ".join(pretty(k) for k in keys)
-        nums = " × ".join(f"({fmt(m.to_float(r.pass_.factors[k]), p)})" for k in keys)
+        nums = " × ".join(f"({_v(m.to_float(r.pass_.factors[k]), p)})" for k in keys)
         t.add_row(pretty(param.name), chain, nums, fmt(m.to_float(r.pass_.gradients[param.name]), p))
     return t
 
