@@ -49,7 +49,7 @@ def emit(renderable: Any, fmt: str) -> None:
     else:
         width = int(os.environ.get("COLUMNS", "0") or 0) or 120
         console = Console(
-            file=click.get_text_stream("stdout"),
+            file=sys.stdout,
             color_system=None,
             force_terminal=False,
             highlight=False,

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from bpcalc.derive import DeriveResult
 from bpcalc.network import pretty
-from bpcalc.render.numbers import fmt
+from bpcalc.render.numbers import fmt, show
 from bpcalc.render.sheet import plain_str, product_latex, product_str, sheet_str
 
 
@@ -62,7 +62,7 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
         epochs = d.problem.epochs > 1 if d.problem is not None else False
         for s in d.samples:
             label = f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"])
-            v.add_row(label, *[fmt(s["values"][n], precision) for n in names], fmt(s["gradient"], precision))
+            v.add_row(label, *[show(s["values"][n], precision) for n in names], fmt(s["gradient"], precision))
         parts.append(v)
     return Group(*parts)
 

@@ -38,3 +38,11 @@ def full(x: Any) -> float | int:
     if isinstance(x, int) and not isinstance(x, bool):
         return x
     return float(x)
+
+
+def show(x: Any, precision: int = 3) -> str:
+    """Like fmt, but whole numbers (inputs, targets, 1) print as written: 100, not 100.000."""
+    v = float(x)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return fmt(v, precision)
