@@ -91,6 +91,8 @@ def read_text(path: str) -> tuple[str, str]:
 
 def number(value: Any, source: str, place: str, what: str = "a number") -> Num:
     """A finite number as written (int or Decimal), else a ProblemError naming the place."""
+    if isinstance(value, float) and not isinstance(value, _Bad) and math.isfinite(value):
+        value = Decimal(repr(value))  # a problem built in Python rather than read from a file
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or isinstance(value, _Bad):
         raise ProblemError(source, place, f"expected {what}, got {_describe(value)}")
     if isinstance(value, Decimal) and not value.is_finite():
