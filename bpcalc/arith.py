@@ -61,8 +61,17 @@ class FloatMath:
         return math.log1p(math.exp(z))
 
     def logsumexp(self, zs: list[float]) -> float:
-        top = max(zs)
-        return top + math.log(math.fsum(math.exp(z - top) for z in zs))
+        """ln Σ e^z = top + ln(1 + Σ_{others} e^{z − top}), with log1p so a tiny tail is kept."""
+        k = max(range(len(zs)), key=lambda i: zs[i])
+        top = zs[k]
+        return top + math.log1p(math.fsum(math.exp(z - top) for i, z in enumerate(zs) if i != k))
+
+    def log_softmax(self, zs: list[float]) -> list[float]:
+        """ln y_k = (o_k − top) − ln(1 + Σ_{others} e^{o_j − top}): ln y of the top class keeps its tail."""
+        k = max(range(len(zs)), key=lambda i: zs[i])
+        top = zs[k]
+        tail = math.log1p(math.fsum(math.exp(z - top) for i, z in enumerate(zs) if i != k))
+        return [(z - top) - tail for z in zs]
 
     def fsum(self, xs: list[float]) -> float:
         return math.fsum(xs)
@@ -138,6 +147,10 @@ class ExactMath:
 
     def logsumexp(self, zs: list[Any]) -> Any:
         return self.sp.log(sum(self.sp.exp(z) for z in zs))
+
+    def log_softmax(self, zs: list[Any]) -> list[Any]:
+        lse = self.logsumexp(zs)
+        return [z - lse for z in zs]
 
     def fsum(self, xs: list[Any]) -> Any:
         return self.sp.Add(*xs)

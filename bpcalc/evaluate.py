@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError
@@ -25,6 +25,7 @@ class Pass:
     factors: dict[str, Any]  # chain-rule factors by key, e.g. "dL/dy", "dH1/dalpha_H1"
     deltas: dict[str, Any]  # dL/d(pre-activation), by pre-activation name
     gradients: dict[str, Any]  # by parameter, in parameter order
+    computed: dict[str, Any] = field(default_factory=dict)  # forward values as computed, before any ``given`` replaced them
 
 
 @dataclass
@@ -64,12 +65,30 @@ def _prod(xs: list[Any]) -> Any:
     return out
 
 
-def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any], targets: dict[str, Any], where: str = "") -> Pass:
-    """Forward and backward pass for one sample; all arguments already in the number system ``m``."""
+def evaluate(
+    net: Network,
+    m: Any,
+    params: dict[str, Any],
+    inputs: dict[str, Any],
+    targets: dict[str, Any],
+    where: str = "",
+    given: Mapping[str, Any] | None = None,
+    backward_params: Mapping[str, Any] | None = None,
+) -> Pass:
+    """Forward and backward pass for one sample; all arguments already in the number system ``m``.
+
+    ``given`` (forward name → value) replaces a forward quantity, once computed, by that value for
+    everything downstream (a marker working on from a student's numbers; ``Pass.computed`` keeps
+    what was computed). ``backward_params`` supplies the weights that carry deltas back to the
+    hidden layers (default: ``params``).
+    """
     units = net.units
     last = len(units) - 1
     val: dict[str, Any] = dict(inputs)
     forward: dict[str, Any] = {}
+    computed: dict[str, Any] = {}
+    given = given or {}
+    back = params if backward_params is None else backward_params
 
     for li in range(1, last + 1):
         act = net.activation(li)
@@ -79,7 +98,8 @@ def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any
             terms = [params[net.weight(s, u)] * val[s.name] for s in prev]
             if u.bias:
                 terms.append(params[u.bias])
-            z = m.step(m.fsum(terms))
+            z = computed[u.pre] = m.step(m.fsum(terms))
+            z = given.get(u.pre, z)
             forward[u.pre] = z
             zs.append(z)
         if act.elementwise:
@@ -87,7 +107,8 @@ def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any
         else:
             outs = act.value(m, zs)
         for u, a in zip(units[li], outs):
-            a = m.step(a)
+            a = computed[u.name] = m.step(a)
+            a = given.get(u.name, a)
             forward[u.name] = val[u.name] = a
 
     # Output layer and loss.
@@ -98,12 +119,19 @@ def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any
     zs = [forward[u.pre] for u in outs]
     ys = [forward[u.name] for u in outs]
     ts = [targets[u.target] for u in outs]
-    if act.complement is not None and not m.hand:
-        ybars = [act.complement(m, z) for z in zs]
+    outputs_given = any(u.name in given for u in outs)
+    accurate = act.complement is not None and not m.hand and not outputs_given
+    if accurate:
+        ybars = [act.complement(m, z) for z in zs] if act.elementwise else act.complement(m, zs)
     else:
         ybars = [1 - y for y in ys]
-    logs = _logs(net, m, zs, ys, ybars, where)
-    total = m.fsum([loss.term(m, y, ly, l1y, t, n) for y, (ly, l1y), t in zip(ys, logs, ts)])
+    # y − t, from the accurate 1 − y where y is near 1 (a saturated σ or softmax output)
+    ds = [(1 - t) - yb if accurate and m.name == "float" and y > 0.5 else y - t for y, yb, t in zip(ys, ybars, ts)]
+    if outputs_given:  # the given outputs, as written: their logs, not the stable forms through o
+        logs = [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
+    else:
+        logs = _logs(net, m, zs, ys, ybars, where)
+    total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
     total = m.step(total)
 
     factors: dict[str, Any] = {}
@@ -111,19 +139,19 @@ def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any
     stable = None if m.hand else loss.stable_delta.get(act.name)
     if act.elementwise:
         for k, u in enumerate(outs):
-            dldy = m.step(loss.grad(m, ys[k], ybars[k], ts[k], n))
+            dldy = m.step(loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n))
             dydo = m.step(act.derivative(m, zs[k], ys[k]))
             factors[f"dL/d{u.name}"] = dldy
             factors[f"d{u.name}/d{u.pre}"] = dydo
             delta = stable(m, ys, ybars, ts, k) if stable else dldy * dydo
             deltas[u.pre] = m.step(delta)
     else:
-        dldys = [loss.grad(m, ys[j], ybars[j], ts[j], n) for j in range(n)]
+        dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
         for k, u in enumerate(outs):
             if stable:
                 delta = stable(m, ys, ybars, ts, k)
             else:
-                delta = m.fsum([dldys[j] * act.derivative(m, ys, j, k) for j in range(n)])
+                delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
             deltas[u.pre] = factors[f"dL/d{u.pre}"] = m.step(delta)
 
     # Hidden layers, from the output back.
@@ -131,7 +159,7 @@ def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any
         act = net.activation(li)
         for u in units[li]:
             nxt = units[li + 1]
-            ws = [params[net.weight(u, k)] for k in nxt]
+            ws = [back[net.weight(u, k)] for k in nxt]
             for k, w in zip(nxt, ws):
                 factors[f"d{k.pre}/d{u.name}"] = w
             dldh = m.step(m.fsum([w * deltas[k.pre] for k, w in zip(nxt, ws)]))
@@ -150,7 +178,7 @@ def evaluate(net: Network, m: Any, params: dict[str, Any], inputs: dict[str, Any
         else:
             g = deltas[p.target.pre] * (one if p.is_bias else val[p.source.name])  # type: ignore[union-attr]
         gradients[p.name] = g
-    return Pass(forward, total, factors, deltas, gradients)
+    return Pass(forward, total, factors, deltas, gradients, computed)
 
 
 def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], where: str) -> list[tuple[Any, Any]]:
@@ -163,8 +191,7 @@ def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], 
     if act.name == "sigmoid":
         return [(-m.softplus(-z), -m.softplus(z)) for z in zs]
     if act.name == "softmax":
-        lse = m.logsumexp(zs)
-        return [(z - lse, m.log1p(-y)) for z, y in zip(zs, ys)]
+        return [(ly, m.log(yb)) for ly, yb in zip(m.log_softmax(zs), ybars)]
     _check_probabilities(net, m, ys, where)
     return [(m.log(y), m.log1p(-y)) for y in ys]
 

@@ -76,10 +76,12 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "softmax",
             value=lambda m, zs: _softmax(m, zs),
-            derivative=lambda m, ys, k, j: ys[k] * ((1 if k == j else 0) - ys[j]),
+            # dy_j/do_k, with 1 − y_k taken from the accurate complement when j = k
+            derivative=lambda m, ys, ybars, j, k: ys[k] * ybars[k] if j == k else -ys[j] * ys[k],
             sheet=lambda sp, zs, k, j: sp.diff(sp.exp(zs[k]) / sp.Add(*[sp.exp(z) for z in zs]), zs[j]),
             simple=lambda sp, ys, k, j: ys[k] * ((1 if k == j else 0) - ys[j]),
             symbolic=lambda sp, zs, k: sp.exp(zs[k]) / sp.Add(*[sp.exp(z) for z in zs]),
+            complement=lambda m, zs: _softmax_complements(m, zs),
             elementwise=False,
         ),
     ]
@@ -91,13 +93,27 @@ def _softmax(m: Any, zs: list[Any]) -> list[Any]:
     return [m.exp(z - lse) for z in zs]
 
 
+def _softmax_complements(m: Any, zs: list[Any]) -> list[Any]:
+    """1 − y_k = Σ_{j≠k} e^{o_j} / Σ_j e^{o_j}: exact even when y_k rounds to 1."""
+    lse = m.logsumexp(zs)
+    return [m.fsum([m.exp(zj - lse) for j, zj in enumerate(zs) if j != k]) for k in range(len(zs))]
+
+
+def _softmax_ce_delta(m: Any, ys: list[Any], ybars: list[Any], ts: list[Any], k: int) -> Any:
+    """dL/do_k = y_k·Σt − t_k; near y_k = 1 written −Σt·(1 − y_k) + Σ_{j≠k} t_j so nothing cancels."""
+    total = m.fsum(list(ts))
+    if m.name == "float" and ys[k] > 0.5:
+        return -total * ybars[k] + m.fsum([t for j, t in enumerate(ts) if j != k])
+    return ys[k] * total - ts[k]
+
+
 @dataclass(frozen=True)
 class Loss:
     """A loss summed over the output units; ``count`` is the number of outputs (for mse)."""
 
     name: str
-    term: Fn  # (m, y, log_y, log_1my, t, count) -> this output's share of L
-    grad: Fn  # (m, y, ybar, t, count) -> dL/dy_k
+    term: Fn  # (m, y, d, log_y, log_1my, t, count) -> this output's share of L; d = y − t, computed accurately
+    grad: Fn  # (m, y, ybar, d, t, count) -> dL/dy_k
     symbolic: Fn  # (sp, y, t, count) -> this output's share of L
     symbolic_grad: Fn  # (sp, y, t, count) -> dL/dy_k
     needs_probability: bool = False  # outputs must lie in (0, 1)
@@ -115,8 +131,8 @@ LOSSES: dict[str, Loss] = {
     for loss in [
         Loss(
             "bce",
-            term=lambda m, y, ly, l1y, t, n: -(_nz(m, t, ly) + _nz(m, 1 - t, l1y)),
-            grad=lambda m, y, ybar, t, n: _nz(m, -t, 1 / y if y != 0 else float("inf"))
+            term=lambda m, y, d, ly, l1y, t, n: -(_nz(m, t, ly) + _nz(m, 1 - t, l1y)),
+            grad=lambda m, y, ybar, d, t, n: _nz(m, -t, 1 / y if y != 0 else float("inf"))
             + _nz(m, 1 - t, 1 / ybar if ybar != 0 else float("inf")),
             symbolic=lambda sp, y, t, n: -t * sp.log(y) - (1 - t) * sp.log(1 - y),
             symbolic_grad=lambda sp, y, t, n: (y - t) / (y * (1 - y)),
@@ -126,35 +142,35 @@ LOSSES: dict[str, Loss] = {
         ),
         Loss(
             "ce",
-            term=lambda m, y, ly, l1y, t, n: -_nz(m, t, ly),
-            grad=lambda m, y, ybar, t, n: _nz(m, -t, 1 / y if y != 0 else float("inf")),
+            term=lambda m, y, d, ly, l1y, t, n: -_nz(m, t, ly),
+            grad=lambda m, y, ybar, d, t, n: _nz(m, -t, 1 / y if y != 0 else float("inf")),
             symbolic=lambda sp, y, t, n: -t * sp.log(y),
             symbolic_grad=lambda sp, y, t, n: -t / y,
             needs_probability=True,
             # softmax then ce: dL/do_k = y_k·Σt − t_k (= y_k − t_k for one-hot targets).
             stable_delta={
-                "softmax": lambda m, ys, ybars, ts, k: ys[k] * m.fsum(list(ts)) - ts[k],
+                "softmax": _softmax_ce_delta,
                 "sigmoid": lambda m, ys, ybars, ts, k: -ts[k] * ybars[k],
             },
         ),
         Loss(
             "half_sse",
-            term=lambda m, y, ly, l1y, t, n: (y - t) ** 2 / 2,
-            grad=lambda m, y, ybar, t, n: y - t,
+            term=lambda m, y, d, ly, l1y, t, n: d**2 / 2,
+            grad=lambda m, y, ybar, d, t, n: d,
             symbolic=lambda sp, y, t, n: (y - t) ** 2 / 2,
             symbolic_grad=lambda sp, y, t, n: y - t,
         ),
         Loss(
             "sse",
-            term=lambda m, y, ly, l1y, t, n: (y - t) ** 2,
-            grad=lambda m, y, ybar, t, n: 2 * (y - t),
+            term=lambda m, y, d, ly, l1y, t, n: d**2,
+            grad=lambda m, y, ybar, d, t, n: 2 * d,
             symbolic=lambda sp, y, t, n: (y - t) ** 2,
             symbolic_grad=lambda sp, y, t, n: 2 * (y - t),
         ),
         Loss(
             "mse",
-            term=lambda m, y, ly, l1y, t, n: (y - t) ** 2 / n,
-            grad=lambda m, y, ybar, t, n: 2 * (y - t) / n,
+            term=lambda m, y, d, ly, l1y, t, n: d**2 / n,
+            grad=lambda m, y, ybar, d, t, n: 2 * d / n,
             symbolic=lambda sp, y, t, n: (y - t) ** 2 / n,
             symbolic_grad=lambda sp, y, t, n: 2 * (y - t) / n,
         ),

@@ -1,0 +1,466 @@
+"""Independent high-precision reference for bpcalc's numbers (the test oracle).
+
+Written from the problem-file definitions only; it imports nothing from
+``bpcalc`` and shares no code with it.  Everything is computed with mpmath:
+
+* the forward pass (every named quantity: ``alpha_H1``, ``H1``, ..., ``o``/``y``
+  or ``o1``/``y1``, ...), written directly from the definitions;
+* the loss, written directly from its formula (``bce``, ``ce``, ``half_sse``,
+  ``sse``, ``mse``);
+* every parameter's gradient, by CENTRAL FINITE DIFFERENCES OF THE LOSS at high
+  working precision (``FD_DPS`` digits, step ``10**-FD_STEP_EXP``), so no
+  backpropagation formula is involved at all: the truncation error is
+  ~h**2 * L''' ~ 1e-90 and the rounding error ~ 10**-FD_DPS * |L| / h ~ 1e-65,
+  which leaves gradients as small as ~1e-50 correct to far better than 1e-9
+  relative (the saturated cases in the tests have gradients of ~1e-14..1e-20);
+* SGD training: ``online`` (update after every sample, gradients at the
+  pre-update parameters) and ``batch`` (one update per epoch with the mean of
+  the samples' gradients, all at the epoch-start parameters), ``epochs``,
+  ``frozen`` parameters (gradient reported, value never changed).
+
+Numbers from a JSON problem are taken at their exact value: a Python float
+(what ``json.load`` gives) is converted exactly (``mpf(float)``), so the
+reference and the code under test compute the same mathematical function of
+the same binary inputs and differ only by the code under test's rounding.
+
+Naming ("sheet" notation): units are numbered globally, layer by layer, from
+the inputs.  ``w{i}{j}``: i = the source unit's global number, j = the target
+unit's 1-based position in its own layer (``w{i}_{j}`` once i or j >= 10).
+``b1, b2, ...`` number the non-input units layer by layer.  Hidden units are
+``H1, H2, ...`` across all hidden layers (pre-activations ``alpha_H1, ...``);
+the output is ``o``/``y`` for one output unit and ``o1, y1, ...`` for several.
+Inputs are ``f1..fn``, targets ``t`` (one output) or ``t1..tm``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from mpmath import mp, mpf
+
+mp.dps = 50
+
+#: working precision (decimal digits) used for the finite differences
+FD_DPS = 110
+#: finite-difference step is 10**-FD_STEP_EXP
+FD_STEP_EXP = 45
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+LOSSES = ("bce", "ce", "half_sse", "sse", "mse")
+LEAKY_SLOPE = mpf("0.01")
+
+
+# ---------------------------------------------------------------------------
+# conversions / naming
+# ---------------------------------------------------------------------------
+
+def to_mpf(x) -> mpf:
+    """Exact conversion of a JSON number (int, float or decimal string)."""
+    if isinstance(x, bool):
+        raise TypeError(f"boolean is not a number: {x!r}")
+    if isinstance(x, mpf):
+        return x
+    if isinstance(x, (int, float, str)):
+        return mpf(x)
+    raise TypeError(f"not a number: {x!r}")
+
+
+def weight_name(source_global: int, target_pos: int) -> str:
+    if source_global >= 10 or target_pos >= 10:
+        return f"w{source_global}_{target_pos}"
+    return f"w{source_global}{target_pos}"
+
+
+def load_problem(path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+class Network:
+    """Layout of a dense network in sheet notation."""
+
+    def __init__(self, problem: dict):
+        net = problem["network"]
+        self.layers = [int(n) for n in net["layers"]]
+        self.activations = list(net["activations"])
+        self.loss = net["loss"]
+        self.bias = bool(net.get("bias", True))
+        if len(self.layers) < 2:
+            raise ValueError("need at least an input and an output layer")
+        if len(self.activations) != len(self.layers) - 1:
+            raise ValueError("one activation per non-input layer")
+        for a in self.activations:
+            if a not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {a}")
+        if "softmax" in self.activations[:-1]:
+            raise ValueError("softmax only on the output layer")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss}")
+
+        # global number of the first unit of each layer
+        self.first = []
+        g = 1
+        for n in self.layers:
+            self.first.append(g)
+            g += n
+        n0 = self.layers[0]
+        self.n_in = n0
+        self.n_out = self.layers[-1]
+        self.input_names = [f"f{k}" for k in range(1, n0 + 1)]
+        if self.n_out == 1:
+            self.target_names = ["t"]
+        else:
+            self.target_names = [f"t{k}" for k in range(1, self.n_out + 1)]
+
+        # parameter layout: for layer l (1..L), unit position j (1..n_l):
+        # [(weight name, source position s (0-based)), ...], bias name or None
+        self.units = []  # list per layer of list of (weight list, bias name)
+        names = []
+        for l in range(1, len(self.layers)):
+            layer_units = []
+            for j in range(1, self.layers[l] + 1):
+                ws = []
+                for s in range(self.layers[l - 1]):
+                    src = self.first[l - 1] + s
+                    name = weight_name(src, j)
+                    ws.append((name, s))
+                    names.append(name)
+                bname = None
+                if self.bias:
+                    bname = f"b{self.first[l] + j - 1 - n0}"
+                    names.append(bname)
+                layer_units.append((ws, bname))
+            self.units.append(layer_units)
+        self.param_names = names
+
+        # forward quantity names
+        self.pre_names = []   # per layer, list of pre-activation names
+        self.act_names = []   # per layer, list of activation names
+        h = 0
+        for l in range(1, len(self.layers)):
+            last = l == len(self.layers) - 1
+            pres, acts = [], []
+            for j in range(1, self.layers[l] + 1):
+                if last:
+                    if self.n_out == 1:
+                        pres.append("o")
+                        acts.append("y")
+                    else:
+                        pres.append(f"o{j}")
+                        acts.append(f"y{j}")
+                else:
+                    h += 1
+                    pres.append(f"alpha_H{h}")
+                    acts.append(f"H{h}")
+            self.pre_names.append(pres)
+            self.act_names.append(acts)
+
+    # -- activations, written directly from their definitions --------------
+    @staticmethod
+    def activate(kind: str, zs: list) -> list:
+        if kind == "sigmoid":
+            return [1 / (1 + mp.exp(-z)) for z in zs]
+        if kind == "tanh":
+            return [mp.tanh(z) for z in zs]
+        if kind == "relu":
+            return [z if z > 0 else mpf(0) for z in zs]
+        if kind == "leaky_relu":
+            return [z if z > 0 else LEAKY_SLOPE * z for z in zs]
+        if kind == "linear":
+            return [z for z in zs]
+        if kind == "softmax":
+            exps = [mp.exp(z) for z in zs]
+            total = mp.fsum(exps)
+            return [e / total for e in exps]
+        raise ValueError(kind)
+
+    # -- forward ----------------------------------------------------------
+    def forward(self, params: dict, inputs: list):
+        """Return (named forward quantities, pre-activations per layer, outputs)."""
+        named = {}
+        pres_all = []
+        a = list(inputs)
+        for li, layer_units in enumerate(self.units):
+            zs = []
+            for ws, bname in layer_units:
+                z = mp.fsum(params[name] * a[s] for name, s in ws)
+                if bname is not None:
+                    z += params[bname]
+                zs.append(z)
+            a = self.activate(self.activations[li], zs)
+            for name, z in zip(self.pre_names[li], zs):
+                named[name] = z
+            for name, v in zip(self.act_names[li], a):
+                named[name] = v
+            pres_all.append(zs)
+        return named, pres_all, a
+
+    # -- loss, written directly from its formula ---------------------------
+    def loss_value(self, ys: list, ts: list) -> mpf:
+        kind = self.loss
+        if kind == "bce":
+            # -sum[t ln y + (1 - t) ln(1 - y)]; a term whose coefficient is
+            # exactly 0 is 0 (so y == 1 with t == 1 does not make 0 * -inf)
+            total = mpf(0)
+            for y, t in zip(ys, ts):
+                if t != 0:
+                    total += t * mp.log(y)
+                if 1 - t != 0:
+                    total += (1 - t) * mp.log(1 - y)
+            return -total
+        if kind == "ce":
+            total = mpf(0)
+            for y, t in zip(ys, ts):
+                if t != 0:
+                    total += t * mp.log(y)
+            return -total
+        if kind == "half_sse":
+            return mp.fsum((y - t) ** 2 for y, t in zip(ys, ts)) / 2
+        if kind == "sse":
+            return mp.fsum((y - t) ** 2 for y, t in zip(ys, ts))
+        if kind == "mse":
+            return mp.fsum((y - t) ** 2 for y, t in zip(ys, ts)) / len(ys)
+        raise ValueError(kind)
+
+    def sample_io(self, sample: dict):
+        inputs = [to_mpf(sample[n]) for n in self.input_names]
+        targets = [to_mpf(sample[n]) for n in self.target_names]
+        return inputs, targets
+
+    def loss_at(self, params: dict, inputs: list, targets: list) -> mpf:
+        _, _, ys = self.forward(params, inputs)
+        return self.loss_value(ys, targets)
+
+    # -- gradients by central finite differences of the loss ----------------
+    def fd_gradients(self, params: dict, inputs: list, targets: list,
+                     dps: int = FD_DPS, step_exp: int = FD_STEP_EXP) -> dict:
+        grads = {}
+        with mp.workdps(dps):
+            h = mpf(10) ** (-step_exp)
+            p = {k: +v for k, v in params.items()}
+            for name in self.param_names:
+                base = p[name]
+                p[name] = base + h
+                lp = self.loss_at(p, inputs, targets)
+                p[name] = base - h
+                lm = self.loss_at(p, inputs, targets)
+                p[name] = base
+                grads[name] = (lp - lm) / (2 * h)
+        # round to the default precision
+        return {k: +v for k, v in grads.items()}
+
+
+# ---------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------
+
+def initial_parameters(problem: dict, net: Network | None = None) -> dict:
+    net = net or Network(problem)
+    given = problem["parameters"]
+    missing = [n for n in net.param_names if n not in given]
+    if missing:
+        raise KeyError(f"parameters missing from problem: {missing}")
+    return {n: to_mpf(given[n]) for n in net.param_names}
+
+
+def evaluate(problem: dict, params: dict | None = None, sample_index: int = 0) -> dict:
+    """Forward pass, loss and FD gradients of one sample (no update)."""
+    net = Network(problem)
+    if params is None:
+        params = initial_parameters(problem, net)
+    inputs, targets = net.sample_io(problem["samples"][sample_index])
+    named, _, ys = net.forward(params, inputs)
+    return {
+        "forward": named,
+        "loss": net.loss_value(ys, targets),
+        "gradients": net.fd_gradients(params, inputs, targets),
+    }
+
+
+def train(problem: dict) -> dict:
+    """Mirror of ``bpcalc run --format json``, with mpmath numbers.
+
+    Returns {"samples": [{"epoch", "sample", "inputs", "targets", "forward",
+    "loss", "gradients", "parameters_before", "parameters_after"}, ...],
+    "parameters_final": {...}}.  In batch mode ``parameters_after`` equals
+    ``parameters_before`` except for the epoch's last sample, which carries
+    the epoch's single update.
+    """
+    net = Network(problem)
+    lr = to_mpf(problem["learning_rate"])
+    epochs = int(problem.get("epochs", 1))
+    mode = problem.get("update", "online")
+    if mode not in ("online", "batch"):
+        raise ValueError(f"unknown update mode {mode}")
+    frozen = set(problem.get("frozen", []))
+    unknown = frozen - set(net.param_names)
+    if unknown:
+        raise KeyError(f"frozen names that are no parameters: {sorted(unknown)}")
+    params = initial_parameters(problem, net)
+    samples = problem["samples"]
+    out = []
+    for epoch in range(1, epochs + 1):
+        epoch_start = dict(params)
+        grad_sum = {n: mpf(0) for n in net.param_names}
+        for k, sample in enumerate(samples, start=1):
+            inputs, targets = net.sample_io(sample)
+            before = dict(params)
+            named, _, ys = net.forward(params, inputs)
+            loss = net.loss_value(ys, targets)
+            grads = net.fd_gradients(params, inputs, targets)
+            if mode == "online":
+                for n in net.param_names:
+                    if n not in frozen:
+                        params[n] = params[n] - lr * grads[n]
+            else:
+                for n in net.param_names:
+                    grad_sum[n] += grads[n]
+                if k == len(samples):
+                    for n in net.param_names:
+                        if n not in frozen:
+                            params[n] = epoch_start[n] - lr * grad_sum[n] / len(samples)
+            out.append({
+                "epoch": epoch,
+                "sample": k,
+                "inputs": {n: sample[n] for n in net.input_names},
+                "targets": {n: sample[n] for n in net.target_names},
+                "forward": named,
+                "loss": loss,
+                "gradients": grads,
+                "parameters_before": before,
+                "parameters_after": dict(params),
+            })
+    return {"samples": out, "parameters_final": dict(params)}
+
+
+def train_file(path) -> dict:
+    return train(load_problem(path))
+
+
+def with_changes(problem: dict, **top_level) -> dict:
+    """Deep copy of a problem with some top-level keys replaced."""
+    p = copy.deepcopy(problem)
+    p.update(top_level)
+    return p
+
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+# ---------------------------------------------------------------------------
+# comparison helpers for the tests (test-side code; still nothing from bpcalc)
+# ---------------------------------------------------------------------------
+
+REL_TOL = 1e-9
+#: below this magnitude a float64 number cannot carry 1e-9 relative accuracy
+#: anyway (subnormal range); only used as the absolute floor of the check
+ABS_FLOOR = 1e-300
+
+
+def is_close(got, expected, rel: float = REL_TOL, abs_tol: float = ABS_FLOOR) -> bool:
+    """math.isclose semantics, evaluated exactly in mpmath.
+
+    ``got`` is a float/int from bpcalc's JSON (converted exactly), ``expected``
+    an mpf from this reference.  |got - expected| <= max(rel * max(|got|,
+    |expected|), abs_tol).  With abs_tol = 1e-300 a tiny (e.g. 1e-16) but
+    non-zero exact value must still be matched to 1e-9 relative.
+    """
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False
+    g = mpf(got)
+    e = to_mpf(expected)
+    return abs(g - e) <= max(rel * max(abs(g), abs(e)), mpf(abs_tol))
+
+
+def _fmt(x) -> str:
+    if isinstance(x, mpf):
+        return mp.nstr(x, 20)
+    return repr(x)
+
+
+def compare_mapping(got: dict, expected: dict, where: str, rel: float = REL_TOL) -> list:
+    """Every key of ``expected`` must be in ``got`` and agree; returns problems."""
+    problems = []
+    if not isinstance(got, dict):
+        return [f"{where}: expected an object, got {type(got).__name__}"]
+    for key, exp in expected.items():
+        if key not in got:
+            problems.append(f"{where}.{key}: missing (expected {_fmt(exp)})")
+            continue
+        if not is_close(got[key], exp, rel):
+            rel_err = ""
+            try:
+                if exp != 0:
+                    rel_err = f", rel.err {mp.nstr(abs((mpf(got[key]) - exp) / exp), 3)}"
+            except Exception:  # pragma: no cover - non-numeric got
+                pass
+            problems.append(
+                f"{where}.{key}: got {_fmt(got[key])}, expected {_fmt(exp)}{rel_err}")
+    return problems
+
+
+def compare_run(got: dict, ref: dict, rel: float = REL_TOL,
+                parts=("forward", "loss", "gradients", "parameters_before",
+                       "parameters_after"),
+                final: bool = True) -> list:
+    """Compare bpcalc's JSON (``got``) with ``train(problem)`` (``ref``)."""
+    problems = []
+    gs = got.get("samples")
+    rs = ref["samples"]
+    if not isinstance(gs, list) or len(gs) != len(rs):
+        n = len(gs) if isinstance(gs, list) else gs
+        return [f"samples: expected a list of {len(rs)} entries, got {n}"]
+    for i, (g, r) in enumerate(zip(gs, rs)):
+        tag = f"samples[{i}](epoch {r['epoch']}, sample {r['sample']})"
+        if g.get("epoch") != r["epoch"] or g.get("sample") != r["sample"]:
+            problems.append(f"{tag}: numbered epoch={g.get('epoch')!r}, "
+                            f"sample={g.get('sample')!r}")
+        for part in parts:
+            if part == "loss":
+                if not is_close(g.get("loss"), r["loss"], rel):
+                    problems.append(f"{tag}.loss: got {_fmt(g.get('loss'))}, "
+                                    f"expected {_fmt(r['loss'])}")
+            else:
+                problems.extend(compare_mapping(g.get(part), r[part], f"{tag}.{part}", rel))
+    if final:
+        problems.extend(compare_mapping(got.get("parameters_final"),
+                                        ref["parameters_final"], "parameters_final", rel))
+    return problems
+
+
+def report(problems: list, limit: int = 40) -> str:
+    if not problems:
+        return ""
+    more = f"\n... and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"{len(problems)} mismatch(es):\n" + "\n".join(problems[:limit]) + more
+
+
+def assert_printed(value, printed: str, what: str = "", mode: str = "round"):
+    """``value`` agrees with a number as a source printed it, to its digits.
+
+    ``mode="round"``: |value - printed| <= half a unit in the printed last
+    place (what correct rounding to the printed digits means), plus 1e-12 of
+    slack for the binary representation.  ``mode="truncate"``: the source
+    chopped the digits, so the value must lie between ``printed`` and
+    ``printed`` + one unit in the last place (away from zero).
+    """
+    from decimal import Decimal
+
+    p = Decimal(printed)
+    ulp = Decimal(1).scaleb(p.as_tuple().exponent)  # one unit in the last place
+    v = Decimal(repr(float(value)))
+    slack = Decimal("1e-12")
+    if mode == "round":
+        ok = abs(v - p) <= ulp / 2 + slack
+        expect = f"{printed} (+/- {ulp / 2})"
+    elif mode == "truncate":
+        if p > 0 or (p == 0 and v >= 0):
+            ok = p - slack <= v < p + ulp + slack
+        else:
+            ok = p - ulp - slack < v <= p + slack
+        expect = f"{printed} (digits after the last one chopped)"
+    else:  # pragma: no cover
+        raise ValueError(mode)
+    assert ok, f"{what}: got {float(value)!r}, source prints {expect}"
