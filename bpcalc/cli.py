@@ -120,3 +120,55 @@ def derive(param: str, problem: str | None, fmt: str, precision: int) -> None:
     from bpcalc.render.derive import render_derivation
 
     emit(render_derivation(d, precision=precision, plain=fmt == "plain"), fmt)
+
+
+@main.command("check")
+@click.argument("problem", metavar="PROBLEM")
+@click.argument("answers", metavar="ANSWERS")
+@click.option(
+    "--tolerance",
+    default=None,
+    metavar="TOL",
+    help="Explicit tolerance instead of the written digits: absolute (1e-3), relative (1%), or either (1%,1e-6).",
+)
+@click.option(
+    "--carry/--no-carry",
+    default=True,
+    show_default=True,
+    help="Error carried forward: work each value on from your own earlier values, so a step that follows from an earlier mistake is not marked wrong again.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "rich", "plain", "json"]),
+    default="auto",
+    show_default=True,
+    help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders.",
+)
+@user_errors
+def check_command(problem: str, answers: str, tolerance: str | None, carry: bool, fmt: str) -> None:
+    """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
+
+    Exit status: 0 when nothing is wrong, 1 when something is, 2 for bad input.
+    """
+    from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance
+    from bpcalc.problem import load_problem, read_text
+
+    if problem == "-" and answers == "-":
+        raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
+    options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None)
+    pr = load_problem(problem)
+    text, source = read_text(answers)
+    report = check(pr, parse_answers(text, source, pr), options)
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        from bpcalc.render.json import dumps
+        from bpcalc.render.check import check_dict
+
+        click.echo(dumps(check_dict(report)), nl=False)
+    else:
+        from bpcalc.render.check import render_check
+
+        emit(render_check(report, pr, plain=fmt == "plain"), fmt)
+    if report.summary.wrong:
+        sys.exit(1)

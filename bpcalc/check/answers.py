@@ -1,0 +1,362 @@
+"""Read a student's answers (run-JSON shape, CSV or hand-typed lines) into validated entries; faults name the place."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bpcalc.check.model import Answers, Entry, Given, Key, step_order
+from bpcalc.errors import BpcalcError, ProblemError
+from bpcalc.network import canonical, pretty
+from bpcalc.problem import Problem
+
+SECTIONS = {"forward": "forward", "gradients": "gradient", "parameters_after": "parameter_after"}
+INFO_KEYS = {"$schema", "title", "source", "notes", "description", "student", "name"}
+# Keys of `bpcalc run --format json` that are not answers to check: accepted and left alone.
+# (Whatever else `run` prints is accepted too: see ``_run_keys``.)
+RUN_SAMPLE_KEYS = {"inputs", "targets", "factors", "deltas", "parameters_before", "updated", "update"}
+RUN_TOP_KEYS = {"network", "learning_rate", "update", "epochs", "frozen", "mode", "chains"}
+HEADING = re.compile(r"^#+\s*(?:post\s+)?(?:epoch\s+(\d+)\s*[,;]?\s*)?(?:post\s+)?sample\s+(\d+)\s*:?\s*$", re.IGNORECASE)
+SEPARATOR = re.compile(r"[,;]\s*(?=[^\s=,;]+\s*=)")
+
+
+def parse_answers(text: str, source: str, problem: Problem) -> Answers:
+    """Answers in any of the three forms, told apart by their first line."""
+    text = text.lstrip("\ufeff")
+    body = text.strip()
+    if not body:
+        raise ProblemError(source, "", "empty; expected answers as JSON, CSV (sample,name,value) or 'name = value' lines")
+    reader = _Reader(problem, source)
+    if body[0] in "{[":
+        reader.read_json(text)
+    elif _is_csv_header(_first_line(body)):
+        reader.read_csv(text)
+    else:
+        reader.read_hand(text)
+    return reader.answers()
+
+
+def _first_line(body: str) -> str:
+    return next(line for line in body.splitlines() if line.strip())
+
+
+def _is_csv_header(line: str) -> bool:
+    cells = {c.strip().strip('"').lower() for c in line.split(",")}
+    return {"sample", "name", "value"} <= cells
+
+
+class _Reader:
+    """Collects entries, resolving names against the problem's network and refusing duplicates."""
+
+    def __init__(self, problem: Problem, source: str) -> None:
+        self.problem = problem
+        self.net = problem.network
+        self.source = source
+        self.found: dict[tuple[int, int, Key], Given] = {}
+        self.samples = {(r_epoch, r_sample) for r_epoch in range(1, problem.epochs + 1) for r_sample in range(1, len(problem.samples) + 1)}
+        self.forward = {canonical(n): n for n in self.net.forward_names()}
+        self.parameters_final: list[tuple[Key, Given]] = []
+
+    def bad(self, place: str, message: str) -> ProblemError:
+        return ProblemError(self.source, place, message)
+
+    # --- the shared vocabulary ------------------------------------------------------------
+
+    def where(self, epoch: int, sample: int, place: str) -> tuple[int, int]:
+        count = len(self.problem.samples)
+        if not 1 <= sample <= count:
+            raise self.bad(place, f"sample {sample} does not exist; the problem has {count} sample{'s' if count != 1 else ''} (1 to {count})")
+        epochs = self.problem.epochs
+        if not 1 <= epoch <= epochs:
+            raise self.bad(place, f"epoch {epoch} does not exist; the problem has {epochs} epoch{'s' if epochs != 1 else ''}")
+        return epoch, sample
+
+    def key(self, kind: str, raw: str, place: str) -> Key:
+        """A name of the given kind (or, for 'any', whatever the name says it is)."""
+        name = raw.strip()
+        if kind in ("any", "loss") and name.lower() in ("loss", "l"):
+            return Key("loss", "loss")
+        if kind == "any":
+            m = re.fullmatch(r"(?:d|∂)\s*L\w*\s*/\s*(?:d|∂)\s*(.+)", name)
+            if m:
+                return self.key("gradient", m.group(1), place)
+            if canonical(name) in self.forward:
+                return Key("forward", self.forward[canonical(name)])
+            try:
+                return Key("parameter_after", self.net.resolve_param(name).name)
+            except KeyError:
+                raise self.bad(place, f"unknown name {json.dumps(raw, ensure_ascii=False)}; expected {self.vocabulary()}") from None
+        if kind == "forward":
+            if canonical(name) in self.forward:
+                return Key("forward", self.forward[canonical(name)])
+            names = ", ".join(pretty(n) for n in self.net.forward_names())
+            raise self.bad(place, f"unknown forward quantity {json.dumps(raw, ensure_ascii=False)}; this network has {names}")
+        try:
+            return Key(kind, self.net.resolve_param(name).name)
+        except KeyError:
+            raise self.bad(place, f"unknown parameter {json.dumps(raw, ensure_ascii=False)}; this network has {self.param_list()}") from None
+
+    def param_list(self) -> str:
+        names = self.net.param_names
+        return ", ".join(names) if len(names) <= 24 else ", ".join(names[:20]) + f", ... ({len(names)} in all)"
+
+    def vocabulary(self) -> str:
+        forward = ", ".join(self.net.forward_names())
+        return f"a forward quantity ({forward}), loss, a parameter ({self.param_list()}) or a gradient such as dL/d{self.net.param_names[0]}"
+
+    def number(self, raw: Any, place: str) -> Given | None:
+        """A value as written; None for JSON null (no answer)."""
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or isinstance(raw, (dict, list)):
+            got = json.dumps(raw) if isinstance(raw, bool) else ("an object" if isinstance(raw, dict) else "a list")
+            raise self.bad(place, f"expected a number, got {got}")
+        if isinstance(raw, (int, Decimal)):
+            text = str(raw)
+            value = Decimal(raw)
+        elif isinstance(raw, str):
+            text = raw.strip()
+            value = _decimal(text)
+            if value is None:
+                raise self.bad(place, f"expected a number, got {json.dumps(raw, ensure_ascii=False)}")
+        else:
+            raise self.bad(place, f"expected a number, got {raw!r}")
+        if not value.is_finite() or not _fits(value):
+            raise self.bad(place, f"expected a finite number, got {text}")
+        return Given(text, value, place)
+
+    def add(self, epoch: int, sample: int, key: Key, given: Given | None) -> None:
+        if given is None:
+            return
+        slot = (epoch, sample, key)
+        if slot in self.found:
+            raise self.bad(given.place, f"{key.label()} of sample {sample} given twice (also at {self.found[slot].place})")
+        self.found[slot] = given
+
+    def answers(self) -> Answers:
+        if self.parameters_final:
+            epoch, sample = self.problem.epochs, len(self.problem.samples)
+            for key, given in self.parameters_final:
+                there = self.found.get((epoch, sample, key))
+                if there is None:
+                    self.found[(epoch, sample, key)] = given
+                elif there.value != given.value:
+                    raise self.bad(given.place, f"disagrees with {there.place} ({there.text}): the final parameters are those after the last sample")
+        order = step_order(self.net)
+        entries = sorted(
+            (Entry(e, s, k, g) for (e, s, k), g in self.found.items()),
+            key=lambda x: (x.epoch, x.sample, order[x.key]),
+        )
+        if not entries:
+            raise ProblemError(self.source, "", "no answers found to check")
+        return Answers(self.source, tuple(entries))
+
+    # --- JSON: the shape of `bpcalc run --format json` ------------------------------------
+
+    def read_json(self, text: str) -> None:
+        try:
+            data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_Object.build)
+        except json.JSONDecodeError as e:
+            raise self.bad(f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
+        except ValueError as e:
+            raise self.bad("", str(e)) from None
+        if isinstance(data, list):
+            data = _Object.build([("samples", data)])
+        if not isinstance(data, dict):
+            raise self.bad("", "expected a JSON object with \"samples\" (the shape of bpcalc run --format json)")
+        self.duplicates(data, "")
+        top_keys, sample_keys = _run_keys(self.problem)
+        for k in data:
+            if k not in ("samples", "parameters_final") and k not in top_keys and k not in INFO_KEYS:
+                raise self.bad(k, "unknown key; answers have \"samples\" (a list, as bpcalc run --format json prints it) and optionally \"parameters_final\"")
+        samples = data.get("samples", [])
+        if not isinstance(samples, list):
+            raise self.bad("samples", "expected a list of samples")
+        order = [(r_e, r_s) for r_e in range(1, self.problem.epochs + 1) for r_s in range(1, len(self.problem.samples) + 1)]
+        seen: dict[tuple[int, int], str] = {}
+        for i, entry in enumerate(samples):
+            here = f"samples[{i}]"
+            if not isinstance(entry, dict):
+                raise self.bad(here, "expected an object with \"sample\" and the values to check")
+            self.duplicates(entry, here)
+            for k in entry:
+                if k not in ("epoch", "sample", "loss", *SECTIONS) and k not in sample_keys:
+                    raise self.bad(f"{here}.{k}", "unknown key; a sample has epoch, sample, forward, loss, gradients, parameters_after")
+            epoch = self.whole(entry.get("epoch", 1), f"{here}.epoch")
+            if "sample" in entry:
+                sample = self.whole(entry["sample"], f"{here}.sample")
+            elif i < len(order) and "epoch" not in entry:
+                epoch, sample = order[i]
+            else:
+                raise self.bad(f"{here}.sample", "missing; say which sample (1, 2, ...) these values belong to")
+            epoch, sample = self.where(epoch, sample, f"{here}.sample")
+            if (epoch, sample) in seen:
+                raise self.bad(here, f"sample {sample}{self.epoch_text(epoch)} given twice (also {seen[(epoch, sample)]})")
+            seen[(epoch, sample)] = here
+            if "loss" in entry:
+                self.add(epoch, sample, Key("loss", "loss"), self.number(entry["loss"], f"{here}.loss"))
+            for section, kind in SECTIONS.items():
+                if section in entry:
+                    self.section(entry[section], kind, epoch, sample, f"{here}.{section}")
+        final = data.get("parameters_final")
+        if final is not None:
+            if not isinstance(final, dict):
+                raise self.bad("parameters_final", "expected an object of parameter values")
+            self.duplicates(final, "parameters_final")
+            names: dict[Key, str] = {}
+            for name, raw in final.items():
+                place = f"parameters_final.{name}"
+                key = self.key("parameter_after", name, place)
+                if key in names:
+                    raise self.bad(place, f"given twice (also as {names[key]})")
+                names[key] = name
+                given = self.number(raw, place)
+                if given is not None:
+                    self.parameters_final.append((key, given))
+
+    def epoch_text(self, epoch: int) -> str:
+        return f" of epoch {epoch}" if self.problem.epochs > 1 else ""
+
+    def whole(self, raw: Any, place: str) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise self.bad(place, f"expected a whole number, got {json.dumps(raw) if not isinstance(raw, Decimal) else raw}")
+        return raw
+
+    def section(self, raw: Any, kind: str, epoch: int, sample: int, place: str) -> None:
+        if not isinstance(raw, dict):
+            raise self.bad(place, "expected an object of name: value")
+        self.duplicates(raw, place)
+        names: dict[Key, str] = {}
+        for name, value in raw.items():
+            here = f"{place}.{name}"
+            key = self.key(kind, name, here)
+            if key in names:
+                raise self.bad(here, f"given twice (also as {names[key]})")
+            names[key] = name
+            self.add(epoch, sample, key, self.number(value, here))
+
+    def duplicates(self, obj: Any, place: str) -> None:
+        dupes = getattr(obj, "dupes", ())
+        if dupes:
+            raise self.bad(f"{place}.{dupes[0]}" if place else dupes[0], "key given twice in one object")
+
+    # --- CSV: sample,name,value[,epoch] ---------------------------------------------------
+
+    def read_csv(self, text: str) -> None:
+        rows = csv.reader(io.StringIO(text), strict=True, skipinitialspace=True)
+        try:
+            header = next(rows)
+            columns = [c.strip().lower() for c in header]
+            for c in columns:
+                if c not in ("sample", "name", "value", "epoch"):
+                    raise self.bad("line 1", f"unknown column {json.dumps(c)}; expected sample,name,value and optionally epoch")
+            if len(set(columns)) != len(columns):
+                raise self.bad("line 1", "a column is named twice")
+            at = {c: i for i, c in enumerate(columns)}
+            for row in rows:
+                line = rows.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(columns):
+                    raise self.bad(f"line {line}", f"expected {len(columns)} fields ({','.join(columns)}), got {len(row)}")
+                place = f"line {line}"
+                epoch = self.csv_int(row[at["epoch"]], f"{place}, epoch") if "epoch" in at else 1
+                sample = self.csv_int(row[at["sample"]], f"{place}, sample")
+                epoch, sample = self.where(epoch, sample, f"{place}, sample")
+                key = self.key("any", row[at["name"]], f"{place}, name")
+                given = self.number(row[at["value"]], f"{place}, value")
+                self.add(epoch, sample, key, given)
+        except csv.Error as e:
+            raise self.bad(f"line {rows.line_num}", f"broken CSV: {e}") from None
+
+    def csv_int(self, cell: str, place: str) -> int:
+        text = cell.strip()
+        if not re.fullmatch(r"\d+", text):
+            raise self.bad(place, f"expected a whole number, got {json.dumps(cell)}")
+        return int(text)
+
+    # --- hand-typed: '# sample 2' headings over 'w11 = -0.151' lines -----------------------
+
+    def read_hand(self, text: str) -> None:
+        current: tuple[int, int] | None = None
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            place = f"line {number}"
+            if not line:
+                continue
+            heading = HEADING.match(line)
+            if heading:
+                epoch = int(heading.group(1)) if heading.group(1) else 1
+                current = self.where(epoch, int(heading.group(2)), place)
+                continue
+            if line.startswith("#"):
+                continue  # a comment
+            line = line.split(" #", 1)[0].strip()  # and a comment after the values
+            parts = [p for p in SEPARATOR.split(line) if p.strip()]
+            for part in parts:
+                if "=" not in part:
+                    raise self.bad(place, "expected 'name = value' lines under '# sample N' headings (or a CSV header sample,name,value, or JSON)")
+                if current is None:
+                    raise self.bad(place, "a value before any '# sample N' heading; say which sample it belongs to")
+                name, _, value = part.partition("=")
+                key = self.key("any", name, place)
+                self.add(*current, key, self.number(value.strip(), place))
+
+
+def _run_keys(problem: Problem) -> tuple[set[str], set[str]]:
+    """The keys `bpcalc run --format json` prints for this problem (top level, per sample), so its output checks as is."""
+    from bpcalc.evaluate import train
+    from bpcalc.render.json import run_dict
+
+    try:
+        data = run_dict(train(problem))
+    except BpcalcError:  # the marking reports it; here fall back to the documented keys
+        return set(RUN_TOP_KEYS), set(RUN_SAMPLE_KEYS)
+    sample_keys = set(data["samples"][0]) if data.get("samples") else set()
+    return set(data) | RUN_TOP_KEYS, sample_keys | RUN_SAMPLE_KEYS
+
+
+class _Object(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers keys given twice (json keeps only the last)."""
+
+    dupes: list[str]
+
+    @classmethod
+    def build(cls, pairs: list[tuple[str, Any]]) -> "_Object":
+        out = cls()
+        out.dupes = []
+        for k, v in pairs:
+            if k in out:
+                out.dupes.append(k)
+            out[k] = v
+        return out
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"expected a finite number, got {text}")
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A written number: '0.590', '+0.989', '−0.151' (typographic minus), '3.93e-06'."""
+    t = text.replace("−", "-").replace("–", "-").replace(" ", "")
+    if not _NUMBER.fullmatch(t):
+        return None
+    try:
+        return Decimal(t)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        return None
+
+
+def _fits(value: Decimal) -> bool:
+    try:
+        return abs(float(value)) < float("inf")
+    except OverflowError:  # pragma: no cover
+        return False
+

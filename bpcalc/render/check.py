@@ -1,0 +1,112 @@
+"""Render a check report (`bpcalc check`): a table per sample and a summary line, or a dict for JSON."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bpcalc.check.model import Item, Report
+from bpcalc.check.tolerance import at_digits
+from bpcalc.problem import Problem
+from bpcalc.render.json import finite
+from bpcalc.render.numbers import given
+
+VERDICT_TEXT = {"right": "✓ right", "follows": "↪ follows through", "wrong": "✗ wrong"}
+VERDICT_STYLE = {"right": "green", "follows": "yellow", "wrong": "bold red"}
+
+
+def expected_text(item: Item) -> str:
+    """The expected value written to the student's own digits."""
+    try:
+        d = at_digits(item.expected, item.given)
+    except (ArithmeticError, ValueError):
+        return "?"
+    return str(abs(d) if d == 0 else d) if abs(d) < Decimal("1e15") else f"{item.expected:g}"
+
+
+def summary_text(report: Report) -> str:
+    s = report.summary
+    out = f"checked {s.checked}: {s.right} right, {s.follows} followed through, {s.wrong} wrong · score {s.score:.3f}"
+    first = report.first_mistake
+    if first is not None:
+        out += f" · first mistake: {first.step}"
+    return out
+
+
+def _heading(problem: Problem, epoch: int, sample: int) -> str:
+    s = problem.samples[sample - 1]
+    values = ", ".join(f"{k} = {given(v)}" for k, v in {**s.inputs, **s.targets}.items())
+    where = f"Epoch {epoch}, sample {sample}" if problem.epochs > 1 else f"Sample {sample}"
+    return f"{where}: {values}"
+
+
+def render_check(report: Report, problem: Problem, plain: bool = False) -> RenderableType:
+    """Everything `bpcalc check` shows, as one rich renderable."""
+    mode = "error carried forward" if report.carry else "no error carried forward"
+    head = [problem.title] if problem.title else []
+    head.append(f"Checking {report.answers_source} against {report.problem_source}")
+    head.append(f"{mode} · tolerance {report.tolerance}")
+    parts: list[RenderableType] = [Text("\n".join(head))]
+    groups: dict[tuple[int, int], list[Item]] = {}
+    for item in report.items:
+        groups.setdefault((item.epoch, item.sample), []).append(item)
+    for (epoch, sample), items in groups.items():
+        parts.append(Text(""))
+        parts.append(Text(_heading(problem, epoch, sample), style="" if plain else "bold"))
+        t = Table(
+            box=box.SIMPLE if plain else box.ROUNDED,
+            header_style="" if plain else "bold cyan",
+            show_edge=not plain,
+            pad_edge=not plain,
+        )
+        t.add_column("quantity")
+        t.add_column("yours", justify="right")
+        t.add_column("expected", justify="right")
+        t.add_column("verdict")
+        t.add_column("diagnosis", ratio=1)
+        for item in items:
+            note = f"{item.mistake_name}: {item.note}" if item.verdict == "wrong" else item.note
+            verdict = Text(VERDICT_TEXT[item.verdict], style="" if plain else VERDICT_STYLE[item.verdict])
+            t.add_row(item.key.label(), item.given.text, expected_text(item), verdict, note)
+        parts.append(t)
+    parts.append(Text(""))
+    parts.append(Text(summary_text(report), style="" if plain else "bold"))
+    return Group(*parts)
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    return {
+        "epoch": item.epoch,
+        "sample": item.sample,
+        "name": item.key.name,
+        "label": item.key.label(),
+        "kind": item.key.kind,
+        "step": item.step,
+        "given": item.given.text,
+        "place": item.given.place,
+        "expected": finite(item.expected),
+        "correct": finite(item.correct),
+        "verdict": item.verdict,
+        "diagnosis": item.diagnosis,
+        "mistake": item.mistake,
+        "mistake_name": item.mistake_name,
+    }
+
+
+def check_dict(report: Report) -> dict[str, Any]:
+    s = report.summary
+    first = report.first_mistake
+    return {
+        "problem": report.problem_source,
+        "answers": report.answers_source,
+        "carry": report.carry,
+        "tolerance": report.tolerance,
+        "items": [item_dict(i) for i in report.items],
+        "summary": {"checked": s.checked, "right": s.right, "follows": s.follows, "wrong": s.wrong, "score": s.score},
+        "first_mistake": item_dict(first) if first is not None else None,
+    }
