@@ -13,7 +13,33 @@ from bpcalc import __version__
 from bpcalc.errors import BpcalcError
 
 TEXT_FORMATS = ["auto", "rich", "plain"]
-RUN_FORMATS = TEXT_FORMATS + ["json"]
+RUN_FORMATS = TEXT_FORMATS + ["json", "latex", "markdown", "csv"]
+FORMAT_HELP = (
+    "rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); "
+    "json: for graders; latex: a document for pdflatex; markdown: GitHub tables and $$ math; csv: one value per row."
+)
+
+
+def answer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The answer-key options shared by `run` and `derive`."""
+    options = [
+        click.option("--latex-body", is_flag=True, help="With --format latex: only the part inside the document, for pasting into your own."),
+        click.option("--round-steps", metavar="N", default=None, help="Hand-rounded: round every intermediate shown to N decimals before using it further."),
+        click.option("--exact", is_flag=True, help="Exact arithmetic: rationals and closed forms (tanh(9), e^(0.6)) beside their decimals."),
+        click.option("--digits", metavar="N", default=None, help="With --exact: significant digits of the decimals (default 10)."),
+        click.option("--sample", "sample", metavar="K", default=None, help="Only sample K (1-based; in every epoch)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _precision(precision: int, math: Any) -> int:
+    """Hand-rounded values are shown with the decimals they were rounded to, unless --precision says otherwise."""
+    source = click.get_current_context().get_parameter_source("precision")
+    if math.name == "rounded" and source == click.core.ParameterSource.DEFAULT:
+        return int(math.decimals)
+    return precision
 
 
 def _no_color() -> bool:
@@ -72,50 +98,124 @@ def main() -> None:
 
 @main.command()
 @click.argument("problem", metavar="PROBLEM")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(RUN_FORMATS),
-    default="auto",
-    show_default=True,
-    help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders.",
-)
+@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
+@answer_options
+@click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
 @user_errors
-def run(problem: str, fmt: str, precision: int) -> None:
+def run(
+    problem: str,
+    fmt: str,
+    precision: int,
+    latex_body: bool,
+    round_steps: str | None,
+    exact: bool,
+    digits: str | None,
+    sample: str | None,
+    show: str | None,
+) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
+    from bpcalc.modes import number_system, parse_sample, parse_show
     from bpcalc.problem import load_problem
 
-    result = train(load_problem(problem))
     fmt = resolve_format(fmt)
+    if latex_body and fmt != "latex":
+        raise BpcalcError("--latex-body needs --format latex")
+    math = number_system(round_steps, exact, digits)
+    sections = parse_show(show)
+    pr = load_problem(problem)
+    k = parse_sample(sample, len(pr.samples), pr.source)
+    result = train(pr, math)
+    precision = _precision(precision, math)
     if fmt == "json":
         from bpcalc.render.json import dumps, run_dict
 
-        click.echo(dumps(run_dict(result)), nl=False)
-        return
-    from bpcalc.render.text import TextOptions, render_run
+        click.echo(dumps(run_dict(result, sections, k)), nl=False)
+    elif fmt == "csv":
+        from bpcalc.render.csv import run_csv
 
-    emit(render_run(result, TextOptions(precision=precision, plain=fmt == "plain")), fmt)
+        click.echo(run_csv(result, sections, k), nl=False)
+    elif fmt in ("latex", "markdown"):
+        from bpcalc.render.answer import SheetOptions
+
+        opts = SheetOptions(precision=precision, show=sections, sample=k)
+        if fmt == "latex":
+            from bpcalc.render.latex import render_run as render_latex
+
+            click.echo(render_latex(result, opts, body_only=latex_body), nl=False)
+        else:
+            from bpcalc.render.markdown import run_markdown
+
+            click.echo(run_markdown(result, opts), nl=False)
+    else:
+        from bpcalc.render.text import TextOptions, render_run
+
+        emit(render_run(result, TextOptions(precision=precision, plain=fmt == "plain", show=sections, sample=k)), fmt)
 
 
 @main.command()
 @click.option("--param", "-p", "param", required=True, help="The parameter: w11, b4 or β4, ...")
 @click.option("--problem", "problem", default=None, metavar="FILE", help="Evaluate at this problem's samples (- for stdin). Default: the seed sheet's network.")
-@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
+@answer_options
 @user_errors
-def derive(param: str, problem: str | None, fmt: str, precision: int) -> None:
+def derive(
+    param: str,
+    problem: str | None,
+    fmt: str,
+    precision: int,
+    latex_body: bool,
+    round_steps: str | None,
+    exact: bool,
+    digits: str | None,
+    sample: str | None,
+) -> None:
     """The chain rule for one parameter: factors, sheet and simplified forms, values."""
-    from bpcalc.derive import derivation_for
+    import dataclasses
 
-    d = derivation_for(param, problem)
+    from bpcalc.derive import derivation_for
+    from bpcalc.modes import number_system, parse_sample
+
     fmt = resolve_format(fmt)
+    if latex_body and fmt != "latex":
+        raise BpcalcError("--latex-body needs --format latex")
+    math = number_system(round_steps, exact, digits)
+    if problem is None:
+        for given, option in ((sample, "--sample"), (round_steps, "--round-steps"), (exact or None, "--exact")):
+            if given is not None:
+                raise BpcalcError(f"{option} needs --problem: without a problem there are no samples to evaluate")
+        if fmt == "csv":
+            raise BpcalcError("--format csv needs --problem: without a problem there are no values to list")
+    d = derivation_for(param, problem, math)
+    precision = _precision(precision, math)
+    if sample is not None:
+        k = parse_sample(sample, len(d.problem.samples), d.problem.source)
+        d = dataclasses.replace(d, samples=[s for s in d.samples if s["sample"] == k], raw=[s for s in d.raw if s["sample"] == k])
     if fmt == "json":
         from bpcalc.render.json import dumps
         from bpcalc.render.derive import derive_dict
 
         click.echo(dumps(derive_dict(d)), nl=False)
+        return
+    if fmt in ("latex", "markdown", "csv"):
+        from bpcalc.render.values import Numbers
+
+        nums = Numbers(d.run.math, precision) if d.run is not None else None
+        if fmt == "latex":
+            from bpcalc.render.latex import render_derive
+
+            text = render_derive(d, nums, body_only=latex_body)
+        elif fmt == "markdown":
+            from bpcalc.render.markdown import derive_markdown
+
+            text = derive_markdown(d, nums)
+        else:
+            from bpcalc.render.csv import derive_csv
+
+            text = derive_csv(d)
+        click.echo(text, nl=False)
         return
     from bpcalc.render.derive import render_derivation
 

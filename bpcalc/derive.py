@@ -145,10 +145,11 @@ class DeriveResult:
     problem: Any = None
     run: Any = None
     samples: list[dict[str, Any]] = field(default_factory=list)  # {"values": {...}, "gradient": x, "epoch", "sample"}
+    raw: list[dict[str, Any]] = field(default_factory=list)  # the same, in the run's number system (for renderers)
 
 
-def derivation_for(name: str, problem_path: str | None) -> DeriveResult:
-    """The derivation of one parameter, evaluated at a problem's samples when one is given."""
+def derivation_for(name: str, problem_path: str | None, math: Any = None) -> DeriveResult:
+    """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given."""
     problem = None
     if problem_path is not None:
         from bpcalc.problem import load_problem
@@ -167,7 +168,7 @@ def derivation_for(name: str, problem_path: str | None) -> DeriveResult:
     if problem is not None:
         from bpcalc.evaluate import train
 
-        run = train(problem)
+        run = train(problem, math)
         result.run = run
         names = free_names(pd.product)
         for name_ in (n for n, _ in pd.deltas):
@@ -180,5 +181,8 @@ def derivation_for(name: str, problem_path: str | None) -> DeriveResult:
             values = {k: float(known[k]) for k in names}
             result.samples.append(
                 {"epoch": r.epoch, "sample": r.sample, "values": values, "gradient": float(r.pass_.gradients[param.name])}
+            )
+            result.raw.append(
+                {"epoch": r.epoch, "sample": r.sample, "values": {k: known[k] for k in names}, "gradient": r.pass_.gradients[param.name]}
             )
     return result

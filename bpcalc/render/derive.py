@@ -11,7 +11,7 @@ from rich.text import Text
 
 from bpcalc.derive import DeriveResult
 from bpcalc.network import pretty
-from bpcalc.render.numbers import fmt, show
+from bpcalc.render.values import Numbers
 from bpcalc.render.sheet import plain_str, product_latex, product_str, sheet_str
 
 
@@ -60,9 +60,10 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
             v.add_column(pretty(n), justify="right")
         v.add_column(f"dL/d{p}", justify="right")
         epochs = d.problem.epochs > 1 if d.problem is not None else False
-        for s in d.samples:
+        nums = Numbers(d.run.math, precision)
+        for s in d.raw:
             label = f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"])
-            v.add_row(label, *[show(s["values"][n], precision) for n in names], fmt(s["gradient"], precision))
+            v.add_row(label, *[nums.value(s["values"][n]) for n in names], nums.text(s["gradient"]))
         parts.append(v)
     return Group(*parts)
 

@@ -9,8 +9,18 @@ from typing import Any
 from bpcalc.evaluate import Run
 from bpcalc.render.numbers import full
 
+SECTIONS = ("forward", "gradients", "updates", "parameters")
+# the keys of a sample entry that each --show section gives
+SECTION_KEYS = {
+    "forward": ("forward", "loss"),
+    "gradients": ("gradients", "factors", "deltas"),
+    "updates": ("update",),
+    "parameters": ("parameters_before", "parameters_after"),
+}
 
-def run_dict(run: Run) -> dict[str, Any]:
+
+def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None) -> dict[str, Any]:
+    """The JSON object of a run; ``show`` and ``sample`` leave out sections and samples (all by default)."""
     m = run.math
     pr = run.problem
     net = pr.network
@@ -18,8 +28,11 @@ def run_dict(run: Run) -> dict[str, Any]:
     def nums(d: dict[str, Any]) -> dict[str, Any]:
         return {k: finite(m.to_float(v)) for k, v in d.items()}
 
+    hidden = {k for sec, keys in SECTION_KEYS.items() if sec not in show for k in keys}
     samples = []
     for r in run.results:
+        if sample is not None and r.sample != sample:
+            continue
         entry: dict[str, Any] = {
             "epoch": r.epoch,
             "sample": r.sample,
@@ -36,7 +49,9 @@ def run_dict(run: Run) -> dict[str, Any]:
         }
         if r.update is not None:
             entry["update"] = {"gradients": nums(r.update.gradients), "steps": nums(r.update.steps)}
-        samples.append(entry)
+        if m.name == "exact":
+            entry["exact"] = exact_entry(r, m, show)
+        samples.append({k: v for k, v in entry.items() if k not in hidden})
     out: dict[str, Any] = {
         "title": pr.title,
         "network": {
@@ -50,11 +65,42 @@ def run_dict(run: Run) -> dict[str, Any]:
         "epochs": pr.epochs,
         "frozen": [n for n in net.param_names if n in pr.frozen],
         "mode": m.name if m.name != "rounded" else f"rounded:{m.decimals}",
+        **({"round_steps": m.decimals} if m.name == "rounded" else {}),
+        **({"digits": m.digits} if m.name == "exact" else {}),
         "chains": {p.name: list(net.chain(p)) for p in net.params},
         "samples": samples,
         "parameters_final": nums(run.final),
     }
+    if "parameters" not in show:
+        del out["parameters_final"]
     return out
+
+
+def exact_entry(r: Any, m: Any, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+    """Exact mode: every value as a decimal string to the chosen digits, and the closed forms (SymPy syntax) kept."""
+    from bpcalc.render.sheet import plain_str
+    from bpcalc.render.values import Numbers
+
+    n = Numbers(m)
+    groups: dict[str, Any] = {}
+    if "forward" in show:
+        groups.update(forward=r.pass_.forward, loss={"loss": r.pass_.loss})
+    if "gradients" in show:
+        groups["gradients"] = r.pass_.gradients
+    if "parameters" in show:
+        groups["parameters_after"] = r.after
+    decimals: dict[str, Any] = {}
+    closed: dict[str, Any] = {}
+    for key, values in groups.items():
+        dec = {k: n.full(v) for k, v in values.items()}
+        forms = {k: plain_str(q) for k, v in values.items() if (q := m.closed_form(v)) is not None and not q.is_Rational}
+        decimals[key] = dec["loss"] if key == "loss" else dec
+        if key == "loss":
+            if forms:
+                closed[key] = forms["loss"]
+        elif forms:
+            closed[key] = forms
+    return {"decimals": decimals, "closed_forms": closed}
 
 
 def finite(x: float) -> float | None:

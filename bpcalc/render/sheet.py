@@ -55,11 +55,38 @@ def plain_str(expr: Any) -> str:
     return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("α_", "alpha_").replace("δ_", "delta_")
 
 
-def latex(expr: Any) -> str:
-    import sympy as sp
+def paper_order(terms: list[Any]) -> list[Any]:
+    """Terms of a sum as written on paper: positive numbers, then positive terms, then negative ones (y - t, 1 - H1²)."""
+    numbers = [t for t in terms if t.is_Number and t > 0]
+    positive = [t for t in terms if t not in numbers and not t.could_extract_minus_sign()]
+    negative = [t for t in terms if t.could_extract_minus_sign()]
+    return numbers + positive + negative
 
-    names = {s: latex_name(s.name) for s in expr.free_symbols}
-    return sp.latex(expr, symbol_names=names)
+
+def _latex_printer() -> Any:
+    from sympy.printing.latex import LatexPrinter
+
+    class SheetLatexPrinter(LatexPrinter):
+        """LaTeX with sums ordered as on paper and names as the sheet writes them (w_{31}, \\beta_{4}, \\alpha_{H_{1}})."""
+
+        def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+            return paper_order(list(super()._as_ordered_terms(expr, order=order)))
+
+        def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
+            return latex_name(expr.name)
+
+    return SheetLatexPrinter
+
+
+def latex(expr: Any) -> str:
+    """LaTeX of an expression: \\frac{y - t}{y \\left(1 - y\\right)}, e^{- o}, w_{31}."""
+    return _latex_printer()({"ln_notation": True}).doprint(expr)
+
+
+def key_latex(key: str) -> str:
+    """A chain-rule factor key as LaTeX: dL/dy → \\frac{\\partial L}{\\partial y}, dH1/dalpha_H1 → ∂H_{1}/∂α_{H_{1}}."""
+    top, bottom = key.split("/", 1)
+    return f"\\frac{{\\partial {latex_name(top[1:])}}}{{\\partial {latex_name(bottom[1:])}}}"
 
 
 def chain_ordered(product: Any, factors: Any) -> list[Any]:

@@ -12,7 +12,8 @@ from rich.text import Text
 
 from bpcalc.evaluate import Run, SampleResult
 from bpcalc.network import Network, pretty
-from bpcalc.render.numbers import fmt, given
+from bpcalc.render.numbers import given
+from bpcalc.render.values import Numbers
 
 SECTIONS = ("forward", "gradients", "updates", "parameters")
 
@@ -57,22 +58,27 @@ def loss_formula(net: Network) -> str:
     return text
 
 
-def _substituted(net: Network, layer: int, pos: int, values: dict[str, Any], params: dict[str, Any], p: int) -> str:
+def _substituted(net: Network, layer: int, pos: int, values: dict[str, Any], params: dict[str, Any], nums: Numbers) -> str:
     u = net.units[layer][pos]
     terms = []
     for s in net.units[layer - 1]:
-        terms.append(f"{_v(values[s.name], p)}·({_v(params[net.weight(s, u)], p)})")
+        terms.append(f"{_v(values[s.name], nums)}·({_v(params[net.weight(s, u)], nums)})")
     if u.bias:
-        terms.append(f"{_v(params[u.bias], p)}")
+        terms.append(f"{_v(params[u.bias], nums)}")
     return " + ".join(terms)
 
 
-def _v(x: Any, p: int) -> str:
-    if isinstance(x, (int,)) or (hasattr(x, "is_finite") and not isinstance(x, float)):
+def _v(x: Any, nums: Numbers) -> str:
+    if isinstance(x, int) or (hasattr(x, "is_finite") and not isinstance(x, float)):
         return given(x)
-    if isinstance(x, float) and x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return fmt(x, p)
+    return nums.value(x)
+
+
+def _closed(nums: Numbers, x: Any) -> str:
+    from bpcalc.render.sheet import sheet_str
+
+    q = nums.closed(x)
+    return sheet_str(q) if q is not None else ""
 
 
 def _table(title: str, opts: TextOptions, *columns: tuple[str, str]) -> Table:
@@ -91,36 +97,43 @@ def _table(title: str, opts: TextOptions, *columns: tuple[str, str]) -> Table:
 
 
 def forward_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
-    net, m, p = run.problem.network, run.math, opts.precision
-    f = {k: m.to_float(v) for k, v in r.pass_.forward.items()}
+    net = run.problem.network
+    nums = Numbers(run.math, opts.precision)
+    f = r.pass_.forward
     values: dict[str, Any] = {**r.inputs, **f}
-    params = {k: m.to_float(v) for k, v in r.before.items()} if not m.hand else r.before
-    t = _table("Forward pass", opts, ("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right"))
+    columns = [("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right")]
+    t = _table("Forward pass", opts, *columns, *([("closed form", "left")] if nums.exact else []))
+
+    def row(*cells: str, x: Any) -> None:
+        t.add_row(*cells, *([_closed(nums, x)] if nums.exact else []))
+
     for li in range(1, len(net.layers)):
         for pos, u in enumerate(net.units[li]):
-            t.add_row(pretty(u.pre or ""), pre_formula(net, li, pos), _substituted(net, li, pos, values, params, p), fmt(f[u.pre], p))
+            row(pretty(u.pre or ""), pre_formula(net, li, pos), _substituted(net, li, pos, values, r.before, nums), nums.text(f[u.pre]), x=f[u.pre])
         for pos, u in enumerate(net.units[li]):
-            arg = fmt(f[u.pre], p)
             name = net.activations[li - 1]
-            sub = f"{ACT_SHEET[name]}({arg})" if name != "softmax" else ""
-            t.add_row(u.name, act_formula(net, li, pos), sub, fmt(f[u.name], p))
-    t.add_row("L", loss_formula(net), "", fmt(m.to_float(r.pass_.loss), p))
+            sub = f"{ACT_SHEET[name]}({nums.text(f[u.pre])})" if name != "softmax" else ""
+            row(u.name, act_formula(net, li, pos), sub, nums.text(f[u.name]), x=f[u.name])
+    row("L", loss_formula(net), "", nums.text(r.pass_.loss), x=r.pass_.loss)
     return t
 
 
 def gradient_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
-    net, m, p = run.problem.network, run.math, opts.precision
-    t = _table("Gradients (chain rule)", opts, ("parameter", "left"), ("chain", "left"), ("factors", "left"), ("dL/dparam", "right"))
+    net = run.problem.network
+    nums = Numbers(run.math, opts.precision)
+    columns = [("parameter", "left"), ("chain", "left"), ("factors", "left"), ("dL/dparam", "right")]
+    t = _table("Gradients (chain rule)", opts, *columns, *([("closed form", "left")] if nums.exact else []))
     for param in net.params:
         keys = net.chain(param)
         chain = " · ".join(pretty(k) for k in keys)
-        nums = " × ".join(f"({_v(m.to_float(r.pass_.factors[k]), p)})" for k in keys)
-        t.add_row(pretty(param.name), chain, nums, fmt(m.to_float(r.pass_.gradients[param.name]), p))
+        factors = " × ".join(f"({nums.value(r.pass_.factors[k])})" for k in keys)
+        g = r.pass_.gradients[param.name]
+        t.add_row(pretty(param.name), chain, factors, nums.text(g), *([_closed(nums, g)] if nums.exact else []))
     return t
 
 
 def update_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
-    m, p = run.math, opts.precision
+    nums = Numbers(run.math, opts.precision)
     u = r.update
     assert u is not None
     problem = run.problem
@@ -133,29 +146,24 @@ def update_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
         gname = "dL/dp"
     t = _table(title, opts, ("parameter", "left"), ("old", "right"), (gname, "right"), ("η·grad", "right"), ("new", "right"))
     for name in u.before:
-        new = fmt(m.to_float(u.after[name]), p)
+        new = nums.text(u.after[name])
         if name in problem.frozen:
             new += " (frozen)"
-        t.add_row(
-            pretty(name),
-            fmt(m.to_float(u.before[name]), p),
-            fmt(m.to_float(u.gradients[name]), p),
-            fmt(m.to_float(u.steps[name]), p),
-            new,
-        )
+        t.add_row(pretty(name), nums.text(u.before[name]), nums.text(u.gradients[name]), nums.text(u.steps[name]), new)
     return t
 
 
 def parameter_tables(run: Run, params: dict[str, Any], title: str, opts: TextOptions, width: int = 10) -> list[Table]:
     """The sheet's 'Post Sample' layout: one row of names and one of values per layer, wrapped."""
-    net, m, p = run.problem.network, run.math, opts.precision
+    net = run.problem.network
+    nums = Numbers(run.math, opts.precision)
     out = []
     for li in range(1, len(net.layers)):
         names = [q.name for q in net.params_into(li)]
         for start in range(0, len(names), width):
             chunk = names[start : start + width]
             t = _table(title if not out else "", opts, *[(pretty(n), "right") for n in chunk])
-            t.add_row(*[fmt(m.to_float(params[n]), p) for n in chunk])
+            t.add_row(*[nums.text(params[n]) for n in chunk])
             out.append(t)
     return out
 
@@ -178,6 +186,8 @@ def header(run: Run) -> Text:
         bits.append("frozen: " + ", ".join(pretty(n) for n in net.param_names if n in pr.frozen))
     if run.math.name == "rounded":
         bits.append(f"every step rounded to {run.math.decimals} decimals")
+    if run.math.name == "exact":
+        bits.append(f"exact arithmetic, {run.math.digits} significant digits")
     lines = [pr.title] if pr.title else []
     lines.append(" · ".join(bits))
     return Text("\n".join(lines))
@@ -212,5 +222,6 @@ def render_run(run: Run, opts: TextOptions) -> RenderableType:
                 where = f"epoch {r.epoch}" if run.problem.update == "batch" else f"sample {r.sample}"
                 if run.problem.epochs > 1 and run.problem.update == "online":
                     where = f"epoch {r.epoch}, sample {r.sample}"
-                parts.extend(parameter_tables(run, r.after, f"Parameters after {where}", opts))
+                width = 10 if run.math.name != "exact" else max(2, 90 // (run.math.digits + 9))
+                parts.extend(parameter_tables(run, r.after, f"Parameters after {where}", opts, width))
     return Group(*parts)
