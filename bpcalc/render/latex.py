@@ -24,7 +24,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \begin{document}
 """
 
-LONG = 78  # visible characters of a displayed line that still fit the page
+LONG = 100  # visible characters (as `visible` counts them) of a displayed line that still fit the page
 
 
 def document(body: str) -> str:
