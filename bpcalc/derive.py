@@ -136,6 +136,21 @@ def free_names(expr: Any) -> list[str]:
     return sorted(s.name for s in expr.free_symbols)
 
 
+def chain_order(pd: ParamDerivation) -> list[str]:
+    """The symbols of a gradient and its δ definitions, in the order the chain meets them: y, t, w31, H1, f1."""
+    exprs = [pd.product] + [e for _, e in pd.deltas]
+    names = {s.name for e in exprs for s in e.free_symbols}
+
+    def rank(name: str) -> tuple[int, int, str]:
+        for i, f in enumerate(pd.factors):
+            if name in {s.name for s in f.simple.free_symbols}:
+                # within a factor: outputs before targets (y − t), as the sheet writes them
+                return (i, 1 if name.startswith("t") else 0, name)
+        return (len(pd.factors), 0, name)
+
+    return sorted(names, key=rank)
+
+
 @dataclass
 class DeriveResult:
     """What `bpcalc derive` shows: one parameter's derivation, and its value at each sample."""
@@ -170,10 +185,7 @@ def derivation_for(name: str, problem_path: str | None, math: Any = None) -> Der
 
         run = train(problem, math)
         result.run = run
-        names = free_names(pd.product)
-        for name_ in (n for n, _ in pd.deltas):
-            names.extend(free_names(d.deltas[name_]))
-        names = sorted(set(names))
+        names = chain_order(pd)
         for r in run.results:
             known: dict[str, Any] = {**r.inputs, **r.targets, **r.before, **r.pass_.forward}
             for pre, v in r.pass_.deltas.items():

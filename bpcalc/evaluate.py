@@ -199,6 +199,11 @@ def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], 
 def _check_probabilities(net: Network, m: Any, ys: list[Any], where: str) -> None:
     for u, y in zip(net.outputs, ys):
         if not (m.is_pos(y) and m.is_pos(1 - y)):
+            if m.hand:
+                raise BpcalcError(
+                    f"{where}rounding every step to {m.decimals} decimals makes {u.name} = {m.to_float(y):g}, where the"
+                    f" {net.loss_name} loss takes ln(0); round to more decimals"
+                )
             raise BpcalcError(
                 f"{where}the {net.loss_name} loss needs outputs between 0 and 1, but {u.name} = {m.to_float(y):.6g}"
                 f" (the {net.activations[-1]} output can leave that range; use sigmoid or softmax)"
