@@ -130,7 +130,7 @@ def test_derive_markdown_values() -> None:
     assert len(lines) == 2
     head = [ln for ln in md.splitlines() if ln.startswith("| sample")][0]
     names = [c.strip().strip("$").replace("_{", "").replace("}", "") for c in head.strip("|").split("|")][1:-1]
-    assert names == ["H1", "f1", "t", "w31", "y"]
+    assert names == ["y", "t", "w31", "H1", "f1"]  # chain order, as the sheet writes (y − t)·w31·(1 − H1²)·f1
     for line, s in zip(lines, REF["samples"]):
         cells = [c.strip() for c in line.strip("|").split("|")]
         known = {**s["forward"], **{k: mpf(v) for k, v in {**s["inputs"], **s["targets"]}.items()}, **s["parameters_before"]}
