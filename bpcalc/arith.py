@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Callable
 
 Number = Any  # float, or a SymPy number in exact mode
@@ -98,7 +98,9 @@ class RoundedMath(FloatMath):
         """
         if not math.isfinite(x):
             return x
-        return float(Decimal(format(x, ".12g")).quantize(self._quantum, rounding=ROUND_HALF_UP)) + 0.0
+        with localcontext() as ctx:  # a double reaches 309 integer digits; the default 28 digits cannot quantize that
+            ctx.prec = 400
+            return float(Decimal(format(x, ".12g")).quantize(self._quantum, rounding=ROUND_HALF_UP)) + 0.0
 
     def num(self, x: float | int | str) -> float:
         return float(x)

@@ -7,11 +7,12 @@ are kept: floats with stable forms (default), floats rounded at every displayed 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from bpcalc.arith import FloatMath
-from bpcalc.errors import BpcalcError
+from bpcalc.errors import BpcalcError, ProblemError
 from bpcalc.network import Network
 from bpcalc.problem import Num, Problem, Sample
 
@@ -223,9 +224,28 @@ def sgd(params: dict[str, Any], gradients: dict[str, Any], lr: Any, frozen: froz
     return Update(dict(gradients), steps, dict(params), after)
 
 
+EXACT_DIGITS = 1000  # digits (and decimal exponent) of a number that exact arithmetic takes on
+
+
+def _exact_ready(problem: Problem) -> None:
+    """Exact rationals of numbers like 1e-999999999 would not fit in memory: say so, with the place."""
+    places: list[tuple[str, Num]] = [("learning_rate", problem.learning_rate)]
+    places += [(f"parameters.{k}", v) for k, v in problem.parameters.items()]
+    for i, s in enumerate(problem.samples):
+        places += [(f"samples[{i}].{k}", v) for k, v in {**s.inputs, **s.targets}.items()]
+    for where, v in places:
+        sign, digits, exponent = Decimal(v).as_tuple()
+        if len(digits) > EXACT_DIGITS or abs(int(exponent)) > EXACT_DIGITS:
+            raise ProblemError(
+                problem.source, where, f"too many digits for --exact (at most {EXACT_DIGITS} digits and exponents up to ±{EXACT_DIGITS})"
+            )
+
+
 def train(problem: Problem, m: Any | None = None) -> Run:
     """The whole problem: every epoch and sample, online or batch, in the number system ``m``."""
     m = m or FloatMath()
+    if m.name == "exact":
+        _exact_ready(problem)
     net = problem.network
     params = {k: m.num(v) for k, v in problem.parameters.items()}
     lr = m.num(problem.learning_rate)
@@ -235,7 +255,7 @@ def train(problem: Problem, m: Any | None = None) -> Run:
         start = params
         sums: list[dict[str, Any]] = []
         for i, sample in enumerate(problem.samples, start=1):
-            where = f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: "
+            where = f"{problem.source}: " + (f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: ")
             p = _evaluate_sample(net, m, start if problem.update == "batch" else params, sample, where)
             result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
             if problem.update == "online":
@@ -257,8 +277,8 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
     targets = {k: m.num(v) for k, v in sample.targets.items()}
     try:
         result = evaluate(net, m, params, inputs, targets, where)
-    except (OverflowError, ZeroDivisionError, ValueError) as e:
-        raise BpcalcError(f"{where}the numbers leave the range of a double ({e}); try smaller inputs or weights") from None
+    except (OverflowError, ZeroDivisionError, ValueError, ArithmeticError):
+        raise BpcalcError(f"{where}the numbers leave the range of a double; try smaller inputs or weights") from None
     if m.name != "exact":
         values = {**result.forward, "L": result.loss, **{f"dL/d{k}": v for k, v in result.gradients.items()}}
         for name, v in values.items():

@@ -11,6 +11,7 @@ from typing import Any, Union
 
 from bpcalc.errors import ProblemError
 from bpcalc.functions import ACTIVATIONS, LOSSES
+from bpcalc.jsontext import NonFinite, parse_json, place
 from bpcalc.network import Network
 
 Num = Union[int, Decimal]  # numbers exactly as written in the file
@@ -19,6 +20,8 @@ TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters
 INFO_KEYS = {"$schema", "source", "notes", "description"}
 NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
 UPDATES = ("online", "batch")
+MAX_EPOCHS = 100_000  # a sheet has a few; more only makes output nobody reads
+MAX_PARAMETERS = 100_000  # weights and biases in all: small dense networks, worked by hand
 
 
 @dataclass(frozen=True)
@@ -40,34 +43,26 @@ class Problem:
     frozen: frozenset[str] = frozenset()
 
 
-class _Bad(float):
-    """Marks NaN/Infinity literals so that they are reported, not computed with."""
-
-
-def _constant(text: str) -> float:
-    return _Bad("nan")
-
-
 def _describe(value: Any) -> str:
-    if isinstance(value, _Bad):
+    if isinstance(value, NonFinite):
         return "a non-finite value"
     if isinstance(value, bool):
         return json.dumps(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (dict, list)):
-        return "an object" if isinstance(value, dict) else "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return f"a list of {len(value)}" if value else "an empty list"
     if value is None:
         return "null"
     return str(value)
 
 
-def parse_json(text: str, source: str) -> Any:
-    """JSON with numbers kept exactly as written; a syntax error becomes a ProblemError."""
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_constant)
-    except json.JSONDecodeError as e:
-        raise ProblemError(source, f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
+def _short(value: Num) -> str:
+    """A number for an error message: as written, or in scientific notation when it is very long."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{Decimal(value):.6e}"
 
 
 def read_text(path: str) -> tuple[str, str]:
@@ -91,14 +86,18 @@ def read_text(path: str) -> tuple[str, str]:
 
 def number(value: Any, source: str, place: str, what: str = "a number") -> Num:
     """A finite number as written (int or Decimal), else a ProblemError naming the place."""
-    if isinstance(value, float) and not isinstance(value, _Bad) and math.isfinite(value):
+    if isinstance(value, float) and not isinstance(value, NonFinite) and math.isfinite(value):
         value = Decimal(repr(value))  # a problem built in Python rather than read from a file
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or isinstance(value, _Bad):
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or isinstance(value, NonFinite):
         raise ProblemError(source, place, f"expected {what}, got {_describe(value)}")
     if isinstance(value, Decimal) and not value.is_finite():
         raise ProblemError(source, place, f"expected {what}, got a non-finite value")
-    if not math.isfinite(float(value)):
-        raise ProblemError(source, place, f"expected {what}, got {value} (too large for a double)")
+    try:
+        too_large = not math.isfinite(float(value))
+    except OverflowError:  # an int beyond the range of a double
+        too_large = True
+    if too_large:
+        raise ProblemError(source, place, f"expected {what}, got {_short(value)} (too large for a double)")
     return value
 
 
@@ -120,7 +119,10 @@ def build_problem(data: Any, source: str) -> Problem:
         raise bad("", f"expected a JSON object with keys network, learning_rate, parameters, samples; got {_describe(data)}")
     for key in data:
         if key not in TOP_KEYS and key not in INFO_KEYS:
-            raise bad(key, f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+            raise bad(place("", key), f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+    for key in ("source", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise bad(key, f"expected a string, got {_describe(data[key])}")
     for key in ("network", "learning_rate", "parameters", "samples"):
         if key not in data:
             raise bad(key, "missing; a problem needs network, learning_rate, parameters and samples")
@@ -137,6 +139,8 @@ def build_problem(data: Any, source: str) -> Problem:
     epochs = data.get("epochs", 1)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise bad("epochs", f"expected a whole number of at least 1, got {_describe(epochs)}")
+    if epochs > MAX_EPOCHS:
+        raise bad("epochs", f"expected at most {MAX_EPOCHS:,} epochs, got {_short(epochs)}")
     update = data.get("update", "online")
     if update not in UPDATES:
         raise bad("update", f"expected \"online\" or \"batch\", got {_describe(update)}")
@@ -152,7 +156,7 @@ def _network(raw: Any, bad: Any) -> Network:
         raise bad("network", f"expected an object with layers, activations and loss, got {_describe(raw)}")
     for key in raw:
         if key not in NETWORK_KEYS:
-            raise bad(f"network.{key}", f"unknown key; expected one of {', '.join(sorted(NETWORK_KEYS))}")
+            raise bad(place("network", key), f"unknown key; expected one of {', '.join(sorted(NETWORK_KEYS))}")
     for key in ("layers", "activations", "loss"):
         if key not in raw:
             raise bad(f"network.{key}", "missing")
@@ -162,6 +166,9 @@ def _network(raw: Any, bad: Any) -> Network:
     for i, n in enumerate(layers):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise bad(f"network.layers[{i}]", f"expected a positive whole number of units, got {_describe(n)}")
+    count = sum(a * b + b for a, b in zip(layers, layers[1:]))  # weights and biases
+    if count > MAX_PARAMETERS:
+        raise bad("network.layers", f"a {'-'.join(_short(n) for n in layers)} network has {_short(count)} parameters; bpcalc works networks of at most {MAX_PARAMETERS:,}")
     acts = raw["activations"]
     if not isinstance(acts, list) or len(acts) != len(layers) - 1:
         raise bad(
@@ -170,15 +177,17 @@ def _network(raw: Any, bad: Any) -> Network:
             + (f" with {len(acts)}" if isinstance(acts, list) else ""),
         )
     for i, a in enumerate(acts):
-        if a not in ACTIVATIONS:
-            raise bad(f"network.activations[{i}]", f"unknown activation {_describe(a)}; expected one of {', '.join(ACTIVATIONS)}")
+        if not isinstance(a, str) or a not in ACTIVATIONS:
+            what = "unknown activation " if isinstance(a, str) else "expected an activation name, got "
+            raise bad(f"network.activations[{i}]", f"{what}{_describe(a)}; expected one of {', '.join(ACTIVATIONS)}")
         if a == "softmax" and i != len(acts) - 1:
             raise bad(f"network.activations[{i}]", "softmax is allowed on the output layer only")
         if a == "softmax" and layers[-1] < 2:
             raise bad(f"network.activations[{i}]", "softmax needs at least 2 output units")
     loss = raw["loss"]
-    if loss not in LOSSES:
-        raise bad("network.loss", f"unknown loss {_describe(loss)}; expected one of {', '.join(LOSSES)}")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        what = "unknown loss " if isinstance(loss, str) else "expected a loss name, got "
+        raise bad("network.loss", f"{what}{_describe(loss)}; expected one of {', '.join(LOSSES)}")
     bias = raw.get("bias", True)
     if not isinstance(bias, bool):
         raise bad("network.bias", f"expected true or false, got {_describe(bias)}")
@@ -195,12 +204,12 @@ def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]
             name = net.resolve_param(key).name
         except KeyError:
             raise bad(
-                f"parameters.{key}",
+                place("parameters", key),
                 f"unknown parameter; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
             ) from None
         if name in found:
-            raise bad(f"parameters.{key}", f"given twice (also as {name})")
-        found[name] = number(value, source, f"parameters.{key}")
+            raise bad(place("parameters", key), f"given twice (also as {name})")
+        found[name] = number(value, source, place("parameters", key))
     missing = [n for n in net.param_names if n not in found]
     if missing:
         raise bad(f"parameters.{missing[0]}", f"missing; the {shape} network needs {_names(net.param_names)}")
@@ -214,14 +223,17 @@ def _names(names: list[str]) -> str:
 def _frozen(raw: Any, net: Network, bad: Any) -> frozenset[str]:
     if not isinstance(raw, list):
         raise bad("frozen", f"expected a list of parameter names, got {_describe(raw)}")
-    out = set()
+    out: set[str] = set()
     for i, key in enumerate(raw):
         if not isinstance(key, str):
             raise bad(f"frozen[{i}]", f"expected a parameter name, got {_describe(key)}")
         try:
-            out.add(net.resolve_param(key).name)
+            name = net.resolve_param(key).name
         except KeyError:
             raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}; expected one of {_names(net.param_names)}") from None
+        if name in out:
+            raise bad(f"frozen[{i}]", f"{_describe(key)} is listed twice (also as {name})")
+        out.add(name)
     return frozenset(out)
 
 
@@ -240,7 +252,7 @@ def _samples(raw: Any, net: Network, source: str, bad: Any) -> tuple[Sample, ...
             s = {("t" if k == "t1" else k): v for k, v in s.items()}
         for key in s:
             if key not in ins and key not in outs:
-                raise bad(f"{here}.{key}", f"unknown key; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
+                raise bad(place(here, key), f"unknown key; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
         for key in ins + outs:
             if key not in s:
                 raise bad(f"{here}.{key}", f"missing; sample {i + 1} needs {want}")

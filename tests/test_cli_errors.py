@@ -128,7 +128,7 @@ def test_bce_with_an_output_outside_0_1(tmp_path: Path) -> None:
 
     p = with_change(tmp_path, change)
     line = one_line_error(invoke(["run", p]))
-    assert line.startswith("bpcalc: sample 1: the bce loss needs outputs between 0 and 1, but y = ")
+    assert line.startswith(f"bpcalc: {p}: sample 1: the bce loss needs outputs between 0 and 1, but y = ")
 
 
 def test_overflow_is_reported(tmp_path: Path) -> None:

@@ -290,19 +290,35 @@ def _derive_samples(d: DeriveResult, nums: Numbers | None, sample: int | None) -
         rows.append(f"\\text{{{label}:}} \\quad \\frac{{\\partial L}}{{\\partial {p}}} &= " + _wrapped(numbers, " \\times ", visible(tail) + 20) + tail)
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
     names = list(raws[0]["values"])
-    cols = "l" + "r" * (len(names) + 1)
-    head = " & ".join(["sample"] + [f"${latex_name(n)}$" for n in names] + [f"$\\partial L/\\partial {p}$"])
-    body = []
-    for s in raws:
-        label = f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"])
-        cells = [f"${num(nums.value(s['values'][n]))}$" for n in names] + [f"${num(nums.text(s['gradient']))}$"]
-        body.append(" & ".join([label] + cells) + " \\\\\n")
-    out.append(
-        f"\\begin{{center}}\\small\n\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n"
-        + "".join(body)
-        + "\\bottomrule\n\\end{tabular}\n\\end{center}\n"
-    )
+    labels = [f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"]) for s in raws]
+    columns = [(f"${latex_name(n)}$", [f"${num(nums.value(s['values'][n]))}$" for s in raws]) for n in names]
+    columns.append((f"$\\partial L/\\partial {p}$", [f"${num(nums.text(s['gradient']))}$" for s in raws]))
+    for chunk in _column_chunks(columns, VALUES_WIDTH - 8):
+        head = " & ".join(["sample"] + [h for h, _ in chunk])
+        body = "".join(" & ".join([label] + [cells[i] for _, cells in chunk]) + " \\\\\n" for i, label in enumerate(labels))
+        out.append(
+            f"\\begin{{center}}\\small\n\\begin{{tabular}}{{l{'r' * len(chunk)}}}\n\\toprule\n{head} \\\\\n\\midrule\n"
+            + body
+            + "\\bottomrule\n\\end{tabular}\n\\end{center}\n"
+        )
     return "".join(out)
+
+
+VALUES_WIDTH = 100  # characters a \small table row holds on the page
+
+
+def _column_chunks(columns: list[tuple[str, list[str]]], width: int) -> list[list[tuple[str, list[str]]]]:
+    """Table columns (header, cells) in groups that each fit ``width`` characters, in order."""
+    chunks: list[list[tuple[str, list[str]]]] = [[]]
+    used = 0
+    for col in columns:
+        w = max(visible(x) for x in [col[0], *col[1]]) + 3
+        if chunks[-1] and used + w > width:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(col)
+        used += w
+    return chunks
 
 
 def render_derive(d: DeriveResult, nums: Numbers | None = None, sample: int | None = None, body_only: bool = False) -> str:

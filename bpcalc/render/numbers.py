@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 
@@ -24,10 +24,35 @@ def fmt(x: Any, precision: int = 3) -> str:
     return f"{x:.{precision}f}"
 
 
+GIVEN_WIDTH = 24  # a number from the file longer than this as a plain decimal is written in scientific form
+
+
+def written(x: Any) -> str:
+    """A number from the problem file, exactly: 100, 0.05, -0.1; 1e-320 rather than 320 zeros."""
+    if isinstance(x, Decimal):
+        if x == 0:
+            return "0"
+        with localcontext() as ctx:  # normalize() rounds to the context's precision: keep every digit
+            ctx.prec = len(x.as_tuple().digits) + 2
+            x = x.normalize()
+        text = format(x, "f")
+    else:
+        text = str(x)
+    if len(text) <= GIVEN_WIDTH:
+        return text
+    with localcontext() as ctx:
+        ctx.prec = len(text) + 2
+        sign, digits, exponent = Decimal(x).normalize().as_tuple()
+    ds = "".join(map(str, digits)).rstrip("0") or "0"
+    mantissa = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{int(exponent) + len(digits) - 1:+03d}"
+
+
 def given(x: Any) -> str:
     """A number as the problem file wrote it: 100, 0.05, -0.1."""
     if isinstance(x, Decimal):
-        return str(x) if x == x.to_integral_value() or abs(x.as_tuple().exponent) < 12 else f"{float(x):g}"
+        text = str(x) if x == x.to_integral_value() or abs(int(x.as_tuple().exponent)) < 12 else written(x)
+        return text if "E" not in text else written(x)
     if isinstance(x, int):
         return str(x)
     return repr(float(x))

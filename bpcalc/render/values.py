@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
-from bpcalc.render.numbers import fmt
+from bpcalc.render.numbers import fmt, written
 
 CLOSED_TEXT = 48  # widest closed form shown in a terminal table cell
 CLOSED_MATH = 90  # widest closed form (in SymPy syntax) shown in LaTeX and Markdown
@@ -48,7 +49,7 @@ class Numbers:
             return given_exact(x)
         if not self.exact:
             f = self.math.to_float(x)
-            if f == int(f) and abs(f) < 1e15:
+            if math.isfinite(f) and f == int(f) and abs(f) < 1e15:
                 return str(int(f))
         return self.text(x)
 
@@ -91,16 +92,15 @@ def terminating(q: Any) -> str | None:
     if d != 1:
         return None
     n = max(twos, fives)
-    value = Decimal(p) / Decimal(int(q.q))
-    text = format(value.quantize(Decimal(1).scaleb(-n)) if n else value, "f")
-    return text
+    with localcontext() as ctx:  # exactly: as many digits as the numerator and the decimals need
+        ctx.prec = len(str(abs(p))) + n + 2
+        value = Decimal(p) / Decimal(int(q.q))
+        return format(value.quantize(Decimal(1).scaleb(-n)) if n else value, "f")
 
 
 def given_exact(x: Any) -> str:
-    """A number from the problem file, exactly as a decimal: 100, 0.05, -0.1."""
-    if isinstance(x, Decimal):
-        return format(x.normalize(), "f") if x != 0 else "0"
-    return str(x)
+    """A number from the problem file, exactly: 100, 0.05, -0.1; 1e-320 rather than 320 zeros."""
+    return written(x)
 
 
 def sci(text: str) -> str:
