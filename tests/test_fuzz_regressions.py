@@ -239,3 +239,29 @@ def test_derive_values_table_is_split_to_fit_the_page() -> None:
         header = t.split("\\midrule")[0]
         assert header.count("&") <= 8
     assert "\\partial L/\\partial w_{11}" in tables[-1]
+
+
+# --- option errors are one line too -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "P", "--precision", "-1"], "Invalid value for '--precision': -1 is not in the range 0<=x<=17."),
+        (["run", "P", "--format", "xml"],
+         "Invalid value for '--format': 'xml' is not one of 'auto', 'rich', 'plain', 'json', 'latex', 'markdown', 'csv'."),
+        (["run", "P", "extra"], "Got unexpected extra argument (extra)"),
+        (["run"], "Missing argument 'PROBLEM'."),
+        (["derive"], "Missing option '--param' / '-p'."),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    args = [str(ROOT / "samples" / "q3.json") if a == "P" else a for a in args]
+    line = one_line_error(invoke(args))
+    assert line.startswith(f"bpcalc: {message} (see '") and line.endswith(" --help')")
+
+
+def test_help_and_version_still_exit_0() -> None:
+    for args in (["--help"], ["run", "--help"], ["--version"]):
+        result = invoke(args)
+        assert result.exit_code == 0 and result.stdout
