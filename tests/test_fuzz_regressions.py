@@ -265,3 +265,40 @@ def test_help_and_version_still_exit_0() -> None:
     for args in (["--help"], ["run", "--help"], ["--version"]):
         result = invoke(args)
         assert result.exit_code == 0 and result.stdout
+
+
+# --- terminal layout ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("plain", [False, True])
+def test_no_value_is_cut_to_an_ellipsis_on_a_narrow_terminal(width: int, plain: bool) -> None:
+    # at 80 columns the 9 hidden-layer parameters used to print β1 as "3.93e…"
+    import io
+
+    from rich.console import Console
+
+    from bpcalc.evaluate import train
+    from bpcalc.problem import load_problem
+    from bpcalc.render.text import TextOptions, render_run
+
+    run = train(load_problem(str(ROOT / "samples" / "q3.json")))
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, force_terminal=False).print(
+        render_run(run, TextOptions(plain=plain, sample=1))
+    )
+    text = out.getvalue()
+    assert "…" not in text
+    # β1 after sample 1 = 0 − 0.1·dL/dβ1, dL/dβ1 = (y − t)·w31·(1 − H1²) = (0.354 − 1)·1·6.09e−08
+    # = −3.93e−08, so β1 = 3.93e−09: shown whole
+    assert "3.93e-09" in text
+    assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_negative_values_in_a_sum_are_in_parentheses() -> None:
+    # o = H1·w31 + H2·w41 + H3·w51 + β4 with H1 = tanh(−9) ≈ −1, H3 = tanh(−17) ≈ −1: written as on paper
+    result = invoke(["run", str(ROOT / "samples" / "q3.json"), "--round-steps", "3", "--sample", "1",
+                     "--show", "forward", "--format", "plain"])
+    row = next(line for line in result.stdout.splitlines() if line.startswith("o "))
+    assert "(-1)·(1) + 1·(0.500) + (-1)·(0.100) + 0" in row
+    assert "+ -" not in result.stdout

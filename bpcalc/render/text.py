@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -62,10 +62,15 @@ def _substituted(net: Network, layer: int, pos: int, values: dict[str, Any], par
     u = net.units[layer][pos]
     terms = []
     for s in net.units[layer - 1]:
-        terms.append(f"{_v(values[s.name], nums)}·({_v(params[net.weight(s, u)], nums)})")
+        terms.append(f"{_neg(_v(values[s.name], nums))}·({_v(params[net.weight(s, u)], nums)})")
     if u.bias:
-        terms.append(f"{_v(params[u.bias], nums)}")
+        terms.append(_neg(_v(params[u.bias], nums)))
     return " + ".join(terms)
+
+
+def _neg(text: str) -> str:
+    """A negative number in a sum in parentheses, as on paper: (-1.000)·(0.100), not + -1.000·(0.100)."""
+    return f"({text})" if text.startswith("-") else text
 
 
 def _v(x: Any, nums: Numbers) -> str:
@@ -92,7 +97,8 @@ def _table(title: str, opts: TextOptions, *columns: tuple[str, str]) -> Table:
         pad_edge=not opts.plain,
     )
     for name, justify in columns:
-        t.add_column(name, justify=justify)  # type: ignore[arg-type]
+        # a word too long for its column folds onto the next line rather than lose digits to an ellipsis
+        t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     return t
 
 
@@ -153,19 +159,56 @@ def update_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
     return t
 
 
-def parameter_tables(run: Run, params: dict[str, Any], title: str, opts: TextOptions, width: int = 10) -> list[Table]:
-    """The sheet's 'Post Sample' layout: one row of names and one of values per layer, wrapped."""
+@dataclass(frozen=True)
+class ParameterRows:
+    """The sheet's 'Post Sample' layout: per layer a row of names over a row of values.
+
+    A renderable: the rows are split into tables that fit the console's width when printed (and
+    hold at most ``most`` columns), so no value is ever cut to an ellipsis on a narrow terminal.
+    """
+
+    title: str
+    layers: tuple[tuple[tuple[str, str], ...], ...]  # per layer: (display name, value text)
+    opts: TextOptions
+    most: int = 10
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        title = self.title
+        for columns in self.layers:
+            for chunk in _fit(columns, options.max_width, self.most):
+                t = _table(title, self.opts, *[(name, "right") for name, _ in chunk])
+                t.add_row(*[value for _, value in chunk])
+                title = ""
+                yield t
+
+
+def _fit(columns: tuple[tuple[str, str], ...], width: int, most: int) -> list[list[tuple[str, str]]]:
+    """Consecutive columns in as few groups as fit ``width`` characters (borders and padding included), evened out."""
+
+    def cost(chunk: list[tuple[str, str]]) -> int:
+        return 1 + sum(max(len(name), len(value)) + 3 for name, value in chunk)
+
+    greedy: list[list[tuple[str, str]]] = [[]]
+    for col in columns:
+        if greedy[-1] and (cost(greedy[-1] + [col]) > width or len(greedy[-1]) >= most):
+            greedy.append([])
+        greedy[-1].append(col)
+    k = len(greedy)
+    size = -(-len(columns) // k)  # the same number of columns in each group, the last one short
+    even = [list(columns[i : i + size]) for i in range(0, len(columns), size)]
+    if len(even) == k and all(cost(c) <= width and len(c) <= most for c in even):
+        return even
+    return greedy
+
+
+def parameter_tables(run: Run, params: dict[str, Any], title: str, opts: TextOptions, width: int = 10) -> ParameterRows:
+    """The parameters after an update, laid out like the sheet's 'Post Sample' tables."""
     net = run.problem.network
     nums = Numbers(run.math, opts.precision)
-    out = []
-    for li in range(1, len(net.layers)):
-        names = [q.name for q in net.params_into(li)]
-        for start in range(0, len(names), width):
-            chunk = names[start : start + width]
-            t = _table(title if not out else "", opts, *[(pretty(n), "right") for n in chunk])
-            t.add_row(*[nums.text(params[n]) for n in chunk])
-            out.append(t)
-    return out
+    layers = tuple(
+        tuple((pretty(q.name), nums.text(params[q.name])) for q in net.params_into(li)) for li in range(1, len(net.layers))
+    )
+    return ParameterRows(title, layers, opts, width)
 
 
 def header(run: Run) -> Text:
@@ -223,5 +266,5 @@ def render_run(run: Run, opts: TextOptions) -> RenderableType:
                 if run.problem.epochs > 1 and run.problem.update == "online":
                     where = f"epoch {r.epoch}, sample {r.sample}"
                 width = 10 if run.math.name != "exact" else max(2, 90 // (run.math.digits + 9))
-                parts.extend(parameter_tables(run, r.after, f"Parameters after {where}", opts, width))
+                parts.append(parameter_tables(run, r.after, f"Parameters after {where}", opts, width))
     return Group(*parts)
