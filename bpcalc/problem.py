@@ -70,7 +70,13 @@ def read_text(path: str) -> tuple[str, str]:
     if path == "-":
         import sys
 
-        return sys.stdin.read(), "<stdin>"
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:
+            return sys.stdin.read(), "<stdin>"
+        try:
+            return raw.read().decode("utf-8"), "<stdin>"
+        except UnicodeDecodeError:
+            raise ProblemError("<stdin>", "", "not UTF-8 text, expected a JSON problem file") from None
     p = Path(path)
     try:
         return p.read_text(encoding="utf-8"), path

@@ -302,3 +302,15 @@ def test_negative_values_in_a_sum_are_in_parentheses() -> None:
     row = next(line for line in result.stdout.splitlines() if line.startswith("o "))
     assert "(-1)·(1) + 1·(0.500) + (-1)·(0.100) + 0" in row
     assert "+ -" not in result.stdout
+
+
+def test_stdin_that_is_not_utf8() -> None:
+    result = CliRunner().invoke(main, ["run", "-"], input=b"\xff\xfe{}")
+    assert one_line_error(result) == "bpcalc: <stdin>: not UTF-8 text, expected a JSON problem file"
+
+
+def test_stdin_with_a_byte_order_mark() -> None:
+    result = CliRunner().invoke(main, ["run", "-", "--format", "json"], input=("\ufeff" + Q3_TEXT).encode("utf-8"))
+    assert result.exit_code == 0
+    # β4 after sample 2 = 0.023 (README / issue 2)
+    assert round(json.loads(result.stdout)["parameters_final"]["b4"], 3) == 0.023
