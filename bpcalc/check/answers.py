@@ -18,8 +18,8 @@ SECTIONS = {"forward": "forward", "gradients": "gradient", "parameters_after": "
 INFO_KEYS = {"$schema", "title", "source", "notes", "description", "student", "name"}
 # Keys of `bpcalc run --format json` that are not answers to check: accepted and left alone.
 # (Whatever else `run` prints is accepted too: see ``_run_keys``.)
-RUN_SAMPLE_KEYS = {"inputs", "targets", "factors", "deltas", "parameters_before", "updated", "update"}
-RUN_TOP_KEYS = {"network", "learning_rate", "update", "epochs", "frozen", "mode", "chains"}
+RUN_SAMPLE_KEYS = {"inputs", "targets", "factors", "deltas", "parameters_before", "updated", "update", "exact"}
+RUN_TOP_KEYS = {"network", "learning_rate", "update", "epochs", "frozen", "mode", "chains", "round_steps", "digits"}
 HEADING = re.compile(r"^#+\s*(?:post\s+)?(?:epoch\s+(\d+)\s*[,;]?\s*)?(?:post\s+)?sample\s+(\d+)\s*:?\s*$", re.IGNORECASE)
 SEPARATOR = re.compile(r"[,;]\s*(?=[^\s=,;]+\s*=)")
 

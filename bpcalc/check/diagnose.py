@@ -1,14 +1,30 @@
 """The classic backpropagation mistakes: each one's name, how to reproduce it, and how a marker explains it.
 
-A wrong value is worked again under every mistake in ``MISTAKES`` (in that order: the ones that
-change a single value first, then the ones that change a whole sample); the first that reproduces
-the written number to its digits is named, with the corrected working. None: an arithmetic slip.
+A wrong value is worked again under every variant of every mistake in ``MISTAKES`` (from the
+student's own earlier values, at full precision and rounded at every step in each hand style).
+A mistake *reproduces* the value when one of those workings gives it to its written digits.
+
+Tie-breaks, when more than one story gives the same number:
+
+* A mistake seen in this one value only is named when it moves the value more than ``SLIP_RANGE``
+  units of its last written digit away from the correct one; closer than that, a slip of a digit
+  or two lands there as easily, and the value is called an arithmetic slip (with the expected
+  value) unless the same mistake also explains another value of the sample.
+* Of the mistakes that are named, the one that explains the most of the sample's values wins (less
+  those it contradicts, for a mistake made throughout a sample; one made in a single value is not
+  belied by the values the student got right); between equals, the first in ``MISTAKES``.
+* A mistake that would change a value this one is worked from, which the student wrote right,
+  is not how they got this one (after a right gradient, a wrong parameter is an update mistake).
+* Truncated instead of rounded is a one-unit story of its own: named when the written value is the
+  correct one cut off where rounding would have gone up, and no other mistake is named.
+
+None reproduces it: an arithmetic slip, with the expected value.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Mapping
 
@@ -26,19 +42,15 @@ from bpcalc.check.mistaken import (
     SignFlipped,
     TargetFlipped,
     UpdatedWeights,
-    WrongDerivative,
+    derivative_variants,
 )
-from bpcalc.check.model import Given, Key
+from bpcalc.check.model import Given, Key, depends
 from bpcalc.check.tolerance import Tolerance, at_digits, half_unit, hand_decimals, matches, truncation_of
-from bpcalc.check.working import Path, SampleContext, Working, Worked
+from bpcalc.check.working import CORRECT, InSamples, Path, SampleContext, Working, Worked
 from bpcalc.network import pretty
 from bpcalc.problem import Problem
 
-# A mistake seen in this one value only must move it by this many half-units of its last written
-# digit to be named; closer than that, a slip that happens to land on it is the likelier story.
-# (Measured: slips of 2 to 300 units that landed on some mistake's number did so within 40
-# half-units; the classic mistakes in the tests move values by 66 and more.)
-DISTINCT = 50
+SLIP_RANGE = 1.0  # units of the last written digit within which a lone mistake is told apart from a slip no better than by chance
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -50,6 +62,7 @@ class Finding:
     detail: str  # the marker's note: what the student did, and the corrected working
     working: Working | None = None
     path: Path | None = None
+    support: int = 0  # the sample's values this mistake explains, less those it contradicts (unless made in one value only)
 
 
 @dataclass(frozen=True)
@@ -83,9 +96,10 @@ class Mistake:
 
     id = ""
     name = ""
-    local = True  # made in one value only: later steps that agree with it are not followed up as this mistake
+    local = True  # made in one value only: later steps that agree with it are not followed up as this mistake,
+    # and values it would change that the student got right do not count against it (else it is made throughout a
+    # sample, and must explain at least as many of the sample's values as it contradicts)
     kinds: tuple[str, ...] = ("forward", "loss", "gradient", "parameter_after")
-    whole_sample = False  # made throughout a sample, never in one value: must agree with the sample's other values
 
     def variants(self, problem: Problem) -> list[Working]:
         return []
@@ -96,28 +110,72 @@ class Mistake:
     def find(self, case: Case, paths: list[Path]) -> Finding | None:
         if case.key.kind not in self.kinds:
             return None
-        for v in case.catalogue.variants(self):
-            for path in paths:
-                if self.reproduces(case, v, path):
-                    bad = path.work(v)
-                    assert bad is not None
-                    return Finding(self, f"{self.says(case, v, bad)}: {item_text(case.ctx, case.correct, case.key, case.p)}", v, path)
-        return None
+        best = self.best(case, paths)
+        if best is None:
+            return None
+        v, path, support = best
+        return Finding(self, f"{self.told(case, v, path)}: {item_text(case.ctx, case.correct, case.key, case.p)}", v, path, support)
 
-    def reproduces(self, case: Case, v: Working, path: Path) -> bool:
+    def told(self, case: Case, v: Working, path: Path) -> str:
+        """What the student did, said of the sample it was done in (batch: an earlier one of the epoch)."""
+        if isinstance(v, InSamples):
+            if v.current:
+                return f"in every sample of the epoch, {self.told(case, v.inner, path)}"
+            prev = path.ctx.previous[v.which[0]]
+            there = Path(prev, path.carried, path.name, path.hand)
+            earlier = replace(case, path=there, correct=there.work(CORRECT) or case.correct)
+            return f"in sample {prev.sample}, {self.told(earlier, v.inner, there)}"
+        bad = path.work(v)
+        assert bad is not None
+        return self.says(case, v, bad)
+
+    def best(self, case: Case, paths: list[Path]) -> tuple[Working, Path, int] | None:
+        """The variant (and path) that reproduces the value with the most support, if any does."""
+        found: tuple[Working, Path, int] | None = None
+        for v in case.catalogue.variants(self, case):
+            for path in paths:
+                support = self.reproduces(case, v, path)
+                if support is not None and (found is None or support > found[2]):
+                    found = (v, path, support)
+        return found
+
+    def reproduces(self, case: Case, v: Working, path: Path) -> int | None:
+        """The support of ``v`` on ``path`` when it gives the written value and can be told from a slip; else None."""
         value = path.value(v, case.key)
         correct = path.value(path.correct, case.key)
         if value is None or correct is None or not math.isfinite(value):
-            return False
-        hand = path.value(v, case.key, hand_decimals(case.given))
-        if not matches(case.given, value, hand, case.tolerance, slack=0.0):
-            return False
-        explained, contradicted = consistency(case, v, path)
-        if self.whole_sample and contradicted > explained:
-            return False
-        if abs(value - correct) >= DISTINCT * _room(case.given, correct, case.tolerance):
-            return True
-        return explained >= 2  # seen in another value of this sample too
+            return None
+        if abs(value - correct) <= 1e-12 * max(1.0, abs(correct)):
+            return None  # the mistake does not touch this value: it cannot be how the student got it
+        d = hand_decimals(case.given)
+        if not _within_reach(case, path, value, correct, d):
+            return None
+        if not matches(case.given, value, path.hands(v, case.key, d), case.tolerance, slack=0.0):
+            return None
+        counts = consistency(case, v, path)
+        if counts is None:
+            return None
+        explained, contradicted = counts
+        if not self.local and contradicted > explained:
+            return None
+        if abs(value - correct) > SLIP_RANGE * 2 * _room(case.given, correct, case.tolerance) or explained >= 2:
+            return explained - (0 if self.local else contradicted)  # a mistake made once is not belied by values made right
+        return None  # as likely a slip that lands there
+
+
+def _within_reach(case: Case, path: Path, value: float, correct: float, d: int | None) -> bool:
+    """Could a hand working of ``value`` reach the written one? A generous bound, so that far-off variants are not
+    worked by hand: a mistake's hand working drifts from its full-precision one by some times what the correct
+    working's does (scaled by the size of the value), or by a tenth of what the mistake changes, at most."""
+    g = float(case.given.value)
+    room = 4 * _room(case.given, value, case.tolerance)
+    if abs(value - g) <= room:
+        return True
+    drifts = [abs(h - correct) for h in path.hands(path.correct, case.key, d) if h is not None and math.isfinite(h)]
+    if not drifts:
+        return False
+    scale = max(1.0, abs(value) / abs(correct)) if correct else 1.0
+    return abs(value - g) <= room + 10 * max(drifts) * scale + 0.1 * abs(value - correct)
 
 
 def _room(given: Given, x: float, tolerance: Tolerance | None) -> float:
@@ -126,9 +184,14 @@ def _room(given: Given, x: float, tolerance: Tolerance | None) -> float:
     return tolerance.width(x)
 
 
-def consistency(case: Case, v: Working, path: Path) -> tuple[int, int]:
-    """(values the mistake explains, values it contradicts) among this sample's others, plus this one."""
+def consistency(case: Case, v: Working, path: Path) -> tuple[int, int] | None:
+    """(values the mistake explains, values it contradicts) among this sample's others, plus this one.
+
+    None when it contradicts a value this one is worked from: the student wrote that one right, so
+    the mistake cannot be how they got this one (a parameter after a right gradient is an update mistake).
+    """
     explained, contradicted = 1, 0
+    net = case.ctx.net
     for key, g in case.others.items():
         if key == case.key:
             continue
@@ -136,9 +199,11 @@ def consistency(case: Case, v: Working, path: Path) -> tuple[int, int]:
         if good is None or bad is None:
             continue
         d = hand_decimals(g)
-        fits_good = matches(g, good, path.value(path.correct, key, d), case.tolerance)
-        fits_bad = matches(g, bad, path.value(v, key, d), case.tolerance)
+        fits_good = matches(g, good, path.hands(path.correct, key, d), case.tolerance)
+        fits_bad = matches(g, bad, path.hands(v, key, d), case.tolerance)
         if fits_good and not fits_bad:
+            if key.kind != "loss" and depends(net, case.key, key):
+                return None
             contradicted += 1
         elif fits_bad and not fits_good:
             explained += 1
@@ -161,14 +226,14 @@ class _UpdateMistake(Mistake):
     def find(self, case: Case, paths: list[Path]) -> Finding | None:
         if case.key.name in case.ctx.problem.frozen or not case.ctx.updates_here:
             return None
-        for v in case.catalogue.variants(self):
-            for path in paths:
-                if self.reproduces(case, v, path):
-                    P = case.label
-                    grad = "mean(dL/d{})".format(P) if case.ctx.problem.update == "batch" else f"dL/d{P}"
-                    text = f"you wrote {case.given.text} = {self.formula.format(P=P, g=grad)}; {_update_tail(case)}"
-                    return Finding(self, text, v, path)
-        return None
+        best = self.best(case, paths)
+        if best is None:
+            return None
+        v, path, support = best
+        P = case.label
+        grad = "mean(dL/d{})".format(P) if case.ctx.problem.update == "batch" else f"dL/d{P}"
+        text = f"you wrote {case.given.text} = {self.formula.format(P=P, g=grad)}; {_update_tail(case)}"
+        return Finding(self, text, v, path, support)
 
 
 class LrMissing(_UpdateMistake):
@@ -203,7 +268,7 @@ class Truncated(Mistake):
             exact = path.value(path.correct, case.key)
             if exact is None:
                 continue
-            cut = truncation_of(case.given, exact, path.value(path.correct, case.key, d))
+            cut = truncation_of(case.given, exact, path.hands(path.correct, case.key, d))
             if cut is not None:
                 places = case.given.decimals
                 text = (
@@ -258,16 +323,21 @@ class DroppedChainFactor(Mistake):
         return f"you left the factor {pretty(k)} = {value} out of dL/d{case.label}"
 
 
-def _unit_for(case: Case, activation: str) -> Any:
-    """The unit whose derivative the mistake touches on the way to this value (its own, else the output)."""
+def _unit_for(case: Case, activation: str, v: Working) -> Any:
+    """The unit whose derivative the mistake touches on the way to this value (its own, else the nearest above)."""
     net = case.ctx.net
+    chosen = getattr(v, "units", ())
+
+    def wrong(u: Any) -> bool:
+        return net.activations[u.layer - 1] == activation and (not chosen or u.name in chosen)
+
     if case.key.kind in ("gradient", "parameter_after"):
         u = net.param_index[case.key.name].target
-        if net.activations[u.layer - 1] == activation:
+        if wrong(u):
             return u
     for row in reversed(net.units[1:]):
         for u in row:
-            if net.activations[u.layer - 1] == activation:
+            if wrong(u):
                 return u
     return None  # pragma: no cover - the mistake applies only where the activation is used
 
@@ -277,10 +347,10 @@ class TanhOneMinus(Mistake):
     kinds = ("loss", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return [WrongDerivative(OneMinusTanhMath, "tanh")]
+        return derivative_variants(problem, OneMinusTanhMath, "tanh")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
-        u = _unit_for(case, "tanh")
+        u = _unit_for(case, "tanh", v)
         h = case.correct.m.to_float(case.correct.pass_.forward[u.name])
         a = pretty(u.pre)
         return f"you took tanh'({a}) as 1 - tanh({a}) = {show(1 - h, case.p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, case.p)}"
@@ -291,10 +361,10 @@ class TanhAsSigmoidPrime(Mistake):
     kinds = ("loss", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return [WrongDerivative(SigmoidPrimeForTanhMath, "tanh")]
+        return derivative_variants(problem, SigmoidPrimeForTanhMath, "tanh")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
-        u = _unit_for(case, "tanh")
+        u = _unit_for(case, "tanh", v)
         m = case.correct.m
         z = m.to_float(case.correct.pass_.forward[u.pre])
         h = m.to_float(case.correct.pass_.forward[u.name])
@@ -310,10 +380,10 @@ class SigmoidPrimeAsSigmoid(Mistake):
     kinds = ("gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return [WrongDerivative(SigmoidForSigmoidPrimeMath, "sigmoid")]
+        return derivative_variants(problem, SigmoidForSigmoidPrimeMath, "sigmoid")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
-        u = _unit_for(case, "sigmoid")
+        u = _unit_for(case, "sigmoid", v)
         y = case.correct.m.to_float(case.correct.pass_.forward[u.name])
         o = pretty(u.pre)
         return f"you took σ'({o}) as σ({o}) = {u.name} = {show(y, case.p)}; σ'({o}) = {u.name}(1 - {u.name}) = {show(y * (1 - y), case.p)}"
@@ -356,7 +426,7 @@ class TargetFlippedMistake(Mistake):
 
 
 class InputsSwappedMistake(Mistake):
-    id, name, local, whole_sample = "inputs_swapped", "inputs swapped", False, True
+    id, name, local = "inputs_swapped", "inputs swapped", False
 
     def variants(self, problem: Problem) -> list[Working]:
         names = problem.network.input_names[:6]
@@ -398,18 +468,41 @@ class Catalogue:
     """Every mistake's variants for one problem, built once (workings are cached by identity)."""
 
     def __init__(self, problem: Problem) -> None:
+        self.problem = problem
         self._variants = {m.id: [v for v in m.variants(problem) if v.applies(problem)] for m in MISTAKES}
+        self._batch: dict[tuple[str, int], list[Working]] = {}
 
-    def variants(self, mistake: Mistake) -> list[Working]:
-        return self._variants.get(mistake.id, [])
+    def variants(self, mistake: Mistake, case: Case | None = None) -> list[Working]:
+        """The mistake's workings; for a batch update also made in the epoch's earlier samples (or all of them)."""
+        base = self._variants.get(mistake.id, [])
+        if case is None or not self.in_earlier(mistake, case):
+            return base
+        count = case.ctx.sample - 1
+        slot = (mistake.id, count)
+        if slot not in self._batch:
+            self._batch[slot] = [InSamples(v, (j,), False) for v in base for j in range(count)]
+            self._batch[slot] += [InSamples(v, tuple(range(count)), True) for v in base]
+        return base + self._batch[slot]
+
+    def in_earlier(self, mistake: Mistake, case: Case) -> bool:
+        return (
+            self.problem.update == "batch"
+            and case.key.kind == "parameter_after"
+            and case.ctx.updates_here
+            and case.ctx.sample > 1
+            and not isinstance(mistake, _UpdateMistake)
+        )
 
 
 def diagnose(case: Case, paths: list[Path]) -> Finding:
-    """The first classic mistake that reproduces the written value, else an arithmetic slip."""
+    """The classic mistake that reproduces the written value best (see the module's tie-breaks), else an arithmetic slip."""
+    best: Finding | None = None
     for mistake in MISTAKES:
         found = mistake.find(case, paths)
-        if found is not None:
-            return found
+        if found is not None and (best is None or found.support > best.support):
+            best = found
+    if best is not None:
+        return best
     found = SLIP.find(case, paths)
     assert found is not None
     return found

@@ -1,18 +1,10 @@
 """Mark a student's answers sample by sample, carrying their own numbers forward: right, follows through, or wrong.
 
-Each sample is worked along four paths:
-
-* the correct one (the problem's own parameters): a value that matches it is right;
-* the student's as written: from their parameters after the previous sample, and their own
-  forward values and gradients within the sample, exactly as written;
-* the same parameters, but the sample worked through at full precision (a student who keeps
-  every digit on the calculator within a sample and carries the written parameters);
-* the student's as evidently computed: from the full-precision values their written parameters
-  stand for (the value a right or following entry was marked against, or the value a named
-  mistake gives), so that a sheet worked at full precision and rounded only for writing carries too.
-
-A value that matches a carried path follows through when something it builds on was wrong, and
-is right otherwise (it only differs by the student's rounding). Anything else is wrong, and is
+Each sample is worked along the paths of :mod:`bpcalc.check.paths` (the correct one and the
+student's own), each also by hand, rounded at every step to the decimals written (in each hand
+style of :mod:`bpcalc.check.styles`). A value that matches the correct working is right; one that
+matches a path of the student's own follows through when something it builds on was wrong, and is
+right otherwise (it only differs by the student's rounding). Anything else is wrong, and is
 diagnosed once, where it first appears.
 """
 
@@ -21,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from bpcalc.arith import RoundedMath
 from bpcalc.check.diagnose import Case, Catalogue, Finding, diagnose
 from bpcalc.check.explain import precision_for, show
 from bpcalc.check.model import Answers, Given, Item, Key, Report, depends
+from bpcalc.check.paths import Paths, State
+from bpcalc.check.reference import Reference
 from bpcalc.check.tolerance import Tolerance, half_unit, hand_decimals, matches
-from bpcalc.check.working import CORRECT, Path, SampleContext, Worked
-from bpcalc.errors import BpcalcError
-from bpcalc.evaluate import Run, train
+from bpcalc.check.working import CORRECT, Path, SampleContext, Worked, Working
 from bpcalc.problem import Problem
 
 
@@ -36,77 +27,6 @@ from bpcalc.problem import Problem
 class CheckOptions:
     carry: bool = True  # work each sample on from the student's own earlier values
     tolerance: Tolerance | None = None  # None: from the digits written
-
-
-def run_values(run: Run, index: int) -> dict[Key, float]:
-    """Every checkable value of one sample of a run."""
-    r, m = run.results[index], run.math
-    out = {Key("forward", k): m.to_float(v) for k, v in r.pass_.forward.items()}
-    out[Key("loss", "loss")] = m.to_float(r.pass_.loss)
-    for k, v in r.pass_.gradients.items():
-        out[Key("gradient", k)] = m.to_float(v)
-    for k, v in r.after.items():
-        out[Key("parameter_after", k)] = m.to_float(v)
-    return out
-
-
-class _Truth:
-    """The correct run, and the same run rounded at every step to d decimals (for drift), made on demand."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.run = train(problem)
-        self._values = [run_values(self.run, i) for i in range(len(self.run.results))]
-        self._hand: dict[int, list[dict[Key, float]] | None] = {}
-
-    def value(self, index: int, key: Key) -> float:
-        return self._values[index][key]
-
-    def hand(self, index: int, key: Key, decimals: int | None) -> float | None:
-        if decimals is None:
-            return None
-        if decimals not in self._hand:
-            try:
-                run = train(self.problem, RoundedMath(decimals))
-                self._hand[decimals] = [run_values(run, i) for i in range(len(run.results))]
-            except (BpcalcError, ArithmeticError, ValueError):
-                self._hand[decimals] = None
-        rows = self._hand[decimals]
-        return None if rows is None else rows[index][key]
-
-    def floats(self, values: Mapping[str, Any]) -> dict[str, float]:
-        return {k: self.run.math.to_float(v) for k, v in values.items()}
-
-
-@dataclass(frozen=True)
-class _State:
-    """Parameters carried into a sample; ``worked_out``: those not written by the student."""
-
-    params: Mapping[str, float]
-    worked_out: frozenset[str] = frozenset()
-
-
-@dataclass
-class _Paths:
-    true: Path
-    written: Path
-    plain: Path
-    evident: Path
-    carry: bool
-
-    @property
-    def mark(self) -> Path:
-        """The path values are marked against (expected values, corrected workings)."""
-        return self.written if self.carry and self.written.work(CORRECT) is not None else self.true
-
-    @property
-    def carried(self) -> list[Path]:
-        """The student's paths that can be worked, the full-precision ones first."""
-        return [p for p in (self.evident, self.plain, self.written) if p.work(CORRECT) is not None] if self.carry else []
-
-    @property
-    def all(self) -> list[Path]:
-        return self.carried + [self.true]
 
 
 def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptions()) -> Report:
@@ -119,19 +39,21 @@ class _Marker:
         self.problem = problem
         self.net = problem.network
         self.options = options
-        self.truth = _Truth(problem)
+        self.truth = Reference(problem)
         self.catalogue = Catalogue(problem)
+        self._named: list[Finding] = []  # the mistakes named in the sample being marked
 
     def mark(self, answers: Answers) -> Report:
         pr, truth = self.problem, self.truth
         start_params = {k: float(v) for k, v in pr.parameters.items()}
-        written = evident = _State(start_params)
+        written = evident = State(start_params)
         items: list[Item] = []
         earlier_bad = False
         for index, r in enumerate(truth.run.results):
             if r.sample == 1:
                 epoch_written, epoch_evident = written, evident
-                grads: dict[str, list[dict[str, float]]] = {"true": [], "written": [], "evident": []}
+                grads: dict[str, list[dict[str, float]]] = {"true": [], "written": [], "plain": [], "evident": []}
+                previous: dict[str, list[SampleContext]] = {"true": [], "written": [], "plain": [], "evident": []}
             given = answers.for_sample(r.epoch, r.sample)
             wrote = {kind: {k.name: float(g.value) for k, g in given.items() if k.kind == kind} for kind in ("forward", "gradient", "parameter_after")}
             batch = pr.update == "batch"
@@ -139,50 +61,76 @@ class _Marker:
             e_state = epoch_evident if batch else evident
             true_before = truth.floats(r.before)
 
-            def ctx(state: _State, **kw: Any) -> SampleContext:
-                return SampleContext(pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, **kw)
+            def ctx(state: State, name: str, **kw: Any) -> SampleContext:
+                return SampleContext(
+                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out,
+                    earlier=tuple(grads[name]), previous=tuple(previous[name]), **kw,
+                )
 
-            paths = _Paths(
-                Path(ctx(_State(true_before), earlier=tuple(grads["true"])), carried=False),
-                Path(
-                    ctx(w_state, forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"], earlier=tuple(grads["written"])),
-                    carried=True,
-                ),
-                Path(ctx(w_state, gradients=wrote["gradient"], earlier=tuple(grads["written"])), carried=True),
-                Path(ctx(e_state, earlier=tuple(grads["evident"])), carried=True),
+            paths = Paths(
+                Path(ctx(State(true_before), "true"), carried=False, name="true"),
+                Path(ctx(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]), carried=True, name="written"),
+                Path(ctx(w_state, "plain"), carried=True, name="plain"),
+                # a student who keeps every digit across samples keeps them within one too: no hand rounding
+                Path(ctx(e_state, "evident"), carried=True, name="evident", hand=False),
                 self.options.carry,
             )
             marked: list[Item] = []
             evident_values: dict[Key, float] = {}
             reported: list[tuple[Key, Finding]] = []
+            self._named = []
+            # Hand rounding of the correct working from the problem's own values only counts where the
+            # student's parameters before this sample are not all written: else their own working shows it.
+            drifts = not self.options.carry or index == 0 or bool(w_state.worked_out)
             for key, g in given.items():
+                paths.settle(key)
                 tainted = earlier_bad or any(i.verdict != "right" and depends(self.net, key, i.key) for i in marked)
-                item, value = self.judge(index, key, g, given, paths, tainted, reported)
+                item, value, carried_as = self.judge(index, key, g, given, paths, tainted, reported, drifts)
                 marked.append(item)
                 evident_values[key] = value
+                if carried_as is not None:
+                    paths.carry_on(key, carried_as[0], float(g.value))
             items.extend(marked)
             earlier_bad = earlier_bad or any(i.verdict != "right" for i in marked)
 
             # What the student carries into the next sample.
+            paths.settle(Key("parameter_after", ""))
             grads["true"].append(truth.floats(r.pass_.gradients))
             w_worked = paths.written.work(CORRECT) or paths.true.work(CORRECT)
-            evident_grads = {k.name: v for k, v in evident_values.items() if k.kind == "gradient"}
-            e_worked = CORRECT.work(replace(paths.evident.ctx, gradients=evident_grads)) if paths.evident.work(CORRECT) else None
-            e_worked = e_worked or w_worked
-            assert w_worked is not None and e_worked is not None
+            p_worked = paths.plain.work(CORRECT) or w_worked
+            e_worked = paths.evident.work(CORRECT) or w_worked
+            assert w_worked is not None and p_worked is not None and e_worked is not None
             grads["written"].append(_floats(w_worked, w_worked.used))
+            grads["plain"].append(_floats(p_worked, p_worked.used))
             grads["evident"].append(_floats(e_worked, e_worked.used))
+            for path in (paths.true, paths.written, paths.plain, paths.evident):
+                previous[path.name].append(path.ctx)
             if paths.written.ctx.updates_here:
                 given_after = wrote["parameter_after"]
-                written = _State(
+                written = State(
                     {n: given_after.get(n, v) for n, v in _floats(w_worked, w_worked.after).items()},
                     frozenset(n for n in self.net.param_names if n not in given_after),
                 )
+                self.hidden_mistakes(given, marked, paths.evident, evident_values)
                 evident_after = {k.name: v for k, v in evident_values.items() if k.kind == "parameter_after"}
-                evident = _State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()})
+                evident = State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()})
 
         label = "from the digits written" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))
+
+    def hidden_mistakes(self, given: dict[Key, Given], marked: list[Item], path: Path, evident: dict[Key, float]) -> None:
+        """A parameter right to its digits both with and without a mistake named elsewhere in the sample
+        evidently had it made too (below the written digits): carry the mistake's value on."""
+        workings = [f.working for f in self._named if f.working is not None]
+        for item in marked:
+            if item.verdict == "wrong" or item.key.kind != "parameter_after" or not workings:
+                continue
+            g, d = given[item.key], hand_decimals(given[item.key])
+            for w in workings:
+                value = path.value(w, item.key)
+                if value is not None and matches(g, value, path.hands(w, item.key, d), self.options.tolerance, slack=0.0):
+                    evident[item.key] = value
+                    break
 
     # --- one value ----------------------------------------------------------------------------
 
@@ -192,20 +140,25 @@ class _Marker:
         key: Key,
         g: Given,
         given: dict[Key, Given],
-        paths: _Paths,
+        paths: Paths,
         tainted: bool,
         reported: list[tuple[Key, Finding]],
-    ) -> tuple[Item, float]:
-        """The item for one written value, and the full-precision value it evidently stands for."""
+        drifts: bool = True,
+    ) -> tuple[Item, float, tuple[Working | None] | None]:
+        """The item for one written value, the full-precision value it evidently stands for, and how it is
+        carried on when the student got it wrong (the working that gives it; None: as written)."""
         tol, d = self.options.tolerance, hand_decimals(g)
         correct = self.truth.value(index, key)
         r = self.truth.run.results[index]
         item = Item(r.epoch, r.sample, key, g, correct, correct, "right", epochs=self.problem.epochs)
         carried = [(p, p.value(CORRECT, key)) for p in paths.carried]
-        carried = [(p, v) for p, v in carried if v is not None and matches(g, v, p.value(CORRECT, key, d), tol)]
-        if matches(g, correct, [self.truth.hand(index, key, d), paths.true.value(CORRECT, key, d)], tol):
+        carried = [(p, v) for p, v in carried if v is not None and matches(g, v, p.hands(CORRECT, key, d), tol)]
+        # Right to full precision or the sheet's hand rounding; else following the student's own working;
+        # else right after all when another hand style gives it (a rarer story than carrying one's own values).
+        hands = list(zip(self.truth.hands(index, key, d), paths.true.hands(CORRECT, key, d))) if drifts else []
+        if matches(g, correct, hands[0] if hands else None, tol):
             evident = carried[0][1] if carried else correct
-            return item, evident
+            return item, evident, None
         follows = self.follows_mistake(item, key, g, d, paths, reported)
         if follows is not None:
             return follows
@@ -213,24 +166,34 @@ class _Marker:
             evident = carried[0][1]
             path, expected = next(((p, v) for p, v in carried if p is paths.mark), carried[0])
             if not tainted:
-                return replace(item, expected=expected), evident
+                return replace(item, expected=expected), evident, None
             note = f"right given your earlier values; the correct value is {show(correct, precision_for(g.decimals))}"
             note += _drift_note(g, expected, path, key, d, tol)
-            return replace(item, expected=expected, verdict="follows", note=note), evident
+            return replace(item, expected=expected, verdict="follows", note=note), evident, None
+        if any(matches(g, correct, h, tol) for h in hands[1:]) and not (not self.options.carry and self.own(key, g, d, paths)):
+            return item, correct, None
         return self.wrong(item, key, g, d, given, paths, reported)
 
+    def own(self, key: Key, g: Given, d: int | None, paths: Paths) -> float | None:
+        """The value of the student's own working (from their earlier values) that the written one matches, if any."""
+        for path in (paths.evident, paths.plain, paths.written):
+            value = path.value(CORRECT, key)
+            if value is not None and matches(g, value, path.hands(CORRECT, key, d), self.options.tolerance):
+                return value
+        return None
+
     def follows_mistake(
-        self, item: Item, key: Key, g: Given, d: int | None, paths: _Paths, reported: list[tuple[Key, Finding]]
-    ) -> tuple[Item, float] | None:
+        self, item: Item, key: Key, g: Given, d: int | None, paths: Paths, reported: list[tuple[Key, Finding]]
+    ) -> tuple[Item, float, tuple[Working | None]] | None:
         """A later step worked consistently with a mistake already named in this sample follows through."""
         for earlier, finding in reported:
             if finding.working is None or not depends(self.net, key, earlier):
                 continue
             for path in paths.all:
                 value = path.value(finding.working, key)
-                if value is not None and matches(g, value, path.value(finding.working, key, d), self.options.tolerance, slack=0.0):
+                if value is not None and matches(g, value, path.hands(finding.working, key, d), self.options.tolerance, slack=0.0):
                     note = f"follows through from the {finding.mistake.name} in {replace(item, key=earlier).step}"
-                    return replace(item, expected=value, verdict="follows", note=note), value
+                    return replace(item, expected=value, verdict="follows", note=note), value, (finding.working,)
         return None
 
     def wrong(
@@ -240,9 +203,9 @@ class _Marker:
         g: Given,
         d: int | None,
         given: dict[Key, Given],
-        paths: _Paths,
+        paths: Paths,
         reported: list[tuple[Key, Finding]],
-    ) -> tuple[Item, float]:
+    ) -> tuple[Item, float, tuple[Working | None]]:
         tol = self.options.tolerance
         mark = paths.mark
         expected = mark.value(CORRECT, key)
@@ -253,17 +216,24 @@ class _Marker:
         case = Case(key, g, mark, worked, tol, given, self.catalogue)
         finding = diagnose(case, paths.all if self.options.carry else [paths.true])
         if finding.mistake.id == "slip" and not self.options.carry:
-            for path in (paths.evident, paths.plain, paths.written):
-                value = path.value(CORRECT, key)
-                if value is not None and matches(g, value, path.value(CORRECT, key, d), tol):
-                    note = "right given your earlier values, but marked against the correct working (--no-carry)"
-                    return replace(item, note=note, mistake="follows_earlier", mistake_name="built on an earlier mistake"), value
+            value = self.own(key, g, d, paths)
+            if value is not None:
+                note = "right given your earlier values, but marked against the correct working (--no-carry)"
+                return replace(item, note=note, mistake="follows_earlier", mistake_name="built on an earlier mistake"), value, (None,)
         if finding.working is not None and not finding.mistake.local:
             reported.append((key, finding))
+        if finding.working is not None:
+            self._named.append(finding)
         evident = float(g.value)
         if finding.working is not None and finding.path is not None:
             evident = finding.path.value(finding.working, key) or evident
-        return replace(item, note=finding.detail, mistake=finding.mistake.id, mistake_name=finding.mistake.name), evident
+            for path in paths.carried:  # the full-precision paths first: what the mistake gives with every digit kept
+                value = path.value(finding.working, key)
+                if value is not None and matches(g, value, path.hands(finding.working, key, d), tol, slack=0.0):
+                    evident = value
+                    break
+        item = replace(item, note=finding.detail, mistake=finding.mistake.id, mistake_name=finding.mistake.name)
+        return item, evident, (finding.working,)
 
 
 def _floats(w: Worked, values: Mapping[str, Any]) -> dict[str, float]:
@@ -274,7 +244,8 @@ def _drift_note(g: Given, expected: float, path: Path, key: Key, d: int | None, 
     """Say so when only the rounding of a hand working makes the written value fit."""
     if tol is not None or d is None or abs(float(g.value) - expected) <= half_unit(g) * (1 + 1e-9):
         return ""
-    hand = path.value(CORRECT, key, d)
-    if hand is None:
+    hands = [h for h in path.hands(CORRECT, key, d) if h is not None]
+    if not hands:
         return ""
+    hand = min(hands, key=lambda h: abs(h - float(g.value)))
     return f" (to full precision {show(expected, d + 2)}; rounding every step to {d} decimals gives {show(hand, d)})"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from bpcalc.arith import FloatMath, RoundedMath
+from bpcalc.arith import FloatMath
+from bpcalc.check.styles import output_of
 from bpcalc.check.working import SampleContext, Working
 from bpcalc.evaluate import Pass
 from bpcalc.network import Network, Param
@@ -43,8 +44,18 @@ class BiasTimesInput(Working):
             s = self.source(ctx.net, q) if q.is_bias else None
             if s is not None:
                 value = m.num(inputs[s.name]) if s.layer == 0 else p.forward[s.name]
-                out[q.name] = m.step(p.gradients[q.name] * value)
+                out[q.name] = m.step(_unit_delta(ctx.net, m, p, q) * value)
         return out
+
+
+def _unit_delta(net: Network, m: Any, p: Pass, q: Param) -> Any:
+    """dL/d(pre-activation) of q's unit as the working has it: the sheet's rounded factors, or its δ."""
+    if getattr(m, "style", None) != "sheet":
+        return p.deltas[q.target.pre]
+    product = m.num(1)
+    for k in net.chain(q)[:-1]:
+        product = product * p.factors[k]
+    return product
 
 
 class DroppedFactor(Working):
@@ -66,18 +77,24 @@ class DroppedFactor(Working):
         return out
 
 
+def _here(m: Any, z: Any) -> bool:
+    """Is the derivative at this pre-activation the one taken wrongly (every unit's, unless some are named)?"""
+    chosen = getattr(m, "wrong_at", None)
+    return chosen is None or z in chosen
+
+
 class OneMinusTanhMath:
     """Number-system mixin: tanh'(z) taken as 1 - tanh(z)."""
 
     def dtanh(self, z: Any) -> Any:
-        return 1 - self.tanh(z)  # type: ignore[attr-defined]
+        return 1 - output_of(self, z, self.tanh) if _here(self, z) else super().dtanh(z)  # type: ignore[attr-defined,misc]
 
 
 class SigmoidPrimeForTanhMath:
     """Number-system mixin: tanh'(z) taken as σ'(z)."""
 
     def dtanh(self, z: Any) -> Any:
-        return FloatMath.dsigmoid(self, z)  # type: ignore[arg-type]
+        return FloatMath.dsigmoid(self, z) if _here(self, z) else super().dtanh(z)  # type: ignore[arg-type,misc]
 
 
 class SigmoidForSigmoidPrimeMath:
@@ -86,22 +103,42 @@ class SigmoidForSigmoidPrimeMath:
     hand = True  # work dL/dy · dy/do as written, not the stable y - t
 
     def dsigmoid(self, z: Any) -> Any:
-        return self.sigmoid(z)  # type: ignore[attr-defined]
+        return output_of(self, z, self.sigmoid) if _here(self, z) else super().dsigmoid(z)  # type: ignore[attr-defined,misc]
 
 
 class WrongDerivative(Working):
-    """The number system with one derivative replaced (a mixin over float or rounded arithmetic)."""
+    """One activation's derivative taken wrongly (a number-system mixin): at every unit with it, or at ``units``."""
 
-    def __init__(self, mixin: type, activation: str) -> None:
+    def __init__(self, mixin: type, activation: str, units: tuple[str, ...] = ()) -> None:
+        self.mixins = (mixin,)
         self.activation = activation
-        self.float_type = type(f"Float{mixin.__name__}", (mixin, FloatMath), {})
-        self.rounded_type = type(f"Rounded{mixin.__name__}", (mixin, RoundedMath), {})
-
-    def math(self, decimals: int | None) -> Any:
-        return self.float_type() if decimals is None else self.rounded_type(decimals)
+        self.units = units
 
     def applies(self, problem: Problem) -> bool:
         return self.activation in problem.network.activations
+
+    def shortcut(self, net: Network) -> bool:
+        if net.activations[-1] != self.activation:
+            return True
+        return bool(self.units) and not any(u.name in self.units for u in net.outputs)
+
+    def prepare(self, m: Any, ctx: SampleContext, first: Pass) -> bool:
+        if not self.units:
+            return False
+        m.wrong_at = frozenset(first.forward[u.pre] for row in ctx.net.units[1:] for u in row if u.name in self.units)
+        return True
+
+
+def derivative_variants(problem: Problem, mixin: type, activation: str) -> list[Working]:
+    """The derivative taken wrongly everywhere, in one layer only, or at one unit only."""
+    net = problem.network
+    layers = [[u.name for u in row] for li, row in enumerate(net.units) if li and net.activations[li - 1] == activation]
+    out: list[Working] = [WrongDerivative(mixin, activation)]
+    if len(layers) > 1:
+        out += [WrongDerivative(mixin, activation, tuple(names)) for names in layers]
+    if sum(len(names) for names in layers) > 1:
+        out += [WrongDerivative(mixin, activation, (name,)) for names in layers for name in names]
+    return out
 
 
 class UpdatedWeights(Working):

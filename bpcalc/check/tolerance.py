@@ -102,9 +102,10 @@ def at_digits(x: float, given: Given, rounding: str = ROUND_HALF_UP) -> Decimal:
     return Decimal(repr(x)).quantize(quantum, rounding=rounding)
 
 
-def truncation_of(given: Given, exact: float, hand: float | None = None) -> float | None:
-    """The value (``exact``, or its hand working) that the written one cuts off instead of rounding, if any."""
-    for x in (exact, hand):
+def truncation_of(given: Given, exact: float, hand: float | Iterable[float | None] | None = None) -> float | None:
+    """The value (``exact``, or a hand working of it) that the written one cuts off instead of rounding, if any."""
+    hands = [hand] if isinstance(hand, (int, float)) or hand is None else list(hand)
+    for x in (exact, *hands):
         if x is None or not math.isfinite(x):
             continue
         cut = at_digits(x, given, ROUND_DOWN)

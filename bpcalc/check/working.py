@@ -4,6 +4,9 @@ A :class:`Working` turns a :class:`SampleContext` (the parameters before the sam
 own earlier numbers to carry forward) into every checkable value of that sample. The correct
 working is the base class; a mistake overrides one piece of it (the number system's derivatives,
 the inputs, the targets, the weights of the backward pass, the gradients, or the update rule).
+
+A working is done at full precision or by hand, rounded at every step (see :mod:`bpcalc.check.styles`
+for the ways a hand working rounds).
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from bpcalc.arith import FloatMath, RoundedMath
 from bpcalc.check.model import Key
+from bpcalc.check.styles import Rounding, delta_pass, math_for, roundings
 from bpcalc.errors import BpcalcError
 from bpcalc.evaluate import Pass, evaluate
 from bpcalc.network import Network
@@ -33,6 +36,8 @@ class SampleContext:
     after: Mapping[str, float] = field(default_factory=dict)  # the student's parameters after this sample
     earlier: tuple[Mapping[str, float], ...] = ()  # batch: gradients used for the epoch's earlier samples
     worked_out: frozenset[str] = frozenset()  # parameters in ``before`` that were computed, not written down
+    previous: tuple["SampleContext", ...] = ()  # batch: the epoch's earlier samples along the same path (to work again)
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def net(self) -> Network:
@@ -72,8 +77,18 @@ class Worked:
 class Working:
     """The correct working. Subclasses change one piece to reproduce a classic mistake."""
 
-    def math(self, decimals: int | None) -> Any:
-        return FloatMath() if decimals is None else RoundedMath(decimals)
+    mixins: tuple[type, ...] = ()  # number-system mixins (a derivative taken wrongly)
+
+    def math(self, rounding: Rounding | None) -> Any:
+        return math_for(self.mixins, rounding)
+
+    def shortcut(self, net: Network) -> bool:
+        """May a δ-style hand working take δ = y - t at the output (the output's derivative is the right one)?"""
+        return True
+
+    def prepare(self, m: Any, ctx: SampleContext, first: Pass) -> bool:
+        """Set the number system up from a first pass (True: work the pass again with it)."""
+        return False
 
     def inputs(self, ctx: SampleContext) -> dict[str, Num]:
         return ctx.inputs
@@ -94,19 +109,30 @@ class Working:
     def applies(self, problem: Problem) -> bool:
         return True
 
+    def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
+        """Batch: the gradients the epoch's earlier samples gave, worked the same way as this one."""
+        if rounding is None or len(ctx.previous) != len(ctx.earlier):
+            return list(ctx.earlier)
+        return [again(CORRECT, prev, rounding).used for prev in ctx.previous]
+
     # --- the one place a sample is worked -------------------------------------------------
 
-    def work(self, ctx: SampleContext, decimals: int | None = None) -> Worked:
+    def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
+        """The sample worked this way; ``earlier``: batch, the epoch's earlier gradients to average with (else its own)."""
         net, pr = ctx.net, ctx.problem
-        m = self.math(decimals)
+        m = self.math(rounding)
+        m.style = None if rounding is None else rounding.style
         # A hand working to d decimals has the parameters it worked out itself to d decimals too.
         params = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.before.items()}
         inputs = {k: m.num(v) for k, v in self.inputs(ctx).items()}
         targets = {k: m.num(v) for k, v in self.targets(ctx).items()}
         given = {k: m.num(v) for k, v in ctx.forward.items()}
         first = evaluate(net, m, params, inputs, targets, given=given)
+        redo = self.prepare(m, ctx, first)
         back = self.backward(ctx, m, params, first)
-        p = first if back is None else evaluate(net, m, params, inputs, targets, given=given, backward_params=back)
+        p = first if back is None and not redo else evaluate(net, m, params, inputs, targets, given=given, backward_params=back)
+        if rounding is not None and rounding.style == "delta":
+            p = delta_pass(net, m, p, back if back is not None else params, targets, self.shortcut(net))
         grads = self.gradients(ctx, m, p)
         used = {n: (m.num(ctx.gradients[n]) if n in ctx.gradients else grads[n]) for n in net.param_names}
         lr = m.num(pr.learning_rate)
@@ -116,9 +142,8 @@ class Working:
         else:
             before = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.start.items()}
             count = len(pr.samples)
-            step_grads = {
-                n: m.step(m.fsum([m.num(g[n]) for g in ctx.earlier] + [used[n]]) / count) for n in net.param_names
-            }
+            sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
+            step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         after: dict[str, Any] = {}
         for n in net.param_names:
             if n in pr.frozen or not ctx.updates_here:
@@ -138,25 +163,83 @@ class Working:
 CORRECT = Working()
 
 
+def again(working: Working, ctx: SampleContext, rounding: Rounding | None) -> Worked:
+    """``working`` on ``ctx``, worked once per context and rounding (batch updates work earlier samples again)."""
+    slot = (working, rounding)
+    if slot not in ctx.memo:
+        ctx.memo[slot] = working.work(ctx, rounding)
+    return ctx.memo[slot]  # type: ignore[no-any-return]
+
+
+class InSamples(Working):
+    """Batch: a mistake made in some of the epoch's samples (``which``: indexes of earlier ones; ``current``: this one too).
+
+    Its trace shows only in the update at the end of the epoch, through the mean of the gradients.
+    """
+
+    def __init__(self, inner: Working, which: tuple[int, ...], current: bool) -> None:
+        self.inner, self.which, self.current = inner, which, current
+        self.mixins = inner.mixins if current else ()
+
+    def __getattr__(self, name: str) -> Any:  # what the mistake's explanation asks of it (its units, its inputs)
+        return getattr(self.__dict__["inner"], name)
+
+    def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
+        base = CORRECT.earlier(ctx, rounding)
+        if len(ctx.previous) != len(base):
+            return base
+        return [again(self.inner, prev, rounding).used if j in self.which else g for j, (prev, g) in enumerate(zip(ctx.previous, base))]
+
+    def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
+        here = self.inner if self.current else CORRECT
+        return here.work(ctx, rounding, self.earlier(ctx, rounding) if ctx.updates_here else [])
+
+
 class Path:
     """One sample along one path (the correct one, or the student's own), each working computed once."""
 
-    def __init__(self, ctx: SampleContext, carried: bool) -> None:
+    def __init__(self, ctx: SampleContext, carried: bool, name: str = "", hand: bool = True) -> None:
         self.ctx = ctx
         self.carried = carried  # the student's own numbers (else the problem's)
+        self.name = name
+        self.hand = hand  # do workings rounded at every step count along this path (else full precision only)
         self.correct: Working = CORRECT
-        self._cache: dict[tuple[Working, int | None], Worked | None] = {}
+        self._cache: dict[tuple[Working, Rounding | None], Worked | None] = {}
 
-    def work(self, working: Working, decimals: int | None = None) -> Worked | None:
-        """The sample worked this way (rounded at every step to ``decimals``), or None where it breaks down."""
-        slot = (working, decimals)
+    def work(self, working: Working, rounding: Rounding | None = None) -> Worked | None:
+        """The sample worked this way (rounded at every step as ``rounding`` says), or None where it breaks down."""
+        slot = (working, rounding)
         if slot not in self._cache:
             try:
-                self._cache[slot] = working.work(self.ctx, decimals)
+                self._cache[slot] = working.work(self.ctx, rounding)
             except (BpcalcError, ArithmeticError, ValueError):
                 self._cache[slot] = None
         return self._cache[slot]
 
-    def value(self, working: Working, key: Key, decimals: int | None = None) -> float | None:
-        w = self.work(working, decimals)
+    def value(self, working: Working, key: Key, rounding: Rounding | None = None) -> float | None:
+        w = self.work(working, rounding)
         return None if w is None else w.values[key]
+
+    def hands(self, working: Working, key: Key, decimals: int | None) -> list[float | None]:
+        """The value worked by hand to ``decimals`` in each way a hand working rounds (none without decimals)."""
+        return [self.value(working, key, r) for r in roundings(decimals)] if self.hand else []
+
+
+def work_through(problem: Problem, working: Working, rounding: Rounding | None) -> list[dict[Key, float]]:
+    """Every sample of the problem worked one way from its own parameters, each carried into the next."""
+    params = {k: float(v) for k, v in problem.parameters.items()}
+    out: list[dict[Key, float]] = []
+    for epoch in range(1, problem.epochs + 1):
+        start = params
+        earlier: list[dict[str, float]] = []
+        previous: list[SampleContext] = []
+        for sample in range(1, len(problem.samples) + 1):
+            before = start if problem.update == "batch" else params
+            ctx = SampleContext(problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous))
+            w = again(working, ctx, rounding)
+            earlier.append({k: w.m.to_float(v) for k, v in w.used.items()})
+            previous.append(ctx)
+            if ctx.updates_here:
+                params = {k: w.m.to_float(v) for k, v in w.after.items()}
+            out.append(w.values)
+    return out

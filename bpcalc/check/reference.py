@@ -1,0 +1,57 @@
+"""The correct run of a problem, and the same run worked by hand in each rounding style, made on demand."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from bpcalc.arith import RoundedMath
+from bpcalc.check.model import Key
+from bpcalc.check.styles import Rounding, roundings
+from bpcalc.check.working import CORRECT, work_through
+from bpcalc.errors import BpcalcError
+from bpcalc.evaluate import Run, train
+from bpcalc.problem import Problem
+
+
+def run_values(run: Run, index: int) -> dict[Key, float]:
+    """Every checkable value of one sample of a run."""
+    r, m = run.results[index], run.math
+    out = {Key("forward", k): m.to_float(v) for k, v in r.pass_.forward.items()}
+    out[Key("loss", "loss")] = m.to_float(r.pass_.loss)
+    for k, v in r.pass_.gradients.items():
+        out[Key("gradient", k)] = m.to_float(v)
+    for k, v in r.after.items():
+        out[Key("parameter_after", k)] = m.to_float(v)
+    return out
+
+
+class Reference:
+    """The correct run, and the same run rounded at every step to d decimals in each hand style (for drift), made on demand."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.run = train(problem)
+        self._values = [run_values(self.run, i) for i in range(len(self.run.results))]
+        self._hand: dict[Rounding, list[dict[Key, float]] | None] = {}
+
+    def value(self, index: int, key: Key) -> float:
+        return self._values[index][key]
+
+    def hands(self, index: int, key: Key, decimals: int | None) -> list[float | None]:
+        return [self._value(index, key, r) for r in roundings(decimals)]
+
+    def _value(self, index: int, key: Key, rounding: Rounding) -> float | None:
+        if rounding not in self._hand:
+            try:
+                if rounding.style == "sheet":
+                    run = train(self.problem, RoundedMath(rounding.decimals))
+                    self._hand[rounding] = [run_values(run, i) for i in range(len(run.results))]
+                else:
+                    self._hand[rounding] = work_through(self.problem, CORRECT, rounding)
+            except (BpcalcError, ArithmeticError, ValueError):
+                self._hand[rounding] = None
+        rows = self._hand[rounding]
+        return None if rows is None else rows[index][key]
+
+    def floats(self, values: Mapping[str, Any]) -> dict[str, float]:
+        return {k: self.run.math.to_float(v) for k, v in values.items()}
