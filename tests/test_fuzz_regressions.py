@@ -314,3 +314,22 @@ def test_stdin_with_a_byte_order_mark() -> None:
     assert result.exit_code == 0
     # β4 after sample 2 = 0.023 (README / issue 2)
     assert round(json.loads(result.stdout)["parameters_final"]["b4"], 3) == 0.023
+
+
+def test_check_answers_nested_too_deeply_or_too_long_an_integer(tmp_path: Path) -> None:
+    """Answers files get the same one-line treatment as problem files."""
+    from click.testing import CliRunner
+
+    from bpcalc.cli import main
+
+    q3 = str(Path(__file__).resolve().parent.parent / "samples" / "q3.json")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000 + "]" * 100000)
+    big = tmp_path / "big.json"
+    big.write_text('{"samples": [{"sample": 1, "parameters_after": {"w11": ' + "9" * 5000 + "}}]}")
+    for path, words in ((deep, "nested too deeply"), (big, "4300 digits")):
+        r = CliRunner().invoke(main, ["check", q3, str(path)])
+        assert r.exit_code == 2, r.output
+        lines = r.stderr.splitlines()
+        assert len(lines) == 1 and words in lines[0] and lines[0].startswith(f"bpcalc: {path}: ")
+        assert "set_int_max_str_digits" not in lines[0]

@@ -162,8 +162,10 @@ class _Reader:
             data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_Object.build)
         except json.JSONDecodeError as e:
             raise self.bad(f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
-        except ValueError as e:
-            raise self.bad("", str(e)) from None
+        except RecursionError:
+            raise self.bad("", "invalid JSON: nested too deeply") from None
+        except ValueError as e:  # also an integer literal with more digits than Python converts
+            raise self.bad("", str(e).split(";")[0]) from None
         if isinstance(data, list):
             data = _Object.build([("samples", data)])
         if not isinstance(data, dict):
