@@ -464,3 +464,14 @@ def assert_printed(value, printed: str, what: str = "", mode: str = "round"):
     else:  # pragma: no cover
         raise ValueError(mode)
     assert ok, f"{what}: got {float(value)!r}, source prints {expect}"
+
+
+def load_sample(name):
+    """A problem file from samples/, parsed at full precision."""
+    return load_problem(SAMPLES_DIR / name)
+
+
+def assert_matches_reference(got, problem):
+    """A whole bpcalc run JSON agrees with this reference's training of ``problem``."""
+    problems = compare_run(got, train(problem))
+    assert not problems, report(problems)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,20 +27,7 @@ def test_python_dash_m() -> None:
     assert out.returncode == 0 and out.stdout == f"bpcalc, version {__version__}\n"
 
 
-def _modules_after(args: list[str]) -> set[str]:
-    code = (
-        "import sys\n"
-        "from bpcalc.cli import main\n"
-        "try:\n"
-        f"    main({args!r}, standalone_mode=False)\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stdout.flush()\n"
-        "print('\\nMODULES', ' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return set(out.stdout.split("MODULES", 1)[1].split())
+from probes import modules_after as _modules_after
 
 
 def test_help_does_not_import_sympy_or_rich() -> None:

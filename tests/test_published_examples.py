@@ -33,13 +33,8 @@ import reference as R
 SAMPLES = R.SAMPLES_DIR
 
 
-def _load(name):
-    return R.load_problem(SAMPLES / name)
-
-
-def _full_check(got, problem):
-    problems = R.compare_run(got, R.train(problem))
-    assert not problems, R.report(problems)
+_load = R.load_sample
+_full_check = R.assert_matches_reference
 
 
 # ---------------------------------------------------------------------------
