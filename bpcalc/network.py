@@ -9,11 +9,12 @@ a single output unit is o → y with target t, several are o1 → y1 (t1), o2 �
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from bpcalc import names as N
 from bpcalc.functions import ACTIVATIONS, LOSSES, Activation, Loss
+from bpcalc.names import SHEET, Name
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class Unit:
     pre: str | None = None  # alpha_H1, o, o1 (pre-activation); None for inputs
     bias: str | None = None  # b1, ...
     target: str | None = None  # t, t1 for output units
+    id: Name | None = None  # the unit as a structured name (its output)
+
+    @property
+    def pre_id(self) -> Name | None:
+        return N.pre(self.id) if self.id is not None and self.layer else None
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class Param:
     name: str
     target: Unit
     source: Unit | None = None  # None for a bias
+    id: Name | None = None  # the parameter as a structured name
 
     @property
     def is_bias(self) -> bool:
@@ -39,27 +46,18 @@ class Param:
 
 
 def weight_name(i: int, j: int) -> str:
-    return f"w{i}_{j}" if i >= 10 or j >= 10 else f"w{i}{j}"
-
-
-_GREEK = {"alpha_": "α_", "delta_": "δ_"}
+    return SHEET.key(N.weight(i, j))
 
 
 def pretty(name: str) -> str:
-    """Display form of a name: b4 → β4, alpha_H1 → α_H1, dL/dalpha_H1 → dL/dα_H1."""
-    out = re.sub(r"(?:(?<![A-Za-z])|(?<=/d))b(?=\d)", "β", name)
-    for ascii_, greek in _GREEK.items():
-        out = out.replace(ascii_, greek)
-    return out
+    """Display form of a key: b4 → β4, alpha_H1 → α_H1, dL/dalpha_H1 → dL/dα_H1 (text the notation cannot read stays)."""
+    n = SHEET.parse(name)
+    return SHEET.text(n) if n is not None else name
 
 
 def canonical(name: str) -> str:
     """Accept the ways people write a name (β4, ω31, w_{31}, α_H1) and give the file's spelling."""
-    out = name.strip()
-    for a, b in (("β", "b"), ("θ", "b"), ("ω", "w"), ("α", "alpha"), ("δ", "delta"), ("{", ""), ("}", "")):
-        out = out.replace(a, b)
-    out = re.sub(r"^alpha(?=H)", "alpha_", out)
-    return out
+    return SHEET.canonical(name)
 
 
 @dataclass(frozen=True)
@@ -81,17 +79,18 @@ class Network:
             for p in range(1, count + 1):
                 number += 1
                 if li == 0:
-                    row.append(Unit(0, p, number, f"f{p}"))
+                    u = N.input_(p)
+                    row.append(Unit(0, p, number, u.key, id=u))
                     continue
                 nonin += 1
-                b = f"b{nonin}" if self.bias else None
+                b = SHEET.key(N.bias(nonin)) if self.bias else None
                 if li < last:
                     hidden += 1
-                    row.append(Unit(li, p, number, f"H{hidden}", f"alpha_H{hidden}", b))
-                elif count == 1:
-                    row.append(Unit(li, p, number, "y", "o", b, "t"))
+                    u = N.hidden(hidden)
+                    row.append(Unit(li, p, number, u.key, N.pre(u).key, b, id=u))
                 else:
-                    row.append(Unit(li, p, number, f"y{p}", f"o{p}", b, f"t{p}"))
+                    u = N.output(None if count == 1 else p)
+                    row.append(Unit(li, p, number, u.key, N.pre(u).key, b, N.target(u).key, id=u))
             out.append(tuple(row))
         return tuple(out)
 
@@ -125,9 +124,10 @@ class Network:
         for li in range(1, len(self.layers)):
             for unit in self.units[li]:
                 for src in self.units[li - 1]:
-                    out.append(Param(weight_name(src.number, unit.position), unit, src))
+                    w = N.weight(src.number, unit.position)
+                    out.append(Param(w.key, unit, src, w))
                 if unit.bias:
-                    out.append(Param(unit.bias, unit))
+                    out.append(Param(unit.bias, unit, None, N.bias(int(unit.bias[1:]))))
         return tuple(out)
 
     @cached_property
@@ -176,34 +176,34 @@ class Network:
             and self.activation(last).elementwise
         )
 
-    def chain(self, param: Param) -> tuple[str, ...]:
-        """The factors of dL/dparam, left to right, as keys of the evaluator's ``factors``."""
+    def chain_names(self, param: Param) -> tuple[Name, ...]:
+        """The factors of dL/dparam, left to right, as structured names."""
         u = param.target
+        assert u.id is not None and param.id is not None
         last = len(self.layers) - 1
-        tail = f"d{u.pre}/d{param.name}"
+        pre = N.pre(u.id)
+        tail = N.factor(pre, param.id)
         if u.layer == last:
             if self.activation(last).elementwise:
-                return (f"dL/d{u.name}", f"d{u.name}/d{u.pre}", tail)
-            return (f"dL/d{u.pre}", tail)
-        own = f"d{u.name}/d{u.pre}"
+                return (N.factor(N.LOSS, u.id), N.factor(u.id, pre), tail)
+            return (N.factor(N.LOSS, pre), tail)
+        own = N.factor(u.id, pre)
         if self.single_path(u):
-            out = self.outputs[0]
-            return (f"dL/d{out.name}", f"d{out.name}/d{out.pre}", f"d{out.pre}/d{u.name}", own, tail)
-        return (f"dL/d{u.name}", own, tail)
+            out = self.outputs[0].id
+            assert out is not None
+            return (N.factor(N.LOSS, out), N.factor(out, N.pre(out)), N.factor(N.pre(out), u.id), own, tail)
+        return (N.factor(N.LOSS, u.id), own, tail)
+
+    def chain(self, param: Param) -> tuple[str, ...]:
+        """The factors of dL/dparam, left to right, as keys of the evaluator's ``factors``."""
+        return tuple(n.key for n in self.chain_names(param))
+
+    def backprop_params(self) -> tuple[Param, ...]:
+        """Parameters in the order a sheet works the gradients: output layer first, then back layer by layer."""
+        return tuple(p for li in range(len(self.layers) - 1, 0, -1) for p in self.params_into(li))
 
 
 def latex_name(name: str) -> str:
-    """LaTeX for a name, as the sheet writes it: w31 → w_{31}, b4 → \\beta_{4}, alpha_H1 → \\alpha_{H_{1}}."""
-    m = re.fullmatch(r"(alpha|delta)_(H|o)(\d*)", name)
-    if m:
-        inner = m.group(2) + (f"_{{{m.group(3)}}}" if m.group(3) else "")
-        return f"\\{m.group(1)}_{{{inner}}}"
-    m = re.fullmatch(r"w(\d+)_?(\d+)", name)
-    if m:
-        sep = "," if "_" in name else ""
-        return f"w_{{{m.group(1)}{sep}{m.group(2)}}}"
-    m = re.fullmatch(r"([bfHyot])(\d+)", name)
-    if m:
-        base = "\\beta" if m.group(1) == "b" else m.group(1)
-        return f"{base}_{{{m.group(2)}}}"
-    return name
+    """LaTeX for a key, as the sheet writes it: w31 → w_{31}, b4 → \\beta_{4}, alpha_H1 → \\alpha_{H_{1}}."""
+    n = SHEET.parse(name)
+    return SHEET.latex(n) if n is not None else name

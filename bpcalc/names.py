@@ -1,0 +1,233 @@
+"""Names as structured values, and the sheet notation that writes them as text, ASCII, LaTeX and file keys.
+
+A :class:`Name` says what a quantity is (a unit's output, a pre-activation, a weight, a bias, a
+chain-rule factor, a delta, the loss), never how it is spelled. A notation spells it; only the
+seed sheet's notation exists so far (:data:`SHEET`), and another notation is one more object with
+the same five methods (:class:`Notation`). The file/JSON key (``Name.key``) is the sheet's ASCII
+spelling, the evaluator's dictionary key: ``alpha_H1``, ``dH1/dalpha_H1``, ``w31``, ``b4``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+KINDS = ("input", "hidden", "output", "target", "pre", "weight", "bias", "loss", "factor", "delta")
+
+
+@dataclass(frozen=True)
+class Name:
+    """What a quantity is. ``index``: (p,) for f_p, H_p, y_p, b_p; (i, j) for w_ij; () for a single y, t or o.
+    ``parts``: (unit,) for a pre-activation, target or delta; (numerator, denominator) for a factor."""
+
+    kind: str
+    index: tuple[int, ...] = ()
+    parts: tuple["Name", ...] = ()
+
+    @property
+    def key(self) -> str:
+        return SHEET.key(self)
+
+    def __str__(self) -> str:
+        return SHEET.text(self)
+
+    @property
+    def unit(self) -> "Name":
+        """The unit a pre-activation, target or delta belongs to."""
+        return self.parts[0]
+
+
+def input_(p: int) -> Name:
+    return Name("input", (p,))
+
+
+def hidden(h: int) -> Name:
+    return Name("hidden", (h,))
+
+
+def output(p: int | None = None) -> Name:
+    """The output unit p, or the single output (``y``) when ``p`` is None."""
+    return Name("output", () if p is None else (p,))
+
+
+def pre(unit: Name) -> Name:
+    return Name("pre", parts=(unit,))
+
+
+def target(unit: Name) -> Name:
+    return Name("target", parts=(unit,))
+
+
+def delta(unit: Name) -> Name:
+    """δ of a unit: dL/d(its pre-activation)."""
+    return Name("delta", parts=(unit,))
+
+
+def weight(i: int, j: int) -> Name:
+    return Name("weight", (i, j))
+
+
+def bias(k: int) -> Name:
+    return Name("bias", (k,))
+
+
+LOSS = Name("loss")
+
+
+def factor(top: Name, bottom: Name) -> Name:
+    """The chain-rule factor d top / d bottom."""
+    return Name("factor", parts=(top, bottom))
+
+
+class Notation(Protocol):
+    """How one notation spells names (the seam for textbook notations)."""
+
+    def key(self, n: Name) -> str: ...
+    def text(self, n: Name) -> str: ...
+    def ascii(self, n: Name) -> str: ...
+    def latex(self, n: Name) -> str: ...
+    def parse(self, text: str) -> Name | None: ...
+
+
+_ALIASES = (("β", "b"), ("θ", "b"), ("ω", "w"), ("α", "alpha"), ("δ", "delta"), ("∂", "d"), ("{", ""), ("}", ""), (" ", ""))
+_UNIT = r"(?:f\d+|H\d+|y\d*|t\d*|o\d*|alpha_H\d+|delta_(?:H\d+|o\d*)|L|w\d+_?\d+|b\d+)"
+
+
+class SheetNotation:
+    """The seed sheet's notation: f1, H1, α_H1, o, y, t, w31, β4; dL/dy; δ_H1."""
+
+    def key(self, n: Name) -> str:
+        return self._spell(n, "key")
+
+    def text(self, n: Name) -> str:
+        return self._spell(n, "text")
+
+    def ascii(self, n: Name) -> str:
+        return self._spell(n, "key")
+
+    def _spell(self, n: Name, style: str) -> str:
+        k, i = n.kind, n.index
+        text = style == "text"
+        if k == "input":
+            return f"f{i[0]}"
+        if k == "hidden":
+            return f"H{i[0]}"
+        if k == "output":
+            return "y" + "".join(map(str, i))
+        if k == "target":
+            return "t" + "".join(map(str, n.unit.index))
+        if k == "pre":
+            u = n.unit
+            if u.kind == "output":
+                return "o" + "".join(map(str, u.index))
+            return ("α_" if text else "alpha_") + self._spell(u, style)
+        if k == "delta":
+            u = n.unit
+            inner = ("o" + "".join(map(str, u.index))) if u.kind == "output" else self._spell(u, style)
+            return ("δ_" if text else "delta_") + inner
+        if k == "weight":
+            a, b = i
+            return f"w{a}_{b}" if a >= 10 or b >= 10 else f"w{a}{b}"
+        if k == "bias":
+            return ("β" if text else "b") + str(i[0])
+        if k == "loss":
+            return "L"
+        if k == "factor":
+            top, bottom = n.parts
+            return f"d{self._spell(top, style)}/d{self._spell(bottom, style)}"
+        raise ValueError(f"unknown kind {k!r}")
+
+    def latex(self, n: Name) -> str:
+        k, i = n.kind, n.index
+
+        def sub(base: str, idx: tuple[int, ...]) -> str:
+            return base + (f"_{{{''.join(map(str, idx))}}}" if idx else "")
+
+        if k == "input":
+            return sub("f", i)
+        if k == "hidden":
+            return sub("H", i)
+        if k == "output":
+            return sub("y", i)
+        if k == "target":
+            return sub("t", n.unit.index)
+        if k in ("pre", "delta"):
+            u = n.unit
+            inner = sub("o", u.index) if u.kind == "output" else self.latex(u)
+            if k == "pre" and u.kind == "output":
+                return inner
+            return f"\\{'alpha' if k == 'pre' else 'delta'}_{{{inner}}}"
+        if k == "weight":
+            a, b = i
+            return f"w_{{{a},{b}}}" if a >= 10 or b >= 10 else f"w_{{{a}{b}}}"
+        if k == "bias":
+            return f"\\beta_{{{i[0]}}}"
+        if k == "loss":
+            return "L"
+        if k == "factor":
+            top, bottom = n.parts
+            return f"\\frac{{\\partial {self.latex(top)}}}{{\\partial {self.latex(bottom)}}}"
+        raise ValueError(f"unknown kind {k!r}")
+
+    def canonical(self, text: str) -> str:
+        """The ways people write a name (β4, ω31, w_{31}, α_H1, θ2) in the file's spelling (b4, w31, alpha_H1, b2)."""
+        out = text.strip()
+        for a, b in _ALIASES:
+            out = out.replace(a, b)
+        out = re.sub(r"^alpha(?=H)", "alpha_", out)
+        out = re.sub(r"^([wbft])_(?=\d)", r"\1", out)  # w_{31}, b_{4}, f_{1}
+        out = re.sub(r"^(w\d+),(\d+)$", r"\1_\2", out)  # w_{3,10}
+        out = re.sub(r"^delta(?=[Ho])", "delta_", out)
+        return out
+
+    def parse(self, text: str) -> Name | None:
+        """The name ``text`` spells, in any of its aliases; None when it spells none."""
+        c = self.canonical(text)
+        m = re.fullmatch(rf"d({_UNIT})/d({_UNIT})", c)
+        if m:
+            top, bottom = self.parse(m.group(1)), self.parse(m.group(2))
+            return factor(top, bottom) if top and bottom else None
+        return self._atom(c)
+
+    def _atom(self, c: str) -> Name | None:
+        m = re.fullmatch(r"([fHytob])(\d*)", c)
+        if m:
+            letter, digits = m.group(1), m.group(2)
+            idx = (int(digits),) if digits else ()
+            if letter in "fHb" and not digits:
+                return None
+            if letter == "f":
+                return input_(idx[0])
+            if letter == "H":
+                return hidden(idx[0])
+            if letter == "b":
+                return bias(idx[0])
+            unit = output(idx[0] if idx else None)
+            return unit if letter == "y" else target(unit) if letter == "t" else pre(unit)
+        m = re.fullmatch(r"(alpha|delta)_(H(\d+)|o(\d*))", c)
+        if m:
+            unit = hidden(int(m.group(3))) if m.group(3) else output(int(m.group(4)) if m.group(4) else None)
+            if m.group(1) == "alpha":
+                return pre(unit) if unit.kind == "hidden" else None
+            return delta(unit)
+        m = re.fullmatch(r"w(\d+)_(\d+)", c)
+        if m:
+            return weight(int(m.group(1)), int(m.group(2)))
+        m = re.fullmatch(r"w(\d)(\d)", c)
+        if m:
+            return weight(int(m.group(1)), int(m.group(2)))
+        if c == "L":
+            return LOSS
+        return None
+
+
+SHEET = SheetNotation()
+
+
+def greek_ascii(text: str) -> str:
+    """A display name in ASCII (for output that cannot encode Greek): β4 → b4, α_H1 → alpha_H1, δ_o → delta_o."""
+    n = SHEET.parse(text)
+    if n is not None:
+        return SHEET.ascii(n)
+    return text.replace("β", "b").replace("α_", "alpha_").replace("δ_", "delta_").replace("σ", "sigma").replace("η", "eta")
