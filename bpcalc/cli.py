@@ -151,30 +151,15 @@ def run(
     k = parse_sample(sample, len(pr.samples), pr.source)
     result = train(pr, math)
     precision = _precision(precision, math)
-    if fmt == "json":
-        from bpcalc.render.json import dumps, run_dict
+    from bpcalc.render.formats import FORMATS, PrintOptions
+    from bpcalc.worksheet import View
 
-        click.echo(dumps(run_dict(result, sections, k)), nl=False)
-    elif fmt == "csv":
-        from bpcalc.render.csv import run_csv
-
-        click.echo(run_csv(result, sections, k), nl=False)
-    elif fmt in ("latex", "markdown"):
-        from bpcalc.render.answer import SheetOptions
-
-        opts = SheetOptions(precision=precision, show=sections, sample=k)
-        if fmt == "latex":
-            from bpcalc.render.latex import render_run as render_latex
-
-            click.echo(render_latex(result, opts, body_only=latex_body), nl=False)
-        else:
-            from bpcalc.render.markdown import run_markdown
-
-            click.echo(run_markdown(result, opts), nl=False)
+    printer = FORMATS[fmt]
+    out = printer.run_printer()(result, View(precision, sections, k), PrintOptions(latex_body=latex_body))
+    if printer.renderable:
+        emit(out, fmt)
     else:
-        from bpcalc.render.text import TextOptions, render_run
-
-        emit(render_run(result, TextOptions(precision=precision, plain=fmt == "plain", show=sections, sample=k)), fmt)
+        click.echo(out, nl=False)
 
 
 @main.command()
@@ -216,33 +201,14 @@ def derive(
     if sample is not None:
         k = parse_sample(sample, len(d.problem.samples), d.problem.source)
         d = dataclasses.replace(d, samples=[s for s in d.samples if s["sample"] == k], raw=[s for s in d.raw if s["sample"] == k])
-    if fmt == "json":
-        from bpcalc.render.json import dumps
-        from bpcalc.render.derive import derive_dict
+    from bpcalc.render.formats import FORMATS, PrintOptions
 
-        click.echo(dumps(derive_dict(d)), nl=False)
-        return
-    if fmt in ("latex", "markdown", "csv"):
-        from bpcalc.render.values import Numbers
-
-        nums = Numbers(d.run.math, precision) if d.run is not None else None
-        if fmt == "latex":
-            from bpcalc.render.latex import render_derive
-
-            text = render_derive(d, nums, body_only=latex_body)
-        elif fmt == "markdown":
-            from bpcalc.render.markdown import derive_markdown
-
-            text = derive_markdown(d, nums)
-        else:
-            from bpcalc.render.csv import derive_csv
-
-            text = derive_csv(d)
-        click.echo(text, nl=False)
-        return
-    from bpcalc.render.derive import render_derivation
-
-    emit(render_derivation(d, precision=precision, plain=fmt == "plain"), fmt)
+    printer = FORMATS[fmt]
+    out = printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body))
+    if printer.renderable:
+        emit(out, fmt)
+    else:
+        click.echo(out, nl=False)
 
 
 @main.command("check")

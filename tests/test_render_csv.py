@@ -42,10 +42,11 @@ def test_every_value_of_the_json_once_with_its_name() -> None:
     for s in data["samples"]:
         head = (str(s["epoch"]), str(s["sample"]))
         want += [(*head, "forward", k) for k in s["forward"]] + [(*head, "forward", "loss")]
-        want += [(*head, "gradient", k) for k in s["factors"]] + [(*head, "gradient", k) for k in s["gradients"]]
-        for k in s["update"]["steps"]:
-            want += [(*head, "update", f"gradients.{k}"), (*head, "update", f"steps.{k}")]
+        want += [(*head, "gradient", f"dL/d{k}") for k in s["gradients"]] + [(*head, "gradient", k) for k in s["factors"]]
+        want += [(*head, "delta", "delta_" + k.replace("alpha_", "")) for k in s["deltas"]]
         want += [(*head, "parameter", k) for k in s["parameters_after"]]
+        want += [(*head, "update", f"gradients.{k}") for k in s["update"]["gradients"]]
+        want += [(*head, "update", f"steps.{k}") for k in s["update"]["steps"]]
     assert [(r["epoch"], r["sample"], r["section"], r["name"]) for r in table] == want
     # full precision: every value is the JSON's double exactly
     by_key = {(r["sample"], r["section"], r["name"]): float(r["value"]) for r in table}
@@ -53,7 +54,8 @@ def test_every_value_of_the_json_once_with_its_name() -> None:
         k = str(s["sample"])
         assert all(by_key[(k, "forward", n)] == v for n, v in s["forward"].items())
         assert by_key[(k, "forward", "loss")] == s["loss"]
-        assert all(by_key[(k, "gradient", n)] == v for n, v in s["gradients"].items())
+        assert all(by_key[(k, "gradient", f"dL/d{n}")] == v for n, v in s["gradients"].items())
+        assert all(by_key[(k, "delta", "delta_" + n.replace("alpha_", ""))] == v for n, v in s["deltas"].items())
         assert all(by_key[(k, "update", f"steps.{n}")] == v for n, v in s["update"]["steps"].items())
         assert all(by_key[(k, "parameter", n)] == v for n, v in s["parameters_after"].items())
 

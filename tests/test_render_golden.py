@@ -95,18 +95,20 @@ def _run(path: str, math=None):
 )
 def test_text_tables(name: str, math, plain: bool) -> None:
     from bpcalc.arith import ExactMath, RoundedMath
-    from bpcalc.render.text import TextOptions, render_run
+    from bpcalc.render.text import run_plain, run_rich
+    from bpcalc.worksheet import View
 
     m = None if math is None else RoundedMath(math[1]) if math[0] == "rounded" else ExactMath(math[1])
     precision = math[1] if math and math[0] == "rounded" else 3
-    golden(name, rich_text(render_run(_run(Q3, m), TextOptions(precision=precision, plain=plain))))
+    golden(name, rich_text((run_plain if plain else run_rich)(_run(Q3, m), View(precision=precision))))
 
 
 def test_text_tables_chosen_parts(softmax_batch: str) -> None:
-    from bpcalc.render.text import TextOptions, render_run
+    from bpcalc.render.text import run_plain
+    from bpcalc.worksheet import View
 
-    opts = TextOptions(plain=True, show=("gradients", "parameters"), sample=2)
-    golden("run_softmax_batch_s2_gradients_parameters.txt", rich_text(render_run(_run(softmax_batch), opts)))
+    view = View(show=("gradients", "parameters"), sample=2)
+    golden("run_softmax_batch_s2_gradients_parameters.txt", rich_text(run_plain(_run(softmax_batch), view)))
 
 
 def test_derive_tables() -> None:

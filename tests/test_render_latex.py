@@ -133,9 +133,12 @@ def test_names_as_the_sheet_writes_them() -> None:
         " \\cdot \\frac{\\partial o}{\\partial H_{1}} \\cdot \\frac{\\partial H_{1}}{\\partial \\alpha_{H_{1}}}"
         " \\cdot \\frac{\\partial \\alpha_{H_{1}}}{\\partial w_{11}} \\\\"
     ) in tex
-    assert "&= \\frac{y - t}{y \\left(1 - y\\right)} \\cdot \\frac{e^{- o}}{\\left(1 + e^{- o}\\right)^{2}}" in tex
+    assert "&= \\frac{y - t}{y \\left(1 - y\\right)} \\cdot \\frac{e^{-o}}{\\left(1 + e^{-o}\\right)^{2}}" in tex
     # the sheet's y = 1/(1 + e^{-o}) = 1/(1 + e^{0.6})
-    assert "y &= \\frac{1}{1 + e^{-o}} = \\frac{1}{1 + e^{0.600}} = 0.354" in tex
+    assert "y &= \\sigma(o) = \\frac{1}{1 + e^{-o}} = \\frac{1}{1 + e^{0.600}} = 0.354" in tex
+    # the factor side results, once per sample, as the sheet boxes them
+    dydo = tex.split("\\frac{\\partial y}{\\partial o} &= ", 1)[1].split(" \\\\\n\\delta", 1)[0]
+    assert dydo.replace(" \\\\\n  &=", " =") == "\\frac{e^{-o}}{\\left(1 + e^{-o}\\right)^{2}} = \\frac{e^{0.600}}{\\left(1 + e^{0.600}\\right)^{2}} = 0.229"
 
 
 def test_text_is_escaped() -> None:

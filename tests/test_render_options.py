@@ -108,9 +108,9 @@ def test_derive_sample_in_every_format() -> None:
 
 def test_round_steps_sets_the_displayed_decimals_unless_precision_is_given() -> None:
     out = ok("run", Q3, "--format", "plain", "--round-steps", "2", "--sample", "1", "--show", "forward")
-    assert "σ(-0.60)" in out
+    assert "1/(1 + e^(0.60))" in out
     out = ok("run", Q3, "--format", "plain", "--round-steps", "2", "--precision", "4", "--sample", "1", "--show", "forward")
-    assert "σ(-0.6000)" in out
+    assert "1/(1 + e^(0.6000))" in out
 
 
 def test_help_lists_the_options() -> None:

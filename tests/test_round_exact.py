@@ -164,7 +164,7 @@ def test_round_steps_tables_show_the_rounded_decimals() -> None:
     assert r.exit_code == 0
     assert "every step rounded to 4 decimals" in " ".join(r.output.split())
     # y = σ(-0.6) = 0.35434369... -> 0.3543 by hand
-    assert "σ(-0.6000)" in r.output and " 0.3543" in r.output
+    assert "1/(1 + e^(0.6000))" in r.output and " 0.3543" in r.output
 
 
 # --- exact ----------------------------------------------------------------------------------------

@@ -7,62 +7,84 @@ import io
 from typing import TYPE_CHECKING, Any, Iterable
 
 from bpcalc.evaluate import Run
-from bpcalc.render.answer import SECTIONS
 from bpcalc.render.values import Numbers
 
 if TYPE_CHECKING:
     from bpcalc.derive import DeriveResult
 
 HEADER = ("epoch", "sample", "section", "name", "value")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(x: Any) -> Any:
+    """A text cell a spreadsheet would read as a formula (=, +, -, @, tab, CR first) starts with ' instead; numbers stay numbers."""
+    if isinstance(x, str) and x.startswith(_FORMULA_START) and not _is_number(x):
+        return "'" + x
+    return x
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _write(rows: Iterable[tuple[Any, ...]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HEADER)
-    w.writerows(rows)
+    w.writerows(tuple(cell(c) for c in row) for row in rows)
     return buf.getvalue()
 
 
-def run_rows(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None) -> Iterable[tuple[Any, ...]]:
-    """Rows in table order. Sections and names:
+def _delta_key(pre: str) -> str:
+    from bpcalc import names as N
+    from bpcalc.names import SHEET
+
+    n = SHEET.parse(pre)
+    return N.delta(n.unit).key if n is not None and n.kind == "pre" else f"delta_{pre}"
+
+
+def run_rows(run: Run, view: Any = None) -> Iterable[tuple[Any, ...]]:
+    """Rows from the worksheet's flat walk of values, in sheet order. Sections and names:
 
     - forward: every forward quantity (alpha_H1, H1, ..., o, y) and ``loss``;
-    - gradient: every chain-rule factor (dL/dy, dy/do, ...) and every parameter's gradient (w11, ...);
+    - gradient: every parameter's gradient (dL/dw11, ...), then every chain-rule factor (dL/dy, dy/do, ...);
+    - delta: every unit's δ = dL/d(pre-activation) (delta_H1, ..., delta_o);
+    - parameter: every parameter after the update (the JSON's ``parameters_after``);
     - update: ``gradients.<p>`` (the gradient the update used: the batch mean in batch mode) and
-      ``steps.<p>`` (learning rate × gradient), as the JSON's ``update`` object names them;
-    - parameter: every parameter after the update (the JSON's ``parameters_after``).
+      ``steps.<p>`` (learning rate × gradient), as the JSON's ``update`` object names them.
 
     The update and parameter rows appear where an update happened (every sample online, the
     epoch's last sample in batch mode), as the tables do.
     """
+    from bpcalc.worksheet import View, values
+
     nums = Numbers(run.math)
-    for r in run.results:
-        if sample is not None and r.sample != sample:
-            continue
-        head = (r.epoch, r.sample)
-        if "forward" in show:
-            for k, v in r.pass_.forward.items():
-                yield (*head, "forward", k, nums.full(v))
-            yield (*head, "forward", "loss", nums.full(r.pass_.loss))
-        if "gradients" in show:
-            for k, v in r.pass_.factors.items():
-                yield (*head, "gradient", k, nums.full(v))
-            for k, v in r.pass_.gradients.items():
-                yield (*head, "gradient", k, nums.full(v))
-        if r.update is None:
-            continue
-        if "updates" in show:
-            for k in r.update.before:
-                yield (*head, "update", f"gradients.{k}", nums.full(r.update.gradients[k]))
-                yield (*head, "update", f"steps.{k}", nums.full(r.update.steps[k]))
-        if "parameters" in show:
-            for k, v in r.after.items():
-                yield (*head, "parameter", k, nums.full(v))
+    for v in values(run, view or View()):
+        head = (v.epoch, v.sample)
+        x = nums.full(v.value)
+        if v.group == "forward":
+            yield (*head, "forward", v.key, x)
+        elif v.group == "loss":
+            yield (*head, "forward", "loss", x)
+        elif v.group == "gradients":
+            yield (*head, "gradient", f"dL/d{v.key}", x)
+        elif v.group == "factors":
+            yield (*head, "gradient", v.key, x)
+        elif v.group == "deltas":
+            yield (*head, "delta", _delta_key(v.key), x)
+        elif v.group == "parameters_after" and v.updated:
+            yield (*head, "parameter", v.key, x)
+        elif v.group.startswith("update."):
+            yield (*head, "update", f"{v.group[len('update.'):]}.{v.key}", x)
 
 
-def run_csv(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None) -> str:
-    return _write(run_rows(run, show, sample))
+def run_csv(run: Run, view: Any = None, options: Any = None) -> str:
+    """The `run --format csv` printer."""
+    return _write(run_rows(run, view))
 
 
 def derive_rows(d: DeriveResult, sample: int | None = None) -> Iterable[tuple[Any, ...]]:
@@ -96,3 +118,8 @@ def derive_rows(d: DeriveResult, sample: int | None = None) -> Iterable[tuple[An
 
 def derive_csv(d: DeriveResult, sample: int | None = None) -> str:
     return _write(derive_rows(d, sample))
+
+
+def derive_csv_printer(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
+    """The `derive --format csv` printer."""
+    return derive_csv(d)

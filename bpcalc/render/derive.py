@@ -83,3 +83,17 @@ def derive_dict(d: DeriveResult) -> dict[str, Any]:
     if d.problem is not None:
         out["samples"] = d.samples
     return out
+
+
+def derive_rich(d: DeriveResult, precision: int = 3, options: Any = None) -> RenderableType:
+    return render_derivation(d, precision, plain=False)
+
+
+def derive_plain(d: DeriveResult, precision: int = 3, options: Any = None) -> RenderableType:
+    return render_derivation(d, precision, plain=True)
+
+
+def derive_json(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
+    from bpcalc.render.json import dumps
+
+    return dumps(derive_dict(d))

@@ -10,48 +10,44 @@ from bpcalc.evaluate import Run
 from bpcalc.render.numbers import full
 
 SECTIONS = ("forward", "gradients", "updates", "parameters")
-# the keys of a sample entry that each --show section gives
-SECTION_KEYS = {
-    "forward": ("forward", "loss"),
-    "gradients": ("gradients", "factors", "deltas"),
-    "updates": ("update",),
-    "parameters": ("parameters_before", "parameters_after"),
-}
 
 
 def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None) -> dict[str, Any]:
-    """The JSON object of a run; ``show`` and ``sample`` leave out sections and samples (all by default)."""
+    """The JSON object of a run, from the worksheet's flat walk of values; ``show`` and ``sample`` leave out sections and samples."""
+    from bpcalc.worksheet import View, values
+
     m = run.math
     pr = run.problem
     net = pr.network
-
-    def nums(d: dict[str, Any]) -> dict[str, Any]:
-        return {k: finite(m.to_float(v)) for k, v in d.items()}
-
-    hidden = {k for sec, keys in SECTION_KEYS.items() if sec not in show for k in keys}
-    samples = []
+    view = View(show=show, sample=sample)
+    entries: dict[tuple[int, int], dict[str, Any]] = {}
+    results = {(r.epoch, r.sample): r for r in run.results}
     for r in run.results:
-        if sample is not None and r.sample != sample:
-            continue
-        entry: dict[str, Any] = {
-            "epoch": r.epoch,
-            "sample": r.sample,
-            "inputs": {k: full(v) for k, v in r.inputs.items()},
-            "targets": {k: full(v) for k, v in r.targets.items()},
-            "forward": nums(r.pass_.forward),
-            "loss": finite(m.to_float(r.pass_.loss)),
-            "gradients": nums(r.pass_.gradients),
-            "factors": nums(r.pass_.factors),
-            "deltas": nums(r.pass_.deltas),
-            "parameters_before": nums(r.before),
-            "parameters_after": nums(r.after),
-            "updated": r.update is not None,
-        }
-        if r.update is not None:
-            entry["update"] = {"gradients": nums(r.update.gradients), "steps": nums(r.update.steps)}
+        if sample is None or r.sample == sample:
+            entries[(r.epoch, r.sample)] = {
+                "epoch": r.epoch,
+                "sample": r.sample,
+                "inputs": {k: full(v) for k, v in r.inputs.items()},
+                "targets": {k: full(v) for k, v in r.targets.items()},
+            }
+    for v in values(run, view):
+        entry = entries[(v.epoch, v.sample)]
+        x = finite(m.to_float(v.value))
+        if v.group == "loss":
+            entry["loss"] = x
+        elif v.group.startswith("update."):
+            entry.setdefault("update", {}).setdefault(v.group[len("update."):], {})[v.key] = x
+        else:
+            entry.setdefault(v.group, {})[v.key] = x
+    samples = []
+    for key, entry in entries.items():
+        r = results[key]
+        entry["updated"] = r.update is not None
+        if "update" in entry:  # after the per-sample groups, as before
+            entry["update"] = entry.pop("update")
         if m.name == "exact":
             entry["exact"] = exact_entry(r, m, show)
-        samples.append({k: v for k, v in entry.items() if k not in hidden})
+        samples.append(entry)
     out: dict[str, Any] = {
         "title": pr.title,
         "network": {
@@ -69,11 +65,15 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
         **({"digits": m.digits} if m.name == "exact" else {}),
         "chains": {p.name: list(net.chain(p)) for p in net.params},
         "samples": samples,
-        "parameters_final": nums(run.final),
     }
-    if "parameters" not in show:
-        del out["parameters_final"]
+    if "parameters" in show:
+        out["parameters_final"] = {k: finite(m.to_float(v)) for k, v in run.final.items()}
     return out
+
+
+def run_json(run: Run, view: Any, options: Any = None) -> str:
+    """The `run --format json` printer."""
+    return dumps(run_dict(run, view.show, view.sample))
 
 
 def exact_entry(r: Any, m: Any, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
@@ -104,8 +104,8 @@ def exact_entry(r: Any, m: Any, show: tuple[str, ...] = SECTIONS) -> dict[str, A
 
 
 def finite(x: float) -> float | None:
-    """JSON has no NaN or Infinity: those become null."""
-    return x if math.isfinite(x) else None
+    """JSON has no NaN or Infinity: those become null; and no negative zero."""
+    return x + 0.0 if math.isfinite(x) else None
 
 
 def dumps(data: dict[str, Any]) -> str:

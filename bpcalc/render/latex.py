@@ -6,19 +6,24 @@ import re
 import unicodedata
 from typing import Any
 
-from bpcalc.derive import DeriveResult
+from typing import TYPE_CHECKING
+
 from bpcalc.evaluate import Run
+from bpcalc.names import SHEET
 from bpcalc.network import latex_name
-from bpcalc.render.answer import Chain, Line, ParamTable, SampleSheet, SheetOptions, build_sheet, closed_tex
-from bpcalc.render.values import Numbers, paren, tex_number
+from bpcalc.render import expr
+from bpcalc.render.numbers import given
+from bpcalc.render.values import CLOSED_MATH, Numbers, paren, tex_number
+from bpcalc.worksheet import Section, Step, Worksheet, build, mode_note
+
+if TYPE_CHECKING:
+    from bpcalc.derive import DeriveResult
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath}
 \usepackage{booktabs}
-\usepackage{longtable}
-\allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
 \begin{document}
@@ -141,20 +146,127 @@ def _value_tail(value: str, closed: str | None) -> str:
     return f"{closed} \\approx {num(value)}" if closed else num(value)
 
 
-def forward_align(lines: tuple[Line, ...]) -> str:
-    rows = []
-    for ln in lines:
-        row = f"{ln.name} &= {ln.formula}"
-        tail = f" \\\\\n  &= {_value_tail(ln.value, ln.closed)}" if ln.closed else f" = {num(ln.value)}"
-        if ln.substituted:
-            sub = " + ".join(ln.substituted)
-            room = 0 if ln.closed else visible(tail)  # a closed form goes on a line of its own
-            if visible(f"{ln.name} = {ln.formula} = {sub}") + room <= LONG:
+def closed_tex(nums: Numbers, x: Any) -> str | None:
+    """LaTeX of the closed form worth showing beside a value (exact mode), else None."""
+    q = nums.closed(x, CLOSED_MATH)
+    if q is None:
+        return None
+    from bpcalc.render.sheet import latex
+
+    return latex(q)
+
+
+ALIGN_ROWS = 12  # rows of one align* block: blocks never break across pages, so long passes are several blocks
+TABLE_ROWS = 30  # rows of one update tabular
+
+
+class LatexPrinter:
+    """Walks a worksheet into a LaTeX body: align* blocks for steps, booktabs tabulars for updates and parameters."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.nums = ws.numbers
+        self.num = expr.number_text(ws.numbers)
+
+    def e(self, x: Any) -> str:
+        return expr.latex(x, self.num)
+
+    def value(self, x: Any) -> str:
+        closed = closed_tex(self.nums, x)
+        return f"{closed} \\approx {num(self.nums.text(x))}" if closed else num(self.nums.text(x))
+
+    def body(self) -> str:
+        ws = self.ws
+        out = [f"\\section*{{{escape(ws.title) or 'Backpropagation, step by step'}}}\n"]
+        pr = ws.run.problem
+        bits = list(ws.summary)
+        bits.insert(3, f"learning rate {given(pr.learning_rate)}")
+        out.append(escape("; ".join(bits)) + ".\n\n")
+        if ws.mode_note:
+            out.append(escape(ws.mode_note) + "\n\n")
+        out.append(self.given())
+        for s in ws.samples:
+            givens = ", ".join(f"${SHEET.latex(n)} = {tex_number(given(v))}$" for n, v in s.givens)
+            out.append(f"\\subsection*{{{escape(s.heading)}: {givens}}}\n")
+            for sec in s.sections:
+                out.append(self.section(sec))
+        return "".join(out)
+
+    def given(self) -> str:
+        g = self.ws.given
+        out = [f"\\subsection*{{Given}}\n$\\eta = {tex_number(given(g.learning_rate))}$.\n\n"]
+        for layer in g.layers:
+            out.extend(parameter_table("Initial parameters" if layer is g.layers[0] else "", [(SHEET.latex(n), tex_number(given(v))) for n, v in layer]))
+        for i, items in g.samples:
+            out.append(f"sample {i}: " + ", ".join(f"${SHEET.latex(n)} = {tex_number(given(v))}$" for n, v in items) + ".\n\n")
+        return "".join(out)
+
+    def section(self, sec: Section) -> str:
+        title = f"\\subsubsection*{{{escape(sec.title)}}}\n"
+        if sec.kind in ("forward", "backward"):
+            rows = [self.step_row(st) for st in sec.steps]
+            blocks = [rows[i : i + ALIGN_ROWS] for i in range(0, len(rows), ALIGN_ROWS)]
+            return title + "".join("\\begin{align*}\n" + " \\\\\n".join(b) + "\n\\end{align*}\n" for b in blocks)
+        if sec.kind == "gradients":
+            return title + "".join(self.chain(st) for st in sec.steps)
+        if sec.kind == "updates":
+            return self.updates(sec)
+        out = []
+        for li, layer in enumerate(sec.layers):
+            out.extend(parameter_table(sec.title if li == 0 else "", [(SHEET.latex(n), num(self.nums.text(v))) for n, v in layer]))
+        return "".join(out)
+
+    def step_row(self, st: Step) -> str:
+        name = SHEET.latex(st.target)
+        head = [self.e(st.formula)] + [self.e(f) for f in st.forms]
+        sub = self.e(st.substituted) if st.substituted is not None else None
+        tail = self.value(st.value)
+        closed = closed_tex(self.nums, st.value)
+        row = f"{name} &= " + " = ".join(head)
+        if sub is not None:
+            if visible(f"{row} = {sub} = {tail}") <= LONG and not closed:
                 row += f" = {sub}"
             else:
-                row += " \\\\\n  &= " + _wrapped(list(ln.substituted), " + ", room)
-        rows.append(row + tail)
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+                row += " \\\\\n  &= " + sub
+        if closed or visible(f"{row.rsplit('&=', 1)[-1]} = {tail}") > LONG:
+            return row + f" \\\\\n  &= {tail}"
+        return row + f" = {tail}"
+
+    def chain(self, st: Step) -> str:
+        p = st.target
+        numbers = [paren(num(self.num(f))) if hasattr(f, "role") else self.e(f) for f in st.substituted.factors]  # type: ignore[union-attr]
+        forms = []
+        for f in st.forms:
+            tex = self.e(f)
+            forms.append(f"\\left({tex}\\right)" if f.__class__.__name__ == "Add" and len(st.forms) > 1 else tex)
+        rows = [
+            f"{SHEET.latex(p)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors),  # type: ignore[union-attr]
+            "&= " + " \\cdot ".join(forms),
+            "&= " + _wrapped(numbers, " \\times "),
+            "&= " + self.value(st.value),
+        ]
+        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+    def updates(self, sec: Section) -> str:
+        pr = self.ws.run.problem
+        lr = tex_number(given(pr.learning_rate))
+        if pr.update == "batch":
+            gh = "\\overline{\\partial L/\\partial p}"
+        else:
+            gh = "\\partial L/\\partial p"
+        title = f"\\subsubsection*{{{escape(sec.title)}: $p \\leftarrow p - \\eta \\cdot {gh}$, $\\eta = {lr}$}}\n"
+        n = self.nums.text
+        rows = [(u, [num(n(u.old)), num(n(u.gradient)), num(n(u.step)), num(n(u.new))]) for u in sec.updates]
+        width = max(sum(visible(x) + 4 for x in cells) + 12 for _, cells in rows)
+        out = [title]
+        for i in range(0, len(rows), TABLE_ROWS):
+            out.append(f"\\begin{{center}}{size_for(width)}\n\\begin{{tabular}}{{lrrrr}}\n\\toprule\n")
+            out.append(f"parameter & old & ${gh}$ & $\\eta \\cdot {gh}$ & new \\\\\n\\midrule\n")
+            for u, cells in rows[i : i + TABLE_ROWS]:
+                new = f"${cells[3]}$" + (" (frozen)" if u.frozen else "")
+                out.append(f"${SHEET.latex(u.name)}$ & ${cells[0]}$ & ${cells[1]}$ & ${cells[2]}$ & {new} \\\\\n")
+            out.append("\\bottomrule\n\\end{tabular}\n\\end{center}\n")
+        return "".join(out)
 
 
 def _wrapped(items: list[str], sep: str, last: int = 0) -> str:
@@ -167,66 +279,38 @@ def _wrapped(items: list[str], sep: str, last: int = 0) -> str:
     return (" \\\\\n  &\\qquad" + sep).join(sep.join(line) for line in lines)
 
 
-def chain_align(c: Chain) -> str:
-    numbers = [paren(num(n)) for n in c.numbers]
-    rows = [
-        f"{c.lhs} &= " + " \\cdot ".join(c.partials),
-        "&= " + " \\cdot ".join(c.forms),
-        "&= " + _wrapped(numbers, " \\times "),
-        "&= " + _value_tail(c.value, c.closed),
-    ]
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+def parameter_table(title: str, cells: list[tuple[str, str]], width: int = 90, most: int = 9) -> list[str]:
+    """A "Post Sample" row (names over values, LaTeX already), split into tabulars of at most ``most`` columns that fit the page."""
+    chunks: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for name, value in cells:
+        w = max(visible(name), visible(value)) + 3
+        if chunks[-1] and (len(chunks[-1]) == most or used + w > width):
+            chunks.append([])
+            used = 0
+        chunks[-1].append((name, value))
+        used += w
+    out = []
+    for i, chunk in enumerate(chunks):
+        head = " & ".join(f"${n}$" for n, _ in chunk)
+        vals = " & ".join(f"${v}$" for _, v in chunk)
+        t = f"\\textbf{{{escape(title)}}}\n\n" if title and i == 0 else ""
+        w = sum(max(visible(v), visible(n)) + 3 for n, v in chunk)
+        out.append(
+            f"{t}\\begin{{center}}{size_for(w)}\n\\begin{{tabular}}{{{'r' * len(chunk)}}}\n\\toprule\n{head} \\\\\n\\midrule\n{vals} \\\\\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}\n"
+        )
+    return out
 
 
-def update_table(s: SampleSheet) -> str:
-    assert s.updates is not None
-    width = max(sum(visible(num(x)) + 4 for x in (u.old, u.gradient, u.step, u.new)) + 12 for u in s.updates)
-    out = [
-        f"{{{size_for(width)}\n\\begin{{longtable}}{{lrrrr}}\n\\toprule\n",
-        f"parameter & old & ${s.gradient_header}$ & $\\eta \\cdot {s.gradient_header}$ & new \\\\\n\\midrule\n\\endhead\n",
-    ]
-    for u in s.updates:
-        new = f"${num(u.new)}$" + (" (frozen)" if u.frozen else "")
-        out.append(f"${u.name}$ & ${num(u.old)}$ & ${num(u.gradient)}$ & ${num(u.step)}$ & {new} \\\\\n")
-    out.append("\\bottomrule\n\\end{longtable}\n}\n")
-    return "".join(out)
-
-
-def parameter_table(t: ParamTable) -> str:
-    cols = "r" * len(t.names)
-    head = " & ".join(f"${n}$" for n in t.names)
-    vals = " & ".join(f"${num(v)}$" for v in t.values)
-    title = f"\\textbf{{{escape(t.title)}}}\n\n" if t.title else ""
-    width = sum(max(visible(num(v)), visible(n)) + 3 for n, v in zip(t.names, t.values))
-    return f"{title}\\begin{{center}}{size_for(width)}\n\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{vals} \\\\\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}\n"
-
-
-# --- run ----------------------------------------------------------------------------------------
-
-def run_body(run: Run, opts: SheetOptions) -> str:
+def run_body(ws: Worksheet) -> str:
     """The document's body for `bpcalc run --format latex`."""
-    sheet = build_sheet(run, opts)
-    out = [f"\\section*{{{escape(sheet.title) or 'Backpropagation, step by step'}}}\n", escape(sheet.summary) + ".\n\n"]
-    if sheet.mode_note:
-        out.append(escape(sheet.mode_note) + "\n\n")
-    for s in sheet.samples:
-        givens = ", ".join(f"${n} = {v}$" for n, v in s.givens)
-        out.append(f"\\subsection*{{{s.heading}: {givens}}}\n")
-        if s.forward is not None:
-            out.append("\\subsubsection*{Forward pass}\n" + forward_align(s.forward))
-        if s.gradients is not None:
-            out.append("\\subsubsection*{Gradients (chain rule)}\n")
-            out.extend(chain_align(c) for c in s.gradients)
-        if s.updates is not None:
-            out.append(f"\\subsubsection*{{{s.update_title}}}\n" + update_table(s))
-        if s.parameters is not None:
-            out.extend(parameter_table(t) for t in s.parameters)
-    return "".join(out)
+    return LatexPrinter(ws).body()
 
 
-def render_run(run: Run, opts: SheetOptions, body_only: bool = False) -> str:
-    body = run_body(run, opts)
-    return body if body_only else document(body)
+def run_latex(run: Run, view: Any, options: Any = None) -> str:
+    """The `run --format latex` printer (``options.latex_body``: the body only)."""
+    body = run_body(build(run, view))
+    return body if getattr(options, "latex_body", False) else document(body)
 
 
 # --- derive -------------------------------------------------------------------------------------
@@ -276,8 +360,6 @@ def _derive_samples(d: DeriveResult, nums: Numbers | None, sample: int | None) -
         return ""
     out = ["\\subsection*{At the problem's samples}\n"]
     if nums.math.name != "float":
-        from bpcalc.render.answer import mode_note
-
         out.append(escape(mode_note(d.run)) + "\n")
     epochs = d.problem.epochs > 1
     rows = []
@@ -324,3 +406,9 @@ def _column_chunks(columns: list[tuple[str, list[str]]], width: int) -> list[lis
 def render_derive(d: DeriveResult, nums: Numbers | None = None, sample: int | None = None, body_only: bool = False) -> str:
     body = derive_body(d, nums, sample)
     return body if body_only else document(body)
+
+
+def derive_latex(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
+    """The `derive --format latex` printer."""
+    nums = Numbers(d.run.math, precision) if d.run is not None else None
+    return render_derive(d, nums, body_only=getattr(options, "latex_body", False))

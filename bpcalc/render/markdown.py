@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import re
 
-from bpcalc.derive import DeriveResult
+from typing import TYPE_CHECKING, Any
+
 from bpcalc.evaluate import Run
+from bpcalc.names import SHEET
 from bpcalc.network import latex_name
-from bpcalc.render.answer import Chain, Line, SampleSheet, SheetOptions, build_sheet, closed_tex, mode_note
+from bpcalc.render import expr
+from bpcalc.render.latex import closed_tex
+from bpcalc.render.numbers import given
 from bpcalc.render.values import Numbers, paren, tex_number
+from bpcalc.worksheet import Section, Worksheet, build, mode_note
+
+if TYPE_CHECKING:
+    from bpcalc.derive import DeriveResult
 
 
 def escape(text: str) -> str:
-    """Plain text safe in Markdown and in a table cell: no accidental emphasis, links, math or columns."""
-    return re.sub(r"([\\`*_{}\[\]<>#|$])", r"\\\1", text)
+    """Plain text safe in Markdown, on one line and in a table cell: no emphasis, code fence, HTML element,
+    entity, link (also no bare-URL autolink), math or column can start from it."""
+    text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
+    text = re.sub(r"([\\`*_{}\[\]<>#|$~!&@])", r"\\\1", text)
+    text = text.replace("://", "\\://")  # no bare-URL autolink
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
 
 
 def _m(tex: str) -> str:
@@ -34,60 +46,93 @@ def _block(rows: list[str]) -> str:
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$\n"
 
 
-def forward_table(lines: tuple[Line, ...], exact: bool) -> str:
-    header = ["quantity", "formula", "substituted", "value"] + (["closed form"] if exact else [])
-    rows = []
-    for ln in lines:
-        row = [_m(ln.name), _m(ln.formula), _m(" + ".join(ln.substituted)) if ln.substituted else "", ln.value]
-        if exact:
-            row.append(_m(ln.closed) if ln.closed else "")
-        rows.append(row)
-    return table(header, rows, "lllr" + ("l" if exact else ""))
+class MarkdownPrinter:
+    """Walks a worksheet into GitHub Markdown: tables for steps, updates and parameters, $$ blocks for gradients."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.nums = ws.numbers
+        self.num = expr.number_text(ws.numbers)
+
+    def e(self, x: Any) -> str:
+        return expr.latex(x, self.num)
+
+    def value(self, x: Any) -> str:
+        closed = closed_tex(self.nums, x)
+        value = tex_number(self.nums.text(x))
+        return f"{closed} \\approx {value}" if closed else value
+
+    def body(self) -> str:
+        ws = self.ws
+        pr = ws.run.problem
+        bits = list(ws.summary)
+        bits.insert(3, f"learning rate {given(pr.learning_rate)}")
+        out = [f"# {escape(ws.title) or 'Backpropagation, step by step'}\n\n", escape("; ".join(bits)) + ".\n"]
+        if ws.mode_note:
+            out.append("\n" + escape(ws.mode_note) + "\n")
+        g = ws.given
+        eta = "\\eta = " + tex_number(given(g.learning_rate))
+        out.append(f"\n## Given\n\n{_m(eta)}\n")
+        for li, layer in enumerate(g.layers):
+            if li == 0:
+                out.append("\n### Initial parameters\n")
+            out.append("\n" + table([_m(SHEET.latex(n)) for n, _ in layer], [[given(v) for _, v in layer]], "r" * len(layer)))
+        out.append("\n" + "".join(f"- sample {i}: " + ", ".join(_m(f"{SHEET.latex(n)} = {tex_number(given(v))}") for n, v in items) + "\n" for i, items in g.samples))
+        for s in ws.samples:
+            givens = ", ".join(_m(f"{SHEET.latex(n)} = {tex_number(given(v))}") for n, v in s.givens)
+            out.append(f"\n## {escape(s.heading)}: {givens}\n")
+            for sec in s.sections:
+                out.append(self.section(sec))
+        return "".join(out)
+
+    def section(self, sec: Section) -> str:
+        head = f"\n### {escape(sec.title)}\n"
+        if sec.kind in ("forward", "backward"):
+            exact = self.nums.exact
+            header = ["quantity", "formula", "substituted", "value"] + (["closed form"] if exact else [])
+            rows = []
+            for st in sec.steps:
+                formula = " = ".join([self.e(st.formula)] + [self.e(f) for f in st.forms])
+                row = [_m(SHEET.latex(st.target)), _m(formula), _m(self.e(st.substituted)) if st.substituted is not None else "", self.nums.text(st.value)]
+                if exact:
+                    closed = closed_tex(self.nums, st.value)
+                    row.append(_m(closed) if closed else "")
+                rows.append(row)
+            return head + "\n" + table(header, rows, "lllr" + ("l" if exact else ""))
+        if sec.kind == "gradients":
+            out = [head]
+            for st in sec.steps:
+                forms = [f"\\left({self.e(f)}\\right)" if f.__class__.__name__ == "Add" and len(st.forms) > 1 else self.e(f) for f in st.forms]
+                numbers = [paren(tex_number(self.num(f))) if hasattr(f, "role") else self.e(f) for f in st.substituted.factors]  # type: ignore[union-attr]
+                out.append(
+                    "\n"
+                    + _block(
+                        [
+                            f"{SHEET.latex(st.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors),  # type: ignore[union-attr]
+                            "&= " + " \\cdot ".join(forms),
+                            "&= " + " \\times ".join(numbers),
+                            f"&= {self.value(st.value)}",
+                        ]
+                    )
+                )
+            return "".join(out)
+        if sec.kind == "updates":
+            pr = self.ws.run.problem
+            gh = "\\overline{\\partial L/\\partial p}" if pr.update == "batch" else "\\partial L/\\partial p"
+            lr = tex_number(given(pr.learning_rate))
+            title = f"\n### {escape(sec.title)}: $p \\leftarrow p - \\eta \\cdot {gh}$, $\\eta = {lr}$\n"
+            n = self.nums.text
+            rows = [[_m(SHEET.latex(u.name)), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")] for u in sec.updates]
+            return title + "\n" + table(["parameter", "old", _m(gh), _m(f"\\eta \\cdot {gh}"), "new"], rows, "lrrrr")
+        out = [head]
+        for layer in sec.layers:
+            out.append("\n" + table([_m(SHEET.latex(q)) for q, _ in layer], [[self.nums.text(v) for _, v in layer]], "r" * len(layer)))
+        return "".join(out)
 
 
-def chain_block(c: Chain) -> str:
-    value = f"{c.closed} \\approx {tex_number(c.value)}" if c.closed else tex_number(c.value)
-    return _block(
-        [
-            f"{c.lhs} &= " + " \\cdot ".join(c.partials),
-            "&= " + " \\cdot ".join(c.forms),
-            "&= " + " \\times ".join(paren(tex_number(n)) for n in c.numbers),
-            f"&= {value}",
-        ]
-    )
-
-
-def update_table(s: SampleSheet) -> str:
-    assert s.updates is not None
-    gh = s.gradient_header
-    rows = [[_m(u.name), u.old, u.gradient, u.step, u.new + (" (frozen)" if u.frozen else "")] for u in s.updates]
-    return table(["parameter", "old", _m(gh), _m(f"\\eta \\cdot {gh}"), "new"], rows, "lrrrr")
-
-
-def run_markdown(run: Run, opts: SheetOptions) -> str:
-    """Everything `bpcalc run --format markdown` prints."""
-    sheet = build_sheet(run, opts)
-    exact = run.math.name == "exact"
-    out = [f"# {escape(sheet.title) or 'Backpropagation, step by step'}\n\n", escape(sheet.summary) + ".\n"]
-    if sheet.mode_note:
-        out.append("\n" + escape(sheet.mode_note) + "\n")
-    for s in sheet.samples:
-        givens = ", ".join(_m(f"{n} = {v}") for n, v in s.givens)
-        out.append(f"\n## {s.heading}: {givens}\n")
-        if s.forward is not None:
-            out.append("\n### Forward pass\n\n" + forward_table(s.forward, exact))
-        if s.gradients is not None:
-            out.append("\n### Gradients (chain rule)\n")
-            for c in s.gradients:
-                out.append("\n" + chain_block(c))
-        if s.updates is not None:
-            out.append(f"\n### {s.update_title}\n\n" + update_table(s))
-        if s.parameters is not None:
-            for t in s.parameters:
-                if t.title:
-                    out.append(f"\n### {escape(t.title)}\n")
-                out.append("\n" + table([_m(n) for n in t.names], [list(t.values)], "r" * len(t.names)))
-    return "".join(out)
+def run_markdown(run: Run, view: Any, options: Any = None) -> str:
+    """The `run --format markdown` printer."""
+    return MarkdownPrinter(build(run, view)).body()
 
 
 def derive_markdown(d: DeriveResult, nums: Numbers | None = None, sample: int | None = None) -> str:
@@ -144,3 +189,8 @@ def _samples(d: DeriveResult, nums: Numbers, sample: int | None) -> str:
         body.append([label] + [nums.value(s["values"][n]) for n in names] + [nums.text(s["gradient"])])
     out.append(table(header, body, "l" + "r" * (len(names) + 1)))
     return "".join(out)
+
+
+def derive_md(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
+    """The `derive --format markdown` printer."""
+    return derive_markdown(d, Numbers(d.run.math, precision) if d.run is not None else None)

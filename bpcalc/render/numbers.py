@@ -49,7 +49,9 @@ def written(x: Any) -> str:
 
 
 def given(x: Any) -> str:
-    """A number as the problem file wrote it: 100, 0.05, -0.1."""
+    """A number as the problem file wrote it: 100, 0.05, -0.1 (a zero written -0 or -0.0 as 0)."""
+    if x == 0 and str(x).startswith("-"):
+        x = abs(x)
     if isinstance(x, Decimal):
         text = str(x) if x == x.to_integral_value() or abs(int(x.as_tuple().exponent)) < 12 else written(x)
         return text if "E" not in text else written(x)
@@ -62,7 +64,7 @@ def full(x: Any) -> float | int:
     """A JSON number at full precision (ints stay ints)."""
     if isinstance(x, int) and not isinstance(x, bool):
         return x
-    return float(x)
+    return float(x) + 0.0  # never a negative zero
 
 
 def show(x: Any, precision: int = 3) -> str:

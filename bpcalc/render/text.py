@@ -1,162 +1,162 @@
-"""Terminal and plain-text tables (rich renderables) for `run`: forward pass, gradients, updates, parameters."""
+"""The rich/plain text printer of a worksheet: Given block, then per sample forward, backward, gradients, update, parameters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from bpcalc.evaluate import Run, SampleResult
-from bpcalc.network import Network, pretty
+from bpcalc.escape import one_line
+from bpcalc.evaluate import Run
+from bpcalc.names import SHEET
+from bpcalc.network import Network
+from bpcalc.render import expr
 from bpcalc.render.numbers import given
-from bpcalc.render.values import Numbers
-
-SECTIONS = ("forward", "gradients", "updates", "parameters")
-
-ACT_SHEET = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu", "linear": "linear", "softmax": "softmax"}
-LOSS_SHEET = {
-    "bce": "-t·ln(y) - (1-t)·ln(1-y)",
-    "ce": "-t·ln(y)",
-    "half_sse": "½(y - t)²",
-    "sse": "(y - t)²",
-    "mse": "(y - t)²/m",
-}
+from bpcalc.worksheet import Section, View, Worksheet, build
 
 
-@dataclass(frozen=True)
-class TextOptions:
-    precision: int = 3
-    plain: bool = False  # no styles, simple rules: for pipes, NO_COLOR and golden files
-    show: tuple[str, ...] = SECTIONS
-    sample: int | None = None  # only this sample (1-based)
-
+# --- the formulas the checker's corrected working quotes (bpcalc/check/explain.py) ---------------
 
 def pre_formula(net: Network, layer: int, pos: int) -> str:
-    u = net.units[layer][pos]
-    terms = [f"{s.name}·{net.weight(s, u)}" for s in net.units[layer - 1]]
-    if u.bias:
-        terms.append(pretty(u.bias))
-    return " + ".join(terms)
+    from bpcalc.worksheet import pre_formula as tree
+
+    return expr.text(tree(net, layer, pos), _const)
 
 
 def act_formula(net: Network, layer: int, pos: int) -> str:
-    u = net.units[layer][pos]
-    name = net.activations[layer - 1]
-    if name == "softmax":
-        return f"e^{u.pre} / Σ e^o"
-    return f"{ACT_SHEET[name]}({pretty(u.pre or '')})"
+    from bpcalc.worksheet import act_formula as tree
+
+    return expr.text(tree(net, layer, pos)[0], _const)
 
 
 def loss_formula(net: Network) -> str:
-    text = LOSS_SHEET[net.loss_name].replace("m", str(len(net.outputs)))
-    if len(net.outputs) > 1:
-        return "Σ " + text.replace("y", "y_k").replace("t", "t_k")
-    return text
+    from bpcalc.worksheet import loss_formula as tree
+
+    return expr.text(tree(net), _const)
 
 
-def _substituted(net: Network, layer: int, pos: int, values: dict[str, Any], params: dict[str, Any], nums: Numbers) -> str:
-    u = net.units[layer][pos]
-    terms = []
-    for s in net.units[layer - 1]:
-        terms.append(f"{_neg(_v(values[s.name], nums))}·({_v(params[net.weight(s, u)], nums)})")
-    if u.bias:
-        terms.append(_neg(_v(params[u.bias], nums)))
-    return " + ".join(terms)
+def _const(n: Any) -> str:
+    v = n.value
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
-def _neg(text: str) -> str:
-    """A negative number in a sum in parentheses, as on paper: (-1.000)·(0.100), not + -1.000·(0.100)."""
-    return f"({text})" if text.startswith("-") else text
+# --- tables -------------------------------------------------------------------------------------
 
-
-def _v(x: Any, nums: Numbers) -> str:
-    if isinstance(x, int) or (hasattr(x, "is_finite") and not isinstance(x, float)):
-        return given(x)
-    return nums.value(x)
-
-
-def _closed(nums: Numbers, x: Any) -> str:
-    from bpcalc.render.sheet import sheet_str
-
-    q = nums.closed(x)
-    return sheet_str(q) if q is not None else ""
-
-
-def _table(title: str, opts: TextOptions, *columns: tuple[str, str]) -> Table:
+def _table(title: str, plain: bool, *columns: tuple[str, str]) -> Table:
     t = Table(
-        title=title,
+        title=Text(title) if title else None,
         title_justify="left",
-        title_style="" if opts.plain else "bold",
-        box=box.SIMPLE if opts.plain else box.ROUNDED,
-        header_style="" if opts.plain else "bold cyan",
-        show_edge=not opts.plain,
-        pad_edge=not opts.plain,
+        title_style="" if plain else "bold",
+        box=box.SIMPLE if plain else box.ROUNDED,
+        header_style="" if plain else "bold cyan",
+        show_edge=not plain,
+        pad_edge=not plain,
     )
     for name, justify in columns:
         # a word too long for its column folds onto the next line rather than lose digits to an ellipsis
-        t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        t.add_column(Text(name), justify=justify, overflow="fold")  # type: ignore[arg-type]
     return t
 
 
-def forward_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
-    net = run.problem.network
-    nums = Numbers(run.math, opts.precision)
-    f = r.pass_.forward
-    values: dict[str, Any] = {**r.inputs, **f}
-    columns = [("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right")]
-    t = _table("Forward pass", opts, *columns, *([("closed form", "left")] if nums.exact else []))
-
-    def row(*cells: str, x: Any) -> None:
-        t.add_row(*cells, *([_closed(nums, x)] if nums.exact else []))
-
-    for li in range(1, len(net.layers)):
-        for pos, u in enumerate(net.units[li]):
-            row(pretty(u.pre or ""), pre_formula(net, li, pos), _substituted(net, li, pos, values, r.before, nums), nums.text(f[u.pre]), x=f[u.pre])
-        for pos, u in enumerate(net.units[li]):
-            name = net.activations[li - 1]
-            sub = f"{ACT_SHEET[name]}({nums.text(f[u.pre])})" if name != "softmax" else ""
-            row(u.name, act_formula(net, li, pos), sub, nums.text(f[u.name]), x=f[u.name])
-    row("L", loss_formula(net), "", nums.text(r.pass_.loss), x=r.pass_.loss)
-    return t
+def _cells(*cells: str) -> list[Text]:
+    return [Text(c) for c in cells]
 
 
-def gradient_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
-    net = run.problem.network
-    nums = Numbers(run.math, opts.precision)
-    columns = [("parameter", "left"), ("chain", "left"), ("factors", "left"), ("dL/dparam", "right")]
-    t = _table("Gradients (chain rule)", opts, *columns, *([("closed form", "left")] if nums.exact else []))
-    for param in net.params:
-        keys = net.chain(param)
-        chain = " · ".join(pretty(k) for k in keys)
-        factors = " × ".join(f"({nums.value(r.pass_.factors[k])})" for k in keys)
-        g = r.pass_.gradients[param.name]
-        t.add_row(pretty(param.name), chain, factors, nums.text(g), *([_closed(nums, g)] if nums.exact else []))
-    return t
+class TextPrinter:
+    """Walks a worksheet into one rich renderable; ``plain``: no styles, simple rules (pipes, NO_COLOR, goldens)."""
 
+    def __init__(self, ws: Worksheet, plain: bool = False) -> None:
+        self.ws = ws
+        self.plain = plain
+        self.nums = ws.numbers
+        self.num = expr.number_text(ws.numbers)
 
-def update_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
-    nums = Numbers(run.math, opts.precision)
-    u = r.update
-    assert u is not None
-    problem = run.problem
-    lr = given(problem.learning_rate)
-    if problem.update == "batch":
-        title = f"Batch update after epoch {r.epoch}: p - η·mean(dL/dp), η = {lr}"
-        gname = "mean dL/dp"
-    else:
-        title = f"Update: p - η·dL/dp, η = {lr}"
-        gname = "dL/dp"
-    t = _table(title, opts, ("parameter", "left"), ("old", "right"), (gname, "right"), ("η·grad", "right"), ("new", "right"))
-    for name in u.before:
-        new = nums.text(u.after[name])
-        if name in problem.frozen:
-            new += " (frozen)"
-        t.add_row(pretty(name), nums.text(u.before[name]), nums.text(u.gradients[name]), nums.text(u.steps[name]), new)
-    return t
+    def e(self, x: Any) -> str:
+        return expr.text(x, self.num) if x is not None else ""
+
+    def closed(self, x: Any) -> list[str]:
+        if not self.nums.exact:
+            return []
+        from bpcalc.render.sheet import sheet_str
+
+        q = self.nums.closed(x)
+        return [sheet_str(q) if q is not None else ""]
+
+    def render(self) -> RenderableType:
+        ws = self.ws
+        parts: list[RenderableType] = [self.header(), Text(""), *self.given()]
+        for s in ws.samples:
+            parts.append(Text(""))
+            givens = ", ".join(f"{SHEET.text(n)} = {given(v)}" for n, v in s.givens)
+            parts.append(Text(f"{s.heading}: {givens}", style="" if self.plain else "bold"))
+            for sec in s.sections:
+                parts.append(self.section(sec))
+        return Group(*parts)
+
+    def header(self) -> Text:
+        ws = self.ws
+        bits = list(ws.summary)
+        bits.insert(3, f"η = {given(ws.run.problem.learning_rate)}")
+        m = ws.run.math
+        if m.name == "rounded":
+            bits.append(f"every step rounded to {m.decimals} decimals")
+        if m.name == "exact":
+            bits.append(f"exact arithmetic, {m.digits} significant digits")
+        lines = [one_line(ws.title)] if ws.title else []
+        lines.append(" · ".join(bits))
+        return Text("\n".join(lines))
+
+    def given(self) -> list[RenderableType]:
+        g = self.ws.given
+        out: list[RenderableType] = [Text(f"Given: η = {given(g.learning_rate)}", style="" if self.plain else "bold")]
+        layers = tuple(tuple((SHEET.text(n), given(v)) for n, v in layer) for layer in g.layers)
+        out.append(ParameterRows("Initial parameters", layers, self.plain))
+        rows = [f"sample {i}: " + ", ".join(f"{SHEET.text(n)} = {given(v)}" for n, v in items) for i, items in g.samples]
+        out.append(Text("\n".join(rows)))
+        return out
+
+    def section(self, sec: Section) -> RenderableType:
+        if sec.kind in ("forward", "backward"):
+            return self.steps(sec)
+        if sec.kind == "gradients":
+            return self.gradients(sec)
+        if sec.kind == "updates":
+            return self.updates(sec)
+        layers = tuple(tuple((SHEET.text(n), self.nums.text(v)) for n, v in layer) for layer in sec.layers)
+        most = 10 if not self.nums.exact else max(2, 90 // (self.nums.math.digits + 9))
+        return ParameterRows(sec.title, layers, self.plain, most)
+
+    def steps(self, sec: Section) -> Table:
+        cols = [("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right")]
+        t = _table(sec.title, self.plain, *cols, *([("closed form", "left")] if self.nums.exact else []))
+        for st in sec.steps:
+            t.add_row(*_cells(SHEET.text(st.target), self.e(st.formula), self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
+        return t
+
+    def gradients(self, sec: Section) -> Table:
+        cols = [("parameter", "left"), ("chain", "left"), ("factors", "left"), ("dL/dparam", "right")]
+        t = _table(sec.title, self.plain, *cols, *([("closed form", "left")] if self.nums.exact else []))
+        for st in sec.steps:
+            chain = " · ".join(SHEET.text(f.name) for f in st.formula.factors) if hasattr(st.formula, "factors") else self.e(st.formula)
+            t.add_row(*_cells(SHEET.text(st.target.parts[1]), chain, self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
+        return t
+
+    def updates(self, sec: Section) -> Table:
+        pr = self.ws.run.problem
+        lr = given(pr.learning_rate)
+        if pr.update == "batch":
+            title, gname = f"{sec.title}: p - η·mean(dL/dp), η = {lr}", "mean dL/dp"
+        else:
+            title, gname = f"{sec.title}: p - η·dL/dp, η = {lr}", "dL/dp"
+        t = _table(title, self.plain, ("parameter", "left"), ("old", "right"), (gname, "right"), ("η·grad", "right"), ("new", "right"))
+        n = self.nums.text
+        for u in sec.updates:
+            t.add_row(*_cells(SHEET.text(u.name), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")))
+        return t
 
 
 @dataclass(frozen=True)
@@ -169,20 +169,20 @@ class ParameterRows:
 
     title: str
     layers: tuple[tuple[tuple[str, str], ...], ...]  # per layer: (display name, value text)
-    opts: TextOptions
+    plain: bool
     most: int = 10
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         title = self.title
         for columns in self.layers:
-            for chunk in _fit(columns, options.max_width, self.most):
-                t = _table(title, self.opts, *[(name, "right") for name, _ in chunk])
-                t.add_row(*[value for _, value in chunk])
+            for chunk in fit(columns, options.max_width, self.most):
+                t = _table(title, self.plain, *[(name, "right") for name, _ in chunk])
+                t.add_row(*_cells(*[value for _, value in chunk]))
                 title = ""
                 yield t
 
 
-def _fit(columns: tuple[tuple[str, str], ...], width: int, most: int) -> list[list[tuple[str, str]]]:
+def fit(columns: tuple[tuple[str, str], ...], width: int, most: int) -> list[list[tuple[str, str]]]:
     """Consecutive columns in as few groups as fit ``width`` characters (borders and padding included), evened out."""
 
     def cost(chunk: list[tuple[str, str]]) -> int:
@@ -201,70 +201,11 @@ def _fit(columns: tuple[tuple[str, str], ...], width: int, most: int) -> list[li
     return greedy
 
 
-def parameter_tables(run: Run, params: dict[str, Any], title: str, opts: TextOptions, width: int = 10) -> ParameterRows:
-    """The parameters after an update, laid out like the sheet's 'Post Sample' tables."""
-    net = run.problem.network
-    nums = Numbers(run.math, opts.precision)
-    layers = tuple(
-        tuple((pretty(q.name), nums.text(params[q.name])) for q in net.params_into(li)) for li in range(1, len(net.layers))
-    )
-    return ParameterRows(title, layers, opts, width)
+def run_rich(run: Run, view: View, options: Any = None) -> RenderableType:
+    """The `run --format rich` printer."""
+    return TextPrinter(build(run, view), plain=False).render()
 
 
-def header(run: Run) -> Text:
-    pr = run.problem
-    net = pr.network
-    shape = "-".join(map(str, net.layers))
-    bits = [
-        f"{shape} network",
-        "activations " + ", ".join(net.activations),
-        f"loss {net.loss_name}",
-        f"η = {given(pr.learning_rate)}",
-        f"{pr.update} updates",
-        f"{pr.epochs} epoch{'s' if pr.epochs != 1 else ''}",
-    ]
-    if not net.bias:
-        bits.append("no biases")
-    if pr.frozen:
-        bits.append("frozen: " + ", ".join(pretty(n) for n in net.param_names if n in pr.frozen))
-    if run.math.name == "rounded":
-        bits.append(f"every step rounded to {run.math.decimals} decimals")
-    if run.math.name == "exact":
-        bits.append(f"exact arithmetic, {run.math.digits} significant digits")
-    lines = [pr.title] if pr.title else []
-    lines.append(" · ".join(bits))
-    return Text("\n".join(lines))
-
-
-def sample_heading(run: Run, r: SampleResult) -> str:
-    items = [f"{k} = {given(v)}" for k, v in {**r.inputs, **r.targets}.items()]
-    epoch = f"Epoch {r.epoch}, s" if run.problem.epochs > 1 else "S"
-    return f"{epoch}ample {r.sample}: " + ", ".join(items)
-
-
-def _results(run: Run, opts: TextOptions) -> Iterable[SampleResult]:
-    for r in run.results:
-        if opts.sample is None or r.sample == opts.sample:
-            yield r
-
-
-def render_run(run: Run, opts: TextOptions) -> RenderableType:
-    """Everything `bpcalc run` shows, as one rich renderable."""
-    parts: list[RenderableType] = [header(run)]
-    for r in _results(run, opts):
-        parts.append(Text(""))
-        parts.append(Text(sample_heading(run, r), style="" if opts.plain else "bold"))
-        if "forward" in opts.show:
-            parts.append(forward_table(run, r, opts))
-        if "gradients" in opts.show:
-            parts.append(gradient_table(run, r, opts))
-        if r.update is not None:
-            if "updates" in opts.show:
-                parts.append(update_table(run, r, opts))
-            if "parameters" in opts.show:
-                where = f"epoch {r.epoch}" if run.problem.update == "batch" else f"sample {r.sample}"
-                if run.problem.epochs > 1 and run.problem.update == "online":
-                    where = f"epoch {r.epoch}, sample {r.sample}"
-                width = 10 if run.math.name != "exact" else max(2, 90 // (run.math.digits + 9))
-                parts.append(parameter_tables(run, r.after, f"Parameters after {where}", opts, width))
-    return Group(*parts)
+def run_plain(run: Run, view: View, options: Any = None) -> RenderableType:
+    """The `run --format plain` printer."""
+    return TextPrinter(build(run, view), plain=True).render()

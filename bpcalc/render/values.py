@@ -59,7 +59,7 @@ class Numbers:
             return given_exact(x)
         if self.exact:
             return self.text(x)
-        return repr(float(self.math.to_float(x)))
+        return repr(float(self.math.to_float(x)) + 0.0)  # + 0.0: never a negative zero
 
     def closed(self, x: Any, width: int = CLOSED_TEXT) -> Any:
         """The closed form worth showing beside the decimal (exact mode), else None.
