@@ -1,0 +1,135 @@
+"""The worksheet's printers: the backward pass with its numbers, and file text escaped in every medium."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bpcalc.cli import main
+from tests.test_render_latex import compile_tex, needs_pdflatex
+
+ROOT = Path(__file__).resolve().parent.parent
+Q3 = str(ROOT / "samples" / "q3.json")
+
+
+def cli(*args: str) -> str:
+    r = CliRunner().invoke(main, list(args))
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def rows(text: str) -> dict[str, list[str]]:
+    """Plain table rows by their first cell."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        cells = [c for c in line.split("   ") if c.strip()]
+        if cells:
+            out.setdefault(cells[0].strip(), [c.strip() for c in cells[1:]])
+    return out
+
+
+def test_backward_pass_of_q3_sample_1_with_the_sheets_numbers() -> None:
+    # by hand: o = −1 + 0.5 − 0.1 = −0.6 (tanh of ±8, ±9, ±17 is ±1 to 3 decimals), y = 1/(1 + e^0.6)
+    y = 1 / (1 + math.exp(0.6))
+    dldy = (y - 1) / (y * (1 - y))  # the seed sheet: (0.354 − 1)/(0.354(1 − 0.354))
+    dydo = math.exp(0.6) / (1 + math.exp(0.6)) ** 2  # the sheet's box: e^0.6/(1 + e^0.6)² = 0.229
+    assert (round(y, 3), round(dldy, 3), round(dydo, 3)) == (0.354, -2.822, 0.229)
+    out = cli("run", Q3, "--format", "plain", "--sample", "1", "--show", "gradients")
+    r = rows(out)
+    assert r["dL/dy"] == ["(y - t)/(y·(1 - y))", "(0.354 - 1)/(0.354·(1 - 0.354))", "-2.822"]
+    assert r["dy/do"] == ["e^(-o)/(1 + e^(-o))²", "e^(0.600)/(1 + e^(0.600))²", "0.229"]
+    # δ_o = dL/dy·dy/do = y − t = −0.646; dL/dH1 = w31·δ_o with w31 = 1, dL/dH2 = w41·δ_o = 0.5·(−0.646)
+    assert r["δ_o"] == ["dL/dy·dy/do", "(-2.822) × (0.229)", f"{y - 1:.3f}"]
+    assert r["dL/dH1"] == ["w31·δ_o", "1·(-0.646)", "-0.646"]
+    assert r["dL/dH2"] == ["w41·δ_o", "0.500·(-0.646)", f"{0.5 * (y - 1):.3f}"]
+    # gradients in backpropagation order, output layer first, as the sheet works them
+    order = [line.split()[0] for line in out.splitlines() if "×" in line and line.split()[0] in ("w31", "w41", "w51", "β4", "w11")]
+    assert order == ["w31", "w41", "w51", "β4", "w11"]
+
+
+def test_deep_net_hidden_deltas_are_sums_with_numbers() -> None:
+    # 2-3-2-1: dL/dH1 = w31·δ_H4 + w32·δ_H5, each δ of the layer above shown with its number
+    problem = {
+        "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"},
+        "learning_rate": 0.1,
+        "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
+                       "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
+                       "w61": 1, "w71": -1, "b6": 0},
+        "samples": [{"f1": 1, "f2": 2, "t": 1}],
+    }
+    r = CliRunner().invoke(main, ["run", "-", "--format", "json"], input=json.dumps(problem))
+    data = json.loads(r.output)["samples"][0]
+    text = CliRunner().invoke(main, ["run", "-", "--format", "plain"], input=json.dumps(problem)).output
+    d4, d5 = data["deltas"]["alpha_H4"], data["deltas"]["alpha_H5"]
+    line = next(ln for ln in text.splitlines() if ln.startswith("dL/dH1 "))
+    # the sum by hand from the two deltas above and the weights, 0.2·δ_H4 + 0.6·δ_H5
+    assert "w31·δ_H4 + w32·δ_H5" in line
+    assert f"0.200·({d4:.3f}) + 0.600·({d5:.3f})" in line
+    assert line.rstrip().endswith(f"{0.2 * d4 + 0.6 * d5:.3f}")
+
+
+# --- file text in every medium (issue 14 item 3) -------------------------------------------------
+
+def _problem_with_title(tmp_path: Path, title: str) -> str:
+    data = json.loads(Path(Q3).read_text())
+    data["title"] = title
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps(data), encoding="utf-8")
+    return str(p)
+
+
+def test_terminal_title_escaped_and_no_markup(tmp_path: Path) -> None:
+    p = _problem_with_title(tmp_path, "x\x1b]0;owned\x07 [bold red]loud[/] \u202eevil\nforged line")
+    for fmt in ("plain", "rich"):
+        out = cli("run", p, "--format", fmt, "--show", "forward", "--sample", "1")
+        first = out.splitlines()[0]
+        assert "\x1b]" not in out and "\u202e" not in out and "\x07" not in out
+        assert "\\x1b]0;owned\\x07 [bold red]loud[/] \\u202eevil\\nforged line" in first
+        assert not any(line.startswith("forged line") for line in out.splitlines())
+
+
+def test_markdown_title_cannot_open_a_fence_html_or_link(tmp_path: Path) -> None:
+    p = _problem_with_title(tmp_path, "a\n~~~\n```\n<script>x</script> [link](http://e.x) https://e.x www.e.x &amp;")
+    md = cli("run", p, "--format", "markdown", "--sample", "1", "--show", "forward")
+    title = md.splitlines()[0]
+    assert title.startswith("# ") and "\n~~~" not in md and "\n```" not in md
+    for escaped in ("\\<script\\>", "\\[link\\](", "https\\://", "www\\.e", "\\&amp;", "\\~\\~\\~", "\\`\\`\\`"):
+        assert escaped in title, escaped
+    assert md.count("\n| $\\alpha_{H_{1}}$") == 1  # the table after it is still a table
+
+
+def test_csv_text_cells_never_start_a_formula() -> None:
+    from bpcalc.render.csv import _write
+
+    text = _write([(1, 1, "=HYPERLINK(1)", "+x", "-1.5"), (1, 1, "@sum", "\tx", "-cmd")])
+    got = list(csv.reader(io.StringIO(text)))[1:]
+    assert got == [["1", "1", "'=HYPERLINK(1)", "'+x", "-1.5"], ["1", "1", "'@sum", "'\tx", "'-cmd"]]
+
+
+@needs_pdflatex
+def test_latex_compiles_a_greek_accented_special_title(tmp_path: Path) -> None:
+    title = "Übung 3: σ-Netz, β₄ & α_H1 — 100% café #1 {x} ~ ^ \\input{/etc/passwd} $x$ Ωμέγα"
+    p = _problem_with_title(tmp_path, title)
+    tex = cli("run", p, "--format", "latex", "--sample", "1")
+    assert "\\input{/etc" not in tex
+    compile_tex(tex, tmp_path)  # fails on any LaTeX error; shell escape off, as a TA compiles a shared file
+    assert "\\section*{\\\"{U}bung 3: $\\sigma$-Netz" in tex
+
+
+def test_no_negative_zero_anywhere(tmp_path: Path) -> None:
+    # a frozen negative weight takes a step of 0·(−0.1) = −0.0 in doubles
+    data = json.loads(Path(Q3).read_text())
+    data["frozen"] = ["w11"]
+    data["parameters"]["b1"] = -0.0
+    p = tmp_path / "z.json"
+    p.write_text(json.dumps(data))
+    for fmt in ("json", "csv", "plain", "markdown", "latex"):
+        out = cli("run", str(p), "--format", fmt)
+        assert "-0.0," not in out and "-0.0\n" not in out and ",-0\n" not in out and " -0 " not in out, fmt
+        assert "-0.000" not in out, fmt
