@@ -133,3 +133,27 @@ def test_no_negative_zero_anywhere(tmp_path: Path) -> None:
         out = cli("run", str(p), "--format", fmt)
         assert "-0.0," not in out and "-0.0\n" not in out and ",-0\n" not in out and " -0 " not in out, fmt
         assert "-0.000" not in out, fmt
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("fmt", ["plain", "rich"])
+def test_derive_values_of_a_deep_net_never_cut(width: int, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io as _io
+
+    from rich.console import Console
+
+    from bpcalc.derive import derivation_for
+    from bpcalc.render.derive import render_derivation
+
+    p = tmp_path / "deep.json"
+    p.write_text(json.dumps({
+        "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"}, "learning_rate": 0.1,
+        "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
+                       "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
+                       "w61": 1, "w71": -1, "b6": 0},
+        "samples": [{"f1": 1, "f2": 2, "t": 1}, {"f1": 0.5, "f2": -1, "t": 0}]}))
+    out = _io.StringIO()
+    Console(file=out, width=width, color_system=None).print(render_derivation(derivation_for("w11", str(p)), plain=fmt == "plain"))
+    text = out.getvalue()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= width

@@ -46,26 +46,49 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
             parts.append(Text(f"  {pretty(name)} = {sheet_str(expr)}"))
     if d.samples:
         parts.append(Text(""))
-        v = Table(
-            title="Values",
-            title_justify="left",
-            box=box.SIMPLE if plain else box.ROUNDED,
-            header_style="" if plain else "bold cyan",
-            show_edge=not plain,
-            pad_edge=not plain,
-        )
-        v.add_column("sample")
         names = list(d.samples[0]["values"])
-        for n in names:
-            v.add_column(pretty(n), justify="right")
-        v.add_column(f"dL/d{p}", justify="right")
         epochs = d.problem.epochs > 1 if d.problem is not None else False
         nums = Numbers(d.run.math, precision)
-        for s in d.raw:
-            label = f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"])
-            v.add_row(label, *[nums.value(s["values"][n]) for n in names], nums.text(s["gradient"]))
-        parts.append(v)
+        labels = [f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"]) for s in d.raw]
+        cells = [[nums.value(s["values"][n]) for n in names] + [nums.text(s["gradient"])] for s in d.raw]
+        heads = [pretty(n) for n in names] + [f"dL/d{p}"]
+        parts.append(ValuesTable(tuple(labels), tuple(heads), tuple(tuple(c) for c in cells), plain))
     return Group(*parts)
+
+
+class ValuesTable:
+    """The Values table: one row per sample when that fits the width, else one row per symbol (transposed),
+    so no value is ever cut to an ellipsis."""
+
+    def __init__(self, labels: tuple[str, ...], heads: tuple[str, ...], cells: tuple[tuple[str, ...], ...], plain: bool) -> None:
+        self.labels, self.heads, self.cells, self.plain = labels, heads, cells, plain
+
+    def _table(self, columns: list[str]) -> Table:
+        t = Table(
+            title=Text("Values"),
+            title_justify="left",
+            box=box.SIMPLE if self.plain else box.ROUNDED,
+            header_style="" if self.plain else "bold cyan",
+            show_edge=not self.plain,
+            pad_edge=not self.plain,
+        )
+        for i, c in enumerate(columns):
+            t.add_column(Text(c), justify="left" if i == 0 else "right", overflow="fold")
+        return t
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        widths = [max(len(h), *(len(row[i]) for row in self.cells)) for i, h in enumerate(self.heads)]
+        wide = max(len("sample"), *(len(x) for x in self.labels)) + sum(w + 3 for w in widths) + 4
+        if wide <= options.max_width:
+            t = self._table(["sample", *self.heads])
+            for label, row in zip(self.labels, self.cells):
+                t.add_row(*[Text(x) for x in (label, *row)])
+            yield t
+            return
+        t = self._table(["quantity", *[f"sample {x}" for x in self.labels]])
+        for i, h in enumerate(self.heads):
+            t.add_row(*[Text(x) for x in (h, *(row[i] for row in self.cells))])
+        yield t
 
 
 def derive_dict(d: DeriveResult) -> dict[str, Any]:
