@@ -91,6 +91,8 @@ class Notation(Protocol):
 
 
 _ALIASES = (("β", "b"), ("θ", "b"), ("ω", "w"), ("α", "alpha"), ("δ", "delta"), ("∂", "d"), ("{", ""), ("}", ""), (" ", ""))
+_LETTER = {"input": "f", "hidden": "H", "output": "y", "target": "t"}
+_GREEK = {"alpha": "α", "delta": "δ"}
 _UNIT = r"(?:f\d+|H\d+|y\d*|t\d*|o\d*|alpha_H\d+|delta_(?:H\d+|o\d*)|L|w\d+_?\d+|b\d+)"
 
 
@@ -106,68 +108,42 @@ class SheetNotation:
     def ascii(self, n: Name) -> str:
         return self._spell(n, "key")
 
-    def _spell(self, n: Name, style: str) -> str:
-        k, i = n.kind, n.index
-        text = style == "text"
-        if k == "input":
-            return f"f{i[0]}"
-        if k == "hidden":
-            return f"H{i[0]}"
-        if k == "output":
-            return "y" + "".join(map(str, i))
-        if k == "target":
-            return "t" + "".join(map(str, n.unit.index))
-        if k == "pre":
-            u = n.unit
-            if u.kind == "output":
-                return "o" + "".join(map(str, u.index))
-            return ("α_" if text else "alpha_") + self._spell(u, style)
-        if k == "delta":
-            u = n.unit
-            inner = ("o" + "".join(map(str, u.index))) if u.kind == "output" else self._spell(u, style)
-            return ("δ_" if text else "delta_") + inner
-        if k == "weight":
-            a, b = i
-            return f"w{a}_{b}" if a >= 10 or b >= 10 else f"w{a}{b}"
-        if k == "bias":
-            return ("β" if text else "b") + str(i[0])
-        if k == "loss":
-            return "L"
-        if k == "factor":
-            top, bottom = n.parts
-            return f"d{self._spell(top, style)}/d{self._spell(bottom, style)}"
-        raise ValueError(f"unknown kind {k!r}")
-
     def latex(self, n: Name) -> str:
+        return self._spell(n, "latex")
+
+    def _spell(self, n: Name, style: str) -> str:
+        """One spelling for the three styles: key (ASCII, the file's), text (Greek letters), latex."""
         k, i = n.kind, n.index
+        latex = style == "latex"
 
         def sub(base: str, idx: tuple[int, ...]) -> str:
-            return base + (f"_{{{''.join(map(str, idx))}}}" if idx else "")
+            digits = "".join(map(str, idx))
+            return base + (f"_{{{digits}}}" if latex and digits else digits)
 
-        if k == "input":
-            return sub("f", i)
-        if k == "hidden":
-            return sub("H", i)
-        if k == "output":
-            return sub("y", i)
-        if k == "target":
-            return sub("t", n.unit.index)
+        if k in _LETTER:
+            return sub(_LETTER[k], n.unit.index if k == "target" else i)
         if k in ("pre", "delta"):
             u = n.unit
-            inner = sub("o", u.index) if u.kind == "output" else self.latex(u)
+            inner = sub("o", u.index) if u.kind == "output" else self._spell(u, style)
             if k == "pre" and u.kind == "output":
                 return inner
-            return f"\\{'alpha' if k == 'pre' else 'delta'}_{{{inner}}}"
+            word = "alpha" if k == "pre" else "delta"
+            if latex:
+                return f"\\{word}_{{{inner}}}"
+            return (_GREEK[word] if style == "text" else word) + "_" + inner
         if k == "weight":
             a, b = i
-            return f"w_{{{a},{b}}}" if a >= 10 or b >= 10 else f"w_{{{a}{b}}}"
+            wide = a >= 10 or b >= 10
+            if latex:
+                return f"w_{{{a},{b}}}" if wide else f"w_{{{a}{b}}}"
+            return f"w{a}_{b}" if wide else f"w{a}{b}"
         if k == "bias":
-            return f"\\beta_{{{i[0]}}}"
+            return f"\\beta_{{{i[0]}}}" if latex else ("β" if style == "text" else "b") + str(i[0])
         if k == "loss":
             return "L"
         if k == "factor":
-            top, bottom = n.parts
-            return f"\\frac{{\\partial {self.latex(top)}}}{{\\partial {self.latex(bottom)}}}"
+            top, bottom = (self._spell(x, style) for x in n.parts)
+            return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}" if latex else f"d{top}/d{bottom}"
         raise ValueError(f"unknown kind {k!r}")
 
     def canonical(self, text: str) -> str:

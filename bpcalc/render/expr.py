@@ -63,7 +63,10 @@ class _Printer:
                 out += " - " + self.write(t.arg)
             else:
                 s = self.write(t)
-                out += " + " + (self.paren(s) if s.startswith("-") else s)
+                if s.startswith("-") and not isinstance(t, F.Num):  # -a·b + ... written a sum's way: ... - a·b
+                    out += " - " + s[1:]
+                else:
+                    out += " + " + (self.paren(s) if s.startswith("-") else s)
         return out
 
     def _cmp(self, e: F.Cmp) -> str:
@@ -85,7 +88,12 @@ class TextPrinter(_Printer):
         parts = []
         for i, f in enumerate(e.factors):
             s = self.write(f)
-            if _prec(f, self.num) < (2 if i == 0 else 3) or (i and isinstance(f, F.Num)) or (s.startswith("-") and isinstance(f, F.Num) and f.role != "const"):
+            if (
+                _prec(f, self.num) < (2 if i == 0 else 3)
+                or (i and isinstance(f, F.Num))
+                or (s.startswith("-") and isinstance(f, F.Num) and f.role != "const")
+                or (isinstance(f, F.Div) and len(e.factors) > 1)  # (a/b)·c, never a/b·c
+            ):
                 s = self.paren(s)
             parts.append(s)
         return "·".join(parts)

@@ -160,8 +160,8 @@ ALIGN_ROWS = 12  # rows of one align* block: blocks never break across pages, so
 TABLE_ROWS = 30  # rows of one update tabular
 
 
-class LatexPrinter:
-    """Walks a worksheet into a LaTeX body: align* blocks for steps, booktabs tabulars for updates and parameters."""
+class MathPrinter:
+    """What the LaTeX and Markdown printers share: formulas and values in LaTeX math, the chain-rule lines."""
 
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
@@ -175,13 +175,29 @@ class LatexPrinter:
         closed = closed_tex(self.nums, x)
         return f"{closed} \\approx {num(self.nums.text(x))}" if closed else num(self.nums.text(x))
 
+    def summary(self) -> str:
+        bits = list(self.ws.summary)
+        bits.insert(3, f"learning rate {given(self.ws.run.problem.learning_rate)}")
+        return "; ".join(bits)
+
+    def gradient_header(self) -> str:
+        return "\\overline{\\partial L/\\partial p}" if self.ws.run.problem.update == "batch" else "\\partial L/\\partial p"
+
+    def chain_parts(self, st: Step) -> tuple[str, str, list[str]]:
+        """∂L/∂p &= the chain's factors; the sheet's forms of them; the numbers substituted."""
+        lhs = f"{SHEET.latex(st.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors)  # type: ignore[union-attr]
+        forms = [f"\\left({self.e(f)}\\right)" if f.__class__.__name__ == "Add" and len(st.forms) > 1 else self.e(f) for f in st.forms]
+        numbers = [paren(self.e(f)) for f in st.substituted.factors]  # type: ignore[union-attr]
+        return lhs, " \\cdot ".join(forms), numbers
+
+
+class LatexPrinter(MathPrinter):
+    """Walks a worksheet into a LaTeX body: align* blocks for steps, booktabs tabulars for updates and parameters."""
+
     def body(self) -> str:
         ws = self.ws
         out = [f"\\section*{{{escape(ws.title) or 'Backpropagation, step by step'}}}\n"]
-        pr = ws.run.problem
-        bits = list(ws.summary)
-        bits.insert(3, f"learning rate {given(pr.learning_rate)}")
-        out.append(escape("; ".join(bits)) + ".\n\n")
+        out.append(escape(self.summary()) + ".\n\n")
         if ws.mode_note:
             out.append(escape(ws.mode_note) + "\n\n")
         out.append(self.given())
@@ -233,27 +249,13 @@ class LatexPrinter:
         return row + f" = {tail}"
 
     def chain(self, st: Step) -> str:
-        p = st.target
-        numbers = [paren(num(self.num(f))) if hasattr(f, "role") else self.e(f) for f in st.substituted.factors]  # type: ignore[union-attr]
-        forms = []
-        for f in st.forms:
-            tex = self.e(f)
-            forms.append(f"\\left({tex}\\right)" if f.__class__.__name__ == "Add" and len(st.forms) > 1 else tex)
-        rows = [
-            f"{SHEET.latex(p)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors),  # type: ignore[union-attr]
-            "&= " + " \\cdot ".join(forms),
-            "&= " + _wrapped(numbers, " \\times "),
-            "&= " + self.value(st.value),
-        ]
+        lhs, forms, numbers = self.chain_parts(st)
+        rows = [lhs, "&= " + forms, "&= " + _wrapped(numbers, " \\times "), "&= " + self.value(st.value)]
         return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
     def updates(self, sec: Section) -> str:
-        pr = self.ws.run.problem
-        lr = tex_number(given(pr.learning_rate))
-        if pr.update == "batch":
-            gh = "\\overline{\\partial L/\\partial p}"
-        else:
-            gh = "\\partial L/\\partial p"
+        lr = tex_number(given(self.ws.run.problem.learning_rate))
+        gh = self.gradient_header()
         title = f"\\subsubsection*{{{escape(sec.title)}: $p \\leftarrow p - \\eta \\cdot {gh}$, $\\eta = {lr}$}}\n"
         n = self.nums.text
         rows = [(u, [num(n(u.old)), num(n(u.gradient)), num(n(u.step)), num(n(u.new))]) for u in sec.updates]

@@ -10,7 +10,7 @@ from bpcalc.evaluate import Run
 from bpcalc.names import SHEET
 from bpcalc.network import latex_name
 from bpcalc.render import expr
-from bpcalc.render.latex import closed_tex
+from bpcalc.render.latex import MathPrinter, closed_tex
 from bpcalc.render.numbers import given
 from bpcalc.render.values import Numbers, paren, tex_number
 from bpcalc.worksheet import Section, Worksheet, build, mode_note
@@ -46,28 +46,12 @@ def _block(rows: list[str]) -> str:
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$\n"
 
 
-class MarkdownPrinter:
+class MarkdownPrinter(MathPrinter):
     """Walks a worksheet into GitHub Markdown: tables for steps, updates and parameters, $$ blocks for gradients."""
-
-    def __init__(self, ws: Worksheet) -> None:
-        self.ws = ws
-        self.nums = ws.numbers
-        self.num = expr.number_text(ws.numbers)
-
-    def e(self, x: Any) -> str:
-        return expr.latex(x, self.num)
-
-    def value(self, x: Any) -> str:
-        closed = closed_tex(self.nums, x)
-        value = tex_number(self.nums.text(x))
-        return f"{closed} \\approx {value}" if closed else value
 
     def body(self) -> str:
         ws = self.ws
-        pr = ws.run.problem
-        bits = list(ws.summary)
-        bits.insert(3, f"learning rate {given(pr.learning_rate)}")
-        out = [f"# {escape(ws.title) or 'Backpropagation, step by step'}\n\n", escape("; ".join(bits)) + ".\n"]
+        out = [f"# {escape(ws.title) or 'Backpropagation, step by step'}\n\n", escape(self.summary()) + ".\n"]
         if ws.mode_note:
             out.append("\n" + escape(ws.mode_note) + "\n")
         g = ws.given
@@ -102,24 +86,12 @@ class MarkdownPrinter:
         if sec.kind == "gradients":
             out = [head]
             for st in sec.steps:
-                forms = [f"\\left({self.e(f)}\\right)" if f.__class__.__name__ == "Add" and len(st.forms) > 1 else self.e(f) for f in st.forms]
-                numbers = [paren(tex_number(self.num(f))) if hasattr(f, "role") else self.e(f) for f in st.substituted.factors]  # type: ignore[union-attr]
-                out.append(
-                    "\n"
-                    + _block(
-                        [
-                            f"{SHEET.latex(st.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors),  # type: ignore[union-attr]
-                            "&= " + " \\cdot ".join(forms),
-                            "&= " + " \\times ".join(numbers),
-                            f"&= {self.value(st.value)}",
-                        ]
-                    )
-                )
+                lhs, forms, numbers = self.chain_parts(st)
+                out.append("\n" + _block([lhs, "&= " + forms, "&= " + " \\times ".join(numbers), f"&= {self.value(st.value)}"]))
             return "".join(out)
         if sec.kind == "updates":
-            pr = self.ws.run.problem
-            gh = "\\overline{\\partial L/\\partial p}" if pr.update == "batch" else "\\partial L/\\partial p"
-            lr = tex_number(given(pr.learning_rate))
+            gh = self.gradient_header()
+            lr = tex_number(given(self.ws.run.problem.learning_rate))
             title = f"\n### {escape(sec.title)}: $p \\leftarrow p - \\eta \\cdot {gh}$, $\\eta = {lr}$\n"
             n = self.nums.text
             rows = [[_m(SHEET.latex(u.name)), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")] for u in sec.updates]
