@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bpcalc.evaluate import Run
 from bpcalc.names import SHEET
 from bpcalc.network import latex_name
+from bpcalc import formula as F
 from bpcalc.render import expr
 from bpcalc.render.numbers import given
 from bpcalc.render.values import CLOSED_MATH, Numbers, paren, tex_number
@@ -126,12 +127,31 @@ def num(text: str) -> str:
 
 
 def visible(tex: str) -> int:
-    """Roughly how many characters wide ``tex`` prints: a command is one, a binary operator three, braces none."""
-    text = re.sub(r"\\\\(left|right|quad|qquad|,)", "", tex)
-    text = re.sub(r"\\\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: max(m.group(1), m.group(2), key=len), text)
-    operators = len(re.findall(r"\\\\(?:cdot|times)|[+=]| - ", text))
-    text = re.sub(r"\\\\[A-Za-z]+", "x", text)
+    """Roughly how many characters wide ``tex`` prints: a command is one, a binary operator three, braces none,
+    a fraction as wide as the wider of its numerator and denominator."""
+    text = _fractions(re.sub(r"\\(?:left|right|quad|qquad|,)(?![A-Za-z])", "", tex))
+    operators = len(re.findall(r"\\(?:cdot|times)|[+=]| - ", text))
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
     return len(re.sub(r"[{}^_ ]", "", text)) + 2 * operators
+
+
+def _group(text: str, at: int) -> tuple[str, int]:
+    """The balanced {...} group opening at ``at``: its inside and the index after it."""
+    depth = 0
+    for i in range(at, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[at + 1 : i], i + 1
+    return text[at + 1 :], len(text)
+
+
+def _fractions(text: str) -> str:
+    """Each \\frac{a}{b} replaced by the wider of a and b (as ``visible`` measures them)."""
+    while (i := text.find("\\frac{")) >= 0:
+        top, j = _group(text, i + 5)
+        bottom, k = _group(text, j) if text[j : j + 1] == "{" else ("", j)
+        text = text[:i] + "{" + max(_fractions(top), _fractions(bottom), key=visible) + "}" + text[k:]
+    return text
 
 
 def size_for(width: int) -> str:
@@ -156,7 +176,7 @@ def closed_tex(nums: Numbers, x: Any) -> str | None:
     return latex(q)
 
 
-ALIGN_ROWS = 12  # rows of one align* block: blocks never break across pages, so long passes are several blocks
+ALIGN_LINES = 16  # lines of one align* block: blocks never break across pages, so long passes are several blocks
 TABLE_ROWS = 30  # rows of one update tabular
 
 
@@ -221,7 +241,12 @@ class LatexPrinter(MathPrinter):
         title = f"\\subsubsection*{{{escape(sec.title)}}}\n"
         if sec.kind in ("forward", "backward"):
             rows = [self.step_row(st) for st in sec.steps]
-            blocks = [rows[i : i + ALIGN_ROWS] for i in range(0, len(rows), ALIGN_ROWS)]
+            blocks: list[list[str]] = [[]]
+            for row in rows:
+                lines = row.count("\\\\\n") + 1 + row.count("\\frac")  # a fraction is about two lines tall
+                if blocks[-1] and sum(r.count("\\\\\n") + 1 + r.count("\\frac") for r in blocks[-1]) + lines > ALIGN_LINES:
+                    blocks.append([])
+                blocks[-1].append(row)
             return title + "".join("\\begin{align*}\n" + " \\\\\n".join(b) + "\n\\end{align*}\n" for b in blocks)
         if sec.kind == "gradients":
             return title + "".join(self.chain(st) for st in sec.steps)
@@ -236,6 +261,9 @@ class LatexPrinter(MathPrinter):
         name = SHEET.latex(st.target)
         head = [self.e(st.formula)] + [self.e(f) for f in st.forms]
         sub = self.e(st.substituted) if st.substituted is not None else None
+        if sub is not None and visible(f"&= {sub}") > LONG - 8 and isinstance(st.substituted, F.Add):
+            terms = [self.e(t) for t in st.substituted.terms]
+            sub = _wrapped([t if i == 0 or not t.startswith("-") else f"({t})" for i, t in enumerate(terms)], " + ")
         tail = self.value(st.value)
         closed = closed_tex(self.nums, st.value)
         row = f"{name} &= " + " = ".join(head)
