@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 KINDS = ("input", "hidden", "output", "target", "pre", "weight", "bias", "loss", "factor", "delta")
@@ -24,6 +25,13 @@ class Name:
     kind: str
     index: tuple[int, ...] = ()
     parts: tuple["Name", ...] = ()
+
+    def __hash__(self) -> int:  # names key every table: hashed once, not once per lookup through their parts
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.kind, self.index, self.parts))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @property
     def key(self) -> str:
@@ -112,6 +120,9 @@ class SheetNotation:
         return self._spell(n, "latex")
 
     def _spell(self, n: Name, style: str) -> str:
+        return _spelled(self, n, style)
+
+    def _spell_now(self, n: Name, style: str) -> str:
         """One spelling for the three styles: key (ASCII, the file's), text (Greek letters), latex."""
         k, i = n.kind, n.index
         latex = style == "latex"
@@ -196,6 +207,12 @@ class SheetNotation:
         if c == "L":
             return LOSS
         return None
+
+
+@lru_cache(maxsize=65536)
+def _spelled(notation: SheetNotation, n: Name, style: str) -> str:
+    """Spellings are asked for again and again (every table cell): worked out once per name and style."""
+    return notation._spell_now(n, style)
 
 
 SHEET = SheetNotation()

@@ -178,6 +178,13 @@ class Network:
 
     def chain_names(self, param: Param) -> tuple[Name, ...]:
         """The factors of dL/dparam, left to right, as structured names."""
+        return self._chains[param.name]
+
+    @cached_property
+    def _chains(self) -> dict[str, tuple[Name, ...]]:
+        return {p.name: self._chain_names(p) for p in self.params}
+
+    def _chain_names(self, param: Param) -> tuple[Name, ...]:
         u = param.target
         assert u.id is not None and param.id is not None
         last = len(self.layers) - 1
@@ -196,11 +203,19 @@ class Network:
 
     def chain(self, param: Param) -> tuple[str, ...]:
         """The factors of dL/dparam, left to right, as keys of the evaluator's ``factors``."""
-        return tuple(n.key for n in self.chain_names(param))
+        return self._chain_keys[param.name]
+
+    @cached_property
+    def _chain_keys(self) -> dict[str, tuple[str, ...]]:
+        return {name: tuple(n.key for n in names) for name, names in self._chains.items()}
+
+    @cached_property
+    def _backprop(self) -> tuple[Param, ...]:
+        return tuple(p for li in range(len(self.layers) - 1, 0, -1) for p in self.params_into(li))
 
     def backprop_params(self) -> tuple[Param, ...]:
         """Parameters in the order a sheet works the gradients: output layer first, then back layer by layer."""
-        return tuple(p for li in range(len(self.layers) - 1, 0, -1) for p in self.params_into(li))
+        return self._backprop
 
 
 def latex_name(name: str) -> str:

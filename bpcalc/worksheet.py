@@ -113,6 +113,17 @@ class Forms:
 
     net: Network
     factors: dict[Name, Expr] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)  # formulas by (what, where): shared by every sample
+
+    def once(self, key: Any, make: Any) -> Any:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+    def chain(self, q: Any) -> tuple[Expr, tuple[Expr, ...]]:
+        """dL/dq as the chain's factor names, and the sheet's form of each factor."""
+        names = self.net.chain_names(q)
+        return self.once(("chain", q.name), lambda: (F.product([Sym(f) for f in names]), tuple(self.of(f) for f in names)))
 
     def of(self, f: Name) -> Expr:
         if f not in self.factors:
@@ -226,18 +237,18 @@ def loss_formula(net: Network) -> Expr:
     return BUILD.Add(*[net.loss.symbolic(BUILD, y, t, len(ys)) for y, t in ys])
 
 
-def forward_steps(net: Network, r: SampleResult, known: dict[Name, Any]) -> tuple[Step, ...]:
+def forward_steps(net: Network, r: SampleResult, known: dict[Name, Any], cache: Forms) -> tuple[Step, ...]:
     out: list[Step] = []
     p = r.pass_
     for li in range(1, len(net.layers)):
         for pos, u in enumerate(net.units[li]):
-            formula = pre_formula(net, li, pos)
+            formula = cache.once(("pre", li, pos), lambda: pre_formula(net, li, pos))
             out.append(Step(u.pre_id, formula, p.forward[u.pre], substituted=_substitute(formula, known)))
         for pos, u in enumerate(net.units[li]):
-            formula, forms = act_formula(net, li, pos)
+            formula, forms = cache.once(("act", li, pos), lambda: act_formula(net, li, pos))
             sub = _substitute(forms[-1] if forms else formula, {u.pre_id: p.forward[u.pre]}) if net.activation(li).elementwise else None
             out.append(Step(u.id, formula, p.forward[u.name], forms, sub))
-    out.append(Step(N.LOSS, loss_formula(net), p.loss))
+    out.append(Step(N.LOSS, cache.once("loss", lambda: loss_formula(net)), p.loss))
     return tuple(out)
 
 
@@ -271,17 +282,12 @@ def backward_steps(net: Network, r: SampleResult, known: dict[Name, Any], forms:
 def gradient_steps(net: Network, r: SampleResult, forms: Forms) -> tuple[Step, ...]:
     """Every parameter's chain rule, in backpropagation order (output layer first), as the sheet works them."""
     out = []
+    factors, gradients = r.pass_.factors, r.pass_.gradients
     for q in net.backprop_params():
-        chain = net.chain_names(q)
-        out.append(
-            Step(
-                N.factor(N.LOSS, q.id),
-                F.product([Sym(f) for f in chain]),
-                r.pass_.gradients[q.name],
-                tuple(forms.of(f) for f in chain),
-                F.times([r.pass_.factors[f.key] for f in chain]),
-            )
-        )
+        formula, sheet = forms.chain(q)
+        target = forms.once(("dL/d", q.name), lambda: N.factor(N.LOSS, q.id))
+        keys = forms.once(("keys", q.name), lambda: net.chain(q))
+        out.append(Step(target, formula, gradients[q.name], sheet, F.times([factors[k] for k in keys])))
     return tuple(out)
 
 
@@ -347,7 +353,7 @@ def build(run: Run, view: View = View()) -> Worksheet:
         known = _known(net, r)
         sections: list[Section] = []
         if "forward" in view.show:
-            sections.append(Section("forward", "Forward pass", forward_steps(net, r, known)))
+            sections.append(Section("forward", "Forward pass", forward_steps(net, r, known, forms)))
         if "gradients" in view.show:
             sections.append(Section("backward", "Backward pass: factors and deltas", backward_steps(net, r, known, forms)))
             sections.append(Section("gradients", "Gradients (chain rule), output layer first", gradient_steps(net, r, forms)))

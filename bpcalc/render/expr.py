@@ -12,6 +12,9 @@ NumberText = Callable[[F.Num], str]
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
+_METHOD = {cls: "_" + cls.__name__.lower() for cls in (F.Sym, F.Num, F.Add, F.Mul, F.Div, F.Pow, F.Neg, F.Call, F.Cases, F.Cmp)}
+
+
 def negated(n: F.Num) -> F.Num:
     return F.Num(-n.value, n.role)
 
@@ -29,8 +32,16 @@ def _prec(e: F.Expr, num: NumberText) -> int:
     if isinstance(e, F.Pow):
         return 4
     if isinstance(e, F.Num):
-        return 2 if num(e).startswith("-") else 5
+        return 2 if _negative(e) else 5
     return 5
+
+
+def _negative(n: F.Num) -> bool:
+    """Whether a number prints with a leading minus (a negative zero prints as 0)."""
+    try:
+        return float(n.value) < 0
+    except (TypeError, ValueError):
+        return False
 
 
 class _Printer:
@@ -46,8 +57,7 @@ class _Printer:
         return f"({s})"
 
     def write(self, e: F.Expr) -> str:
-        method = getattr(self, "_" + type(e).__name__.lower())
-        return method(e)
+        return getattr(self, _METHOD[type(e)])(e)  # type: ignore[no-any-return]
 
     def _neg(self, e: F.Neg) -> str:
         if isinstance(e.arg, F.Num):
@@ -170,7 +180,20 @@ def number_text(nums: Any) -> NumberText:
     """How a worksheet's numbers read inside formulas: constants and given numbers as written, values whole when whole."""
     from bpcalc.render.numbers import given
 
+    memo: dict[tuple[str, Any], str] = {}
+
     def fmt(n: F.Num) -> str:
+        key = (n.role, n.value)
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable number: format it each time
+            return formatted(n)
+        text = memo[key] = formatted(n)
+        return text
+
+    def formatted(n: F.Num) -> str:
         if n.role == "const":
             v = n.value
             return str(int(v)) if float(v).is_integer() else repr(float(v))

@@ -16,6 +16,7 @@ from bpcalc.names import SHEET
 from bpcalc.network import Network
 from bpcalc.render import expr
 from bpcalc.render.numbers import given
+from bpcalc.render.plaintable import PlainTable
 from bpcalc.worksheet import Section, View, Worksheet, build
 
 
@@ -46,7 +47,12 @@ def _const(n: Any) -> str:
 
 # --- tables -------------------------------------------------------------------------------------
 
-def _table(title: str, plain: bool, *columns: tuple[str, str]) -> Table:
+def _table(title: str, plain: bool, *columns: tuple[str, str]) -> Table | PlainTable:
+    if plain:  # laid out by hand: rich's per-cell measuring is too slow for thousands of rows
+        p = PlainTable(title)
+        for name, justify in columns:
+            p.add_column(name, justify)
+        return p
     t = Table(
         title=Text(title) if title else None,
         title_justify="left",
@@ -62,7 +68,8 @@ def _table(title: str, plain: bool, *columns: tuple[str, str]) -> Table:
     return t
 
 
-def _cells(*cells: str) -> list[Text]:
+def _cells(*cells: str) -> list[Any]:
+    """Table cells: Text objects, so that rich never reads markup in them (plain tables take them as they are)."""
     return [Text(c) for c in cells]
 
 
@@ -74,6 +81,7 @@ class TextPrinter:
         self.plain = plain
         self.nums = ws.numbers
         self.num = expr.number_text(ws.numbers)
+        self.chains: dict[int, str] = {}
 
     def e(self, x: Any) -> str:
         return expr.text(x, self.num) if x is not None else ""
@@ -130,22 +138,28 @@ class TextPrinter:
         most = 10 if not self.nums.exact else max(2, 90 // (self.nums.math.digits + 9))
         return ParameterRows(sec.title, layers, self.plain, most)
 
-    def steps(self, sec: Section) -> Table:
+    def cells(self, *cells: str) -> list[Any]:
+        return list(cells) if self.plain else _cells(*cells)
+
+    def steps(self, sec: Section) -> Table | PlainTable:
         cols = [("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right")]
         t = _table(sec.title, self.plain, *cols, *([("closed form", "left")] if self.nums.exact else []))
         for st in sec.steps:
-            t.add_row(*_cells(SHEET.text(st.target), self.e(st.formula), self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
+            t.add_row(*self.cells(SHEET.text(st.target), self.e(st.formula), self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
         return t
 
-    def gradients(self, sec: Section) -> Table:
+    def gradients(self, sec: Section) -> Table | PlainTable:
         cols = [("parameter", "left"), ("chain", "left"), ("factors", "left"), ("dL/dparam", "right")]
         t = _table(sec.title, self.plain, *cols, *([("closed form", "left")] if self.nums.exact else []))
         for st in sec.steps:
-            chain = " · ".join(SHEET.text(f.name) for f in st.formula.factors) if hasattr(st.formula, "factors") else self.e(st.formula)
-            t.add_row(*_cells(SHEET.text(st.target.parts[1]), chain, self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
+            key = id(st.formula)  # one formula object per parameter and network: written once, whatever the samples
+            if key not in self.chains:
+                self.chains[key] = " · ".join(SHEET.text(f.name) for f in st.formula.factors) if hasattr(st.formula, "factors") else self.e(st.formula)
+            chain = self.chains[key]
+            t.add_row(*self.cells(SHEET.text(st.target.parts[1]), chain, self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
         return t
 
-    def updates(self, sec: Section) -> Table:
+    def updates(self, sec: Section) -> Table | PlainTable:
         pr = self.ws.run.problem
         lr = given(pr.learning_rate)
         if pr.update == "batch":
@@ -155,7 +169,7 @@ class TextPrinter:
         t = _table(title, self.plain, ("parameter", "left"), ("old", "right"), (gname, "right"), ("η·grad", "right"), ("new", "right"))
         n = self.nums.text
         for u in sec.updates:
-            t.add_row(*_cells(SHEET.text(u.name), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")))
+            t.add_row(*self.cells(SHEET.text(u.name), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")))
         return t
 
 

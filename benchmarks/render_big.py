@@ -1,0 +1,66 @@
+"""Benchmark: printing a 10-80-2 network's whole run as plain text against printing it as JSON (same run, same process).
+
+Issue 9's target: `run --format plain` of a 10-80-2 net costs at most 4× its `--format json`. Both are
+timed from the trained run to the finished text (training is shared and not timed), best of 5.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def best(fn: Callable[[], Any], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def problem(layers: list[int]) -> dict[str, Any]:
+    from bpcalc.network import Network
+
+    net = Network(tuple(layers), ("tanh",) * (len(layers) - 2) + ("sigmoid",), "bce")
+    rng = random.Random(7)
+    inputs = {u.name: round(rng.uniform(-1, 1), 2) for u in net.inputs}
+    targets = {t: rng.choice([0, 1]) for t in net.target_names}
+    return {
+        "network": {"layers": layers, "activations": list(net.activations), "loss": "bce"},
+        "learning_rate": 0.1,
+        "parameters": {n: round(rng.uniform(-0.5, 0.5), 3) for n in net.param_names},
+        "samples": [{**inputs, **targets}],
+    }
+
+
+def main() -> None:
+    from rich.console import Console
+
+    from bpcalc.evaluate import train
+    from bpcalc.problem import build_problem
+    from bpcalc.render.json import run_json
+    from bpcalc.render.text import run_plain
+    from bpcalc.worksheet import View
+
+    run = train(build_problem(problem([10, 80, 2]), "10-80-2"))
+
+    def plain() -> None:
+        Console(file=io.StringIO(), width=120, color_system=None, force_terminal=False).print(run_plain(run, View()))
+
+    def as_json() -> None:
+        run_json(run, View())
+
+    p, j = best(plain), best(as_json)
+    print(f"10-80-2 run --format plain {p * 1e3:9.1f} ms   --format json {j * 1e3:9.1f} ms   ratio {p / j:6.2f} (target <= 4)")
+
+
+if __name__ == "__main__":
+    main()
