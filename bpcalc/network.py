@@ -28,9 +28,17 @@ class Unit:
     target: str | None = None  # t, t1 for output units
     id: Name | None = None  # the unit as a structured name (its output)
 
-    @property
+    @cached_property
     def pre_id(self) -> Name | None:
         return N.pre(self.id) if self.id is not None and self.layer else None
+
+    @cached_property
+    def delta_id(self) -> Name | None:
+        return N.delta(self.id) if self.id is not None and self.layer else None
+
+    @cached_property
+    def target_id(self) -> Name | None:
+        return N.target(self.id) if self.id is not None and self.target else None
 
 
 @dataclass(frozen=True)

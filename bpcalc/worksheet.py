@@ -120,10 +120,17 @@ class Forms:
             self.cache[key] = make()
         return self.cache[key]
 
-    def chain(self, q: Any) -> tuple[Expr, tuple[Expr, ...]]:
-        """dL/dq as the chain's factor names, and the sheet's form of each factor."""
-        names = self.net.chain_names(q)
-        return self.once(("chain", q.name), lambda: (F.product([Sym(f) for f in names]), tuple(self.of(f) for f in names)))
+    def gradients(self) -> list[tuple[str, Name, Expr, tuple[Expr, ...], tuple[str, ...]]]:
+        """Per parameter in backpropagation order: its name, dL/dq, the chain's factor names, their sheet forms, their keys."""
+
+        def make() -> list[tuple[str, Name, Expr, tuple[Expr, ...], tuple[str, ...]]]:
+            out = []
+            for q in self.net.backprop_params():
+                names = self.net.chain_names(q)
+                out.append((q.name, N.factor(N.LOSS, q.id), F.product([Sym(f) for f in names]), tuple(self.of(f) for f in names), self.net.chain(q)))
+            return out
+
+        return self.once("gradients", make)  # type: ignore[no-any-return]
 
     def of(self, f: Name) -> Expr:
         if f not in self.factors:
@@ -200,14 +207,14 @@ def _known(net: Network, r: SampleResult) -> dict[Name, Any]:
     for u in net.inputs:
         out[u.id] = r.inputs[u.name]
     for u in net.outputs:
-        out[N.target(u.id)] = r.targets[u.target]
+        out[u.target_id] = r.targets[u.target]
     for q in net.params:
         out[q.id] = r.before[q.name]
     for row in net.units[1:]:
         for u in row:
             out[u.pre_id] = p.forward[u.pre]
             out[u.id] = p.forward[u.name]
-            out[N.delta(u.id)] = p.deltas[u.pre]
+            out[u.delta_id] = p.deltas[u.pre]
     return out
 
 
@@ -283,11 +290,8 @@ def gradient_steps(net: Network, r: SampleResult, forms: Forms) -> tuple[Step, .
     """Every parameter's chain rule, in backpropagation order (output layer first), as the sheet works them."""
     out = []
     factors, gradients = r.pass_.factors, r.pass_.gradients
-    for q in net.backprop_params():
-        formula, sheet = forms.chain(q)
-        target = forms.once(("dL/d", q.name), lambda: N.factor(N.LOSS, q.id))
-        keys = forms.once(("keys", q.name), lambda: net.chain(q))
-        out.append(Step(target, formula, gradients[q.name], sheet, F.times([factors[k] for k in keys])))
+    for name, target, formula, sheet, keys in forms.gradients():
+        out.append(Step(target, formula, gradients[name], sheet, F.times([factors[k] for k in keys])))
     return tuple(out)
 
 

@@ -36,8 +36,12 @@ class PlainTable:
             out.extend(wrap(self.title, max(width, 1)))
         out.extend(_row([h for h, _ in self.columns], widths, justs))
         out.append("─" * total)
+        one_line = GAP.join(f"{{:{'>' if j == 'right' else '<'}{w}}}" for w, j in zip(widths, justs)).format
         for r in self.rows:
-            out.extend(_row(list(r), widths, justs))
+            if all(map(_fits, r, widths)):  # the common case: every cell on one line
+                out.append(one_line(*r).rstrip())
+            else:
+                out.extend(_row(list(r), widths, justs))
         return out
 
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Segment]:
@@ -45,8 +49,6 @@ class PlainTable:
 
 
 def _row(cells: list[str], widths: list[int], justs: list[str]) -> list[str]:
-    if all(map(_fits, cells, widths)):  # the common case: one line
-        return [GAP.join([c.rjust(w) if j == "right" else c.ljust(w) for c, w, j in zip(cells, widths, justs)]).rstrip()]
     wrapped = [wrap(c, w) for c, w in zip(cells, widths)]
     height = max(len(w) for w in wrapped)
     lines = []
