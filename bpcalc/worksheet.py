@@ -272,7 +272,8 @@ def backward_steps(net: Network, r: SampleResult, known: dict[Name, Any], forms:
             for f in (dldy, dydo):
                 form = forms.of(f)
                 out.append(Step(f, form, fac[f.key], (), _substitute(form, known)))
-            out.append(Step(delta, F.Mul((Sym(dldy), Sym(dydo))), known[delta], (), F.times([fac[dldy.key], fac[dydo.key]])))
+            formula = forms.once(("delta", u.name), lambda: F.Mul((Sym(dldy), Sym(dydo))))
+            out.append(Step(delta, formula, known[delta], (), F.times([fac[dldy.key], fac[dydo.key]])))
         else:
             f = N.factor(N.LOSS, u.pre_id)
             out.append(Step(delta, forms.of(f), known[delta], (), _substitute(forms.of(f), known)))
@@ -282,7 +283,8 @@ def backward_steps(net: Network, r: SampleResult, known: dict[Name, Any], forms:
             for f in (dldh, dhda):
                 form = forms.of(f)
                 out.append(Step(f, form, fac[f.key], (), _substitute(form, known)))
-            out.append(Step(delta, F.Mul((Sym(dldh), Sym(dhda))), known[delta], (), F.times([fac[dldh.key], fac[dhda.key]])))
+            formula = forms.once(("delta", u.name), lambda: F.Mul((Sym(dldh), Sym(dhda))))
+            out.append(Step(delta, formula, known[delta], (), F.times([fac[dldh.key], fac[dhda.key]])))
     return tuple(out)
 
 

@@ -187,9 +187,17 @@ class MathPrinter:
         self.ws = ws
         self.nums = ws.numbers
         self.num = expr.number_text(ws.numbers)
+        self.forms: dict[int, str] = {}  # by id: the worksheet, which holds every form, outlives the printer
 
     def e(self, x: Any) -> str:
         return expr.latex(x, self.num)
+
+    def form(self, x: Any) -> str:
+        """A symbolic form (no numbers): the worksheet shares one object per network, so each is written once."""
+        key = id(x)
+        if key not in self.forms:
+            self.forms[key] = self.e(x)
+        return self.forms[key]
 
     def value(self, x: Any) -> str:
         closed = closed_tex(self.nums, x)
@@ -206,7 +214,7 @@ class MathPrinter:
     def chain_parts(self, st: Step) -> tuple[str, str, list[str]]:
         """∂L/∂p &= the chain's factors; the sheet's forms of them; the numbers substituted."""
         lhs = f"{SHEET.latex(st.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors)  # type: ignore[union-attr]
-        forms = [f"\\left({self.e(f)}\\right)" if f.__class__.__name__ == "Add" and len(st.forms) > 1 else self.e(f) for f in st.forms]
+        forms = [f"\\left({self.form(f)}\\right)" if isinstance(f, F.Add) and len(st.forms) > 1 else self.form(f) for f in st.forms]
         numbers = [paren(self.e(f)) for f in st.substituted.factors]  # type: ignore[union-attr]
         return lhs, " \\cdot ".join(forms), numbers
 
@@ -259,7 +267,7 @@ class LatexPrinter(MathPrinter):
 
     def step_row(self, st: Step) -> str:
         name = SHEET.latex(st.target)
-        head = [self.e(st.formula)] + [self.e(f) for f in st.forms]
+        head = [self.form(st.formula)] + [self.form(f) for f in st.forms]
         sub = self.e(st.substituted) if st.substituted is not None else None
         if sub is not None and visible(f"&= {sub}") > LONG - 8 and isinstance(st.substituted, F.Add):
             terms = [self.e(t) for t in st.substituted.terms]

@@ -76,7 +76,7 @@ class MarkdownPrinter(MathPrinter):
             header = ["quantity", "formula", "substituted", "value"] + (["closed form"] if exact else [])
             rows = []
             for st in sec.steps:
-                formula = " = ".join([self.e(st.formula)] + [self.e(f) for f in st.forms])
+                formula = " = ".join([self.form(st.formula)] + [self.form(f) for f in st.forms])
                 row = [_m(SHEET.latex(st.target)), _m(formula), _m(self.e(st.substituted)) if st.substituted is not None else "", self.nums.text(st.value)]
                 if exact:
                     closed = closed_tex(self.nums, st.value)
