@@ -157,3 +157,46 @@ def test_derive_values_of_a_deep_net_never_cut(width: int, fmt: str, tmp_path: P
     text = out.getvalue()
     assert "…" not in text
     assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_given_numbers_as_written_whatever_the_precision() -> None:
+    # the sheet's "Substitute values": w41 = 0.5, w21 = 0.05, η = 0.1, as q3.json writes them
+    out = cli("run", Q3, "--format", "plain", "--precision", "0", "--sample", "1", "--show", "forward")
+    given = out.split("Sample 1:", 1)[0]
+    assert "Given: η = 0.1" in given
+    lines = given.splitlines()
+    names = next(i for i, ln in enumerate(lines) if ln.split()[:2] == ["w31", "w41"])
+    assert lines[names + 2].split() == ["1", "0.5", "0.1", "0"]
+    assert lines[names - 1].split()[:2] == ["-0.1", "0.05"]
+    md = cli("run", Q3, "--format", "markdown", "--precision", "0", "--sample", "1")
+    assert "$\\eta = 0.1$" in md and "| -0.1 | 0.05 | 0 |" in md
+
+
+def test_one_registry_behind_run_and_derive() -> None:
+    from bpcalc.cli import RUN_FORMATS
+    from bpcalc.render.formats import FORMATS
+
+    assert set(FORMATS) == set(RUN_FORMATS) - {"auto"}
+    for name, f in FORMATS.items():
+        assert callable(f.run_printer()) and callable(f.derive_printer()), name
+
+
+@needs_pdflatex
+def test_latex_title_reads_and_writes_no_file_with_shell_escape_on(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    title = "\\immediate\\write18{touch pwned} \\input{/etc/hostname} \\openout5=x.tex ^^5cinput"
+    tex = cli("run", _problem_with_title(tmp_path, title), "--format", "latex", "--sample", "1", "--show", "forward")
+    assert shutil.which("pdflatex")
+    (tmp_path / "key.tex").write_text(tex, encoding="utf-8")
+    out = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-shell-escape", "-recorder", "key.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "x.tex").exists()
+    recorded = (tmp_path / "key.fls").read_text()
+    assert "/etc/hostname" not in recorded
+    written = {ln.split(" ", 1)[1] for ln in recorded.splitlines() if ln.startswith("OUTPUT ")}
+    assert {Path(w).name for w in written} <= {"key.aux", "key.log", "key.pdf", "key.fls"}
