@@ -200,3 +200,19 @@ def test_latex_title_reads_and_writes_no_file_with_shell_escape_on(tmp_path: Pat
     assert "/etc/hostname" not in recorded
     written = {ln.split(" ", 1)[1] for ln in recorded.splitlines() if ln.startswith("OUTPUT ")}
     assert {Path(w).name for w in written} <= {"key.aux", "key.log", "key.pdf", "key.fls"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "samples").glob("*.json") if p.name != "q3-sheet-answers.json"))
+def test_csv_rows_speak_the_checkers_names(name: str) -> None:
+    # `run --format csv | check P -` needs check's CSV reader to take the section column; until it
+    # does, the checkable rows (forward values, dL/d<parameter>, parameters after) with that column
+    # dropped are marked all right for every sample problem: their names are the checker's
+    path = str(ROOT / "samples" / name)
+    table = list(csv.reader(io.StringIO(cli("run", path, "--format", "csv"))))[1:]
+    params = set(json.loads(Path(path).read_text())["parameters"])
+    keep = [(e, s, n, v) for e, s, sec, n, v in table if sec in ("forward", "parameter") or (sec == "gradient" and n.startswith("dL/d") and n[4:] in params)]
+    assert len(keep) > len(params)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([("epoch", "sample", "name", "value"), *keep])
+    r = CliRunner().invoke(main, ["check", path, "-"], input=buf.getvalue())
+    assert r.exit_code == 0, r.output
