@@ -87,39 +87,18 @@ def run_csv(run: Run, view: Any = None, options: Any = None) -> str:
     return _write(run_rows(run, view))
 
 
-def derive_rows(d: DeriveResult, sample: int | None = None) -> Iterable[tuple[Any, ...]]:
+def derive_rows(d: DeriveResult) -> Iterable[tuple[Any, ...]]:
     """Per sample: the value of every symbol in the gradient (section input, target, parameter,
     forward or delta), then the gradient itself (section gradient, named by the parameter)."""
+    from bpcalc.derivesheet import build, values
+
     if d.run is None:
         return
     nums = Numbers(d.run.math)
-    net = d.network
-    params = set(net.param_names)
-    inputs = set(net.input_names)
-    targets = set(net.target_names)
-    for s in d.raw:
-        if sample is not None and s["sample"] != sample:
-            continue
-        head = (s["epoch"], s["sample"])
-        for k, v in s["values"].items():
-            if k in inputs:
-                section = "input"
-            elif k in targets:
-                section = "target"
-            elif k in params:
-                section = "parameter"
-            elif k.startswith("delta_"):
-                section = "delta"
-            else:
-                section = "forward"
-            yield (*head, section, k, nums.full(v))
-        yield (*head, "gradient", d.param.param, nums.full(s["gradient"]))
+    for epoch, sample, section, key, value in values(build(d)):
+        yield (epoch, sample, section, key, nums.full(value))
 
 
-def derive_csv(d: DeriveResult, sample: int | None = None) -> str:
-    return _write(derive_rows(d, sample))
-
-
-def derive_csv_printer(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
+def derive_csv(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
     """The `derive --format csv` printer."""
-    return derive_csv(d)
+    return _write(derive_rows(d))

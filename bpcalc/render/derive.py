@@ -4,55 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich import box
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from bpcalc.derive import DeriveResult
-from bpcalc.network import pretty
-from bpcalc.render.values import Numbers
+from bpcalc.derivesheet import DerivationSheet, build
+from bpcalc.escape import one_line
+from bpcalc.names import SHEET
 from bpcalc.render.sheet import plain_str, product_latex, product_str, sheet_str
 
 
-def chain_text(d: DeriveResult) -> str:
-    p = pretty(d.param.param)
-    return f"dL/d{p} = " + " · ".join(pretty(f.key) for f in d.param.factors)
+def chain_text(sheet: DerivationSheet) -> str:
+    return f"{SHEET.text(sheet.target)} = " + " · ".join(SHEET.text(f.name) for f in sheet.factors)
 
 
 def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) -> RenderableType:
-    net = d.network
-    shape = "-".join(map(str, net.layers))
-    head = f"{shape} network · activations {', '.join(net.activations)} · loss {net.loss_name}"
-    if d.problem is not None and d.problem.title:
-        head = d.problem.title + "\n" + head
-    parts: list[RenderableType] = [Text(head), Text(""), Text(chain_text(d), style="" if plain else "bold")]
-    t = Table(
-        box=box.SIMPLE if plain else box.ROUNDED,
-        header_style="" if plain else "bold cyan",
-        show_edge=not plain,
-        pad_edge=not plain,
-    )
-    for name in ("factor", "as the sheet writes it", "simplified"):
-        t.add_column(name)
-    for f in d.param.factors:
-        t.add_row(pretty(f.key), sheet_str(f.sheet), sheet_str(f.simple))
+    """Everything `bpcalc derive` shows on a terminal (rich) or as plain text."""
+    from bpcalc.render.text import _table, row_cells
+
+    sheet = build(d, precision)
+    style = "" if plain else "bold"
+    head = " · ".join(sheet.summary)
+    if sheet.title:
+        head = one_line(sheet.title) + "\n" + head
+    parts: list[RenderableType] = [Text(head), Text(""), Text(chain_text(sheet), style=style)]
+    t = _table("", plain, ("factor", "left"), ("as the sheet writes it", "left"), ("simplified", "left"))
+    for f in sheet.factors:
+        t.add_row(*row_cells(plain, SHEET.text(f.name), sheet_str(f.sheet), sheet_str(f.simple)))
     parts.append(t)
-    p = pretty(d.param.param)
-    parts.append(Text(f"dL/d{p} = {product_str(d.param.product, d.param.factors)}", style="" if plain else "bold"))
-    if d.param.deltas:
+    parts.append(Text(f"{SHEET.text(sheet.target)} = {product_str(sheet.product, d.param.factors)}", style=style))
+    if sheet.deltas:
         parts.append(Text("where (δ = dL/d(pre-activation), from the layer above)"))
-        for name, expr in d.param.deltas:
-            parts.append(Text(f"  {pretty(name)} = {sheet_str(expr)}"))
-    if d.samples:
+        for name, e in sheet.deltas:
+            parts.append(Text(f"  {SHEET.text(name)} = {sheet_str(e)}"))
+    if sheet.samples and sheet.numbers is not None:
+        nums = sheet.numbers
         parts.append(Text(""))
-        names = list(d.samples[0]["values"])
-        epochs = d.problem.epochs > 1 if d.problem is not None else False
-        nums = Numbers(d.run.math, precision)
-        labels = [f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"]) for s in d.raw]
-        cells = [[nums.value(s["values"][n]) for n in names] + [nums.text(s["gradient"])] for s in d.raw]
-        heads = [pretty(n) for n in names] + [f"dL/d{p}"]
-        parts.append(ValuesTable(tuple(labels), tuple(heads), tuple(tuple(c) for c in cells), plain))
+        heads = tuple(SHEET.text(n) for n, _ in sheet.samples[0].values) + (SHEET.text(sheet.target),)
+        cells = tuple(tuple(nums.value(v) for _, v in s.values) + (nums.text(s.gradient),) for s in sheet.samples)
+        parts.append(ValuesTable(tuple(s.label for s in sheet.samples), heads, cells, plain))
     return Group(*parts)
 
 
@@ -63,31 +53,25 @@ class ValuesTable:
     def __init__(self, labels: tuple[str, ...], heads: tuple[str, ...], cells: tuple[tuple[str, ...], ...], plain: bool) -> None:
         self.labels, self.heads, self.cells, self.plain = labels, heads, cells, plain
 
-    def _table(self, columns: list[str]) -> Table:
-        t = Table(
-            title=Text("Values"),
-            title_justify="left",
-            box=box.SIMPLE if self.plain else box.ROUNDED,
-            header_style="" if self.plain else "bold cyan",
-            show_edge=not self.plain,
-            pad_edge=not self.plain,
-        )
-        for i, c in enumerate(columns):
-            t.add_column(Text(c), justify="left" if i == 0 else "right", overflow="fold")
-        return t
+    def _table(self, columns: list[str]) -> Any:
+        from bpcalc.render.text import _table
+
+        return _table("Values", self.plain, *[(c, "left" if i == 0 else "right") for i, c in enumerate(columns)])
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
+        from bpcalc.render.text import row_cells
+
         widths = [max(len(h), *(len(row[i]) for row in self.cells)) for i, h in enumerate(self.heads)]
         wide = max(len("sample"), *(len(x) for x in self.labels)) + sum(w + 3 for w in widths) + 4
         if wide <= options.max_width:
             t = self._table(["sample", *self.heads])
             for label, row in zip(self.labels, self.cells):
-                t.add_row(*[Text(x) for x in (label, *row)])
+                t.add_row(*row_cells(self.plain, label, *row))
             yield t
             return
         t = self._table(["quantity", *[f"sample {x}" for x in self.labels]])
         for i, h in enumerate(self.heads):
-            t.add_row(*[Text(x) for x in (h, *(row[i] for row in self.cells))])
+            t.add_row(*row_cells(self.plain, h, *(row[i] for row in self.cells)))
         yield t
 
 

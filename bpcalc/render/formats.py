@@ -43,5 +43,5 @@ FORMATS: dict[str, Format] = {
     "json": Format("bpcalc.render.json:run_json", "bpcalc.render.derive:derive_json"),
     "latex": Format("bpcalc.render.latex:run_latex", "bpcalc.render.latex:derive_latex"),
     "markdown": Format("bpcalc.render.markdown:run_markdown", "bpcalc.render.markdown:derive_md"),
-    "csv": Format("bpcalc.render.csv:run_csv", "bpcalc.render.csv:derive_csv_printer"),
+    "csv": Format("bpcalc.render.csv:run_csv", "bpcalc.render.csv:derive_csv"),
 }

@@ -19,6 +19,7 @@ from bpcalc.worksheet import Section, Step, Worksheet, build, mode_note
 
 if TYPE_CHECKING:
     from bpcalc.derive import DeriveResult
+    from bpcalc.derivesheet import DerivationSheet
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -353,66 +354,60 @@ def run_latex(run: Run, view: Any, options: Any = None) -> str:
 
 # --- derive -------------------------------------------------------------------------------------
 
-def derive_body(d: DeriveResult, nums: Numbers | None = None, sample: int | None = None) -> str:
+def derive_body(sheet: DerivationSheet) -> str:
     """The document's body for `bpcalc derive --format latex`."""
-    from bpcalc.render.sheet import key_latex, latex, product_latex
+    from bpcalc.render.sheet import latex, product_latex
 
-    pd = d.param
-    p = latex_name(pd.param)
-    net = d.network
-    lhs = f"\\frac{{\\partial L}}{{\\partial {p}}}"
+    p = SHEET.latex(sheet.param)
     out = [f"\\section*{{Chain rule for ${p}$}}\n"]
-    if d.problem is not None and d.problem.title:
-        out.append(escape(d.problem.title) + ".\n\n")
-    out.append(
-        escape(f"{'-'.join(map(str, net.layers))} network; activations {', '.join(net.activations)}; loss {net.loss_name}") + ".\n"
-    )
-
-    def wrap(e: Any) -> str:
-        tex = latex(e)
-        return f"\\left({tex}\\right)" if e.is_Add and len(pd.factors) > 1 else tex
-
+    if sheet.title:
+        out.append(escape(sheet.title) + ".\n\n")
+    out.append(escape("; ".join(sheet.summary)) + ".\n")
     rows = [
-        f"{lhs} &= " + " \\cdot ".join(key_latex(f.key) for f in pd.factors),
-        "&= " + " \\cdot ".join(wrap(f.sheet) for f in pd.factors),
-        "&= " + " \\cdot ".join(wrap(f.simple) for f in pd.factors),
-        "&= " + product_latex(pd.product, pd.factors),
+        f"{SHEET.latex(sheet.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in sheet.factors),
+        "&= " + " \\cdot ".join(_wrap_sum(latex, f.sheet, len(sheet.factors)) for f in sheet.factors),
+        "&= " + " \\cdot ".join(_wrap_sum(latex, f.simple, len(sheet.factors)) for f in sheet.factors),
+        "&= " + product_latex(sheet.product, sheet.result.param.factors),
     ]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
-    if pd.deltas:
+    if sheet.deltas:
         out.append("where $\\delta = \\partial L / \\partial(\\text{pre-activation})$, from the layer above:\n")
-        out.append("\\begin{align*}\n" + " \\\\\n".join(f"{latex_name(n)} &= {latex(e)}" for n, e in pd.deltas) + "\n\\end{align*}\n")
-    out.append(_derive_samples(d, nums, sample))
+        out.append("\\begin{align*}\n" + " \\\\\n".join(f"{SHEET.latex(n)} &= {latex(e)}" for n, e in sheet.deltas) + "\n\\end{align*}\n")
+    out.append(_derive_samples(sheet))
     return "".join(out)
 
 
-def _derive_samples(d: DeriveResult, nums: Numbers | None, sample: int | None) -> str:
-    if d.run is None:
-        return ""
-    nums = nums or Numbers(d.run.math)
-    pd = d.param
-    p = latex_name(pd.param)
-    results = {(r.epoch, r.sample): r for r in d.run.results}
-    raws = [s for s in d.raw if sample is None or s["sample"] == sample]
-    if not raws:
-        return ""
-    out = ["\\subsection*{At the problem's samples}\n"]
-    if nums.math.name != "float":
-        out.append(escape(mode_note(d.run)) + "\n")
-    epochs = d.problem.epochs > 1
+def _wrap_sum(latex: Any, e: Any, count: int) -> str:
+    """A sum among several factors in parentheses."""
+    tex = latex(e)
+    return f"\\left({tex}\\right)" if e.is_Add and count > 1 else tex
+
+
+def derive_sample_rows(sheet: DerivationSheet, room: int = 0) -> list[str]:
+    """One aligned line per sample: the chain's values multiplied, and the gradient (LaTeX and Markdown)."""
+    nums = sheet.numbers
+    assert nums is not None
     rows = []
-    for s in raws:
-        r = results[(s["epoch"], s["sample"])]
-        label = f"epoch {s['epoch']}, sample {s['sample']}" if epochs else f"sample {s['sample']}"
-        numbers = [paren(num(nums.value(r.pass_.factors[f.key]))) for f in pd.factors]
-        closed = closed_tex(nums, s["gradient"])
-        tail = " = " + _value_tail(nums.text(s["gradient"]), closed)
-        rows.append(f"\\text{{{label}:}} \\quad \\frac{{\\partial L}}{{\\partial {p}}} &= " + _wrapped(numbers, " \\times ", visible(tail) + 20) + tail)
-    out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
-    names = list(raws[0]["values"])
-    labels = [f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"]) for s in raws]
-    columns = [(f"${latex_name(n)}$", [f"${num(nums.value(s['values'][n]))}$" for s in raws]) for n in names]
-    columns.append((f"$\\partial L/\\partial {p}$", [f"${num(nums.text(s['gradient']))}$" for s in raws]))
+    for s in sheet.samples:
+        numbers = [paren(num(nums.value(v))) for v in s.factors]
+        closed = closed_tex(nums, s.gradient)
+        tail = " = " + _value_tail(nums.text(s.gradient), closed)
+        lhs = f"\\text{{{s.heading}:}} \\quad {SHEET.latex(sheet.target)} &= "
+        rows.append(lhs + (_wrapped(numbers, " \\times ", visible(tail) + 20) if room else " \\times ".join(numbers)) + tail)
+    return rows
+
+
+def _derive_samples(sheet: DerivationSheet) -> str:
+    if not sheet.samples or sheet.numbers is None:
+        return ""
+    nums = sheet.numbers
+    out = ["\\subsection*{At the problem's samples}\n"]
+    if sheet.mode_note:
+        out.append(escape(sheet.mode_note) + "\n")
+    out.append("\\begin{align*}\n" + " \\\\\n".join(derive_sample_rows(sheet, room=1)) + "\n\\end{align*}\n")
+    labels = [s.label for s in sheet.samples]
+    columns = [(f"${SHEET.latex(n)}$", [f"${num(nums.value(s.values[i][1]))}$" for s in sheet.samples]) for i, (n, _) in enumerate(sheet.samples[0].values)]
+    columns.append((f"$\\partial L/\\partial {SHEET.latex(sheet.param)}$", [f"${num(nums.text(s.gradient))}$" for s in sheet.samples]))
     for chunk in _column_chunks(columns, VALUES_WIDTH - 8):
         head = " & ".join(["sample"] + [h for h, _ in chunk])
         body = "".join(" & ".join([label] + [cells[i] for _, cells in chunk]) + " \\\\\n" for i, label in enumerate(labels))
@@ -441,12 +436,9 @@ def _column_chunks(columns: list[tuple[str, list[str]]], width: int) -> list[lis
     return chunks
 
 
-def render_derive(d: DeriveResult, nums: Numbers | None = None, sample: int | None = None, body_only: bool = False) -> str:
-    body = derive_body(d, nums, sample)
-    return body if body_only else document(body)
-
-
 def derive_latex(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
     """The `derive --format latex` printer."""
-    nums = Numbers(d.run.math, precision) if d.run is not None else None
-    return render_derive(d, nums, body_only=getattr(options, "latex_body", False))
+    from bpcalc.derivesheet import build as build_derivation
+
+    body = derive_body(build_derivation(d, precision))
+    return body if getattr(options, "latex_body", False) else document(body)

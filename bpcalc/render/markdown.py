@@ -10,13 +10,14 @@ from bpcalc.evaluate import Run
 from bpcalc.names import SHEET
 from bpcalc.network import latex_name
 from bpcalc.render import expr
-from bpcalc.render.latex import MathPrinter, closed_tex
+from bpcalc.render.latex import MathPrinter, closed_tex, derive_sample_rows
 from bpcalc.render.numbers import given
 from bpcalc.render.values import Numbers, paren, tex_number
 from bpcalc.worksheet import Section, Worksheet, build, mode_note
 
 if TYPE_CHECKING:
     from bpcalc.derive import DeriveResult
+    from bpcalc.derivesheet import DerivationSheet
 
 
 def escape(text: str) -> str:
@@ -107,62 +108,42 @@ def run_markdown(run: Run, view: Any, options: Any = None) -> str:
     return MarkdownPrinter(build(run, view)).body()
 
 
-def derive_markdown(d: DeriveResult, nums: Numbers | None = None, sample: int | None = None) -> str:
+def derive_markdown(sheet: DerivationSheet) -> str:
     """Everything `bpcalc derive --format markdown` prints."""
-    from bpcalc.render.sheet import key_latex, latex, product_latex
+    from bpcalc.render.sheet import latex, product_latex
 
-    pd = d.param
-    p = latex_name(pd.param)
-    net = d.network
+    p = SHEET.latex(sheet.param)
     out = [f"# Chain rule for {_m(p)}\n\n"]
-    if d.problem is not None and d.problem.title:
-        out.append(escape(d.problem.title) + "\n\n")
-    out.append(escape(f"{'-'.join(map(str, net.layers))} network; activations {', '.join(net.activations)}; loss {net.loss_name}") + ".\n\n")
-    lhs = f"\\frac{{\\partial L}}{{\\partial {p}}}"
-    out.append(_block([f"{lhs} &= " + " \\cdot ".join(key_latex(f.key) for f in pd.factors), "&= " + product_latex(pd.product, pd.factors)]))
-    out.append("\n" + table(
-        ["factor", "as the sheet writes it", "simplified"],
-        [[_m(key_latex(f.key)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in pd.factors],
-        "lll",
-    ))
-    if pd.deltas:
+    if sheet.title:
+        out.append(escape(sheet.title) + "\n\n")
+    out.append(escape("; ".join(sheet.summary)) + ".\n\n")
+    chain = f"{SHEET.latex(sheet.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in sheet.factors)
+    out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.result.param.factors)]))
+    rows = [[_m(SHEET.latex(f.name)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in sheet.factors]
+    out.append("\n" + table(["factor", "as the sheet writes it", "simplified"], rows, "lll"))
+    if sheet.deltas:
         out.append("\nwhere δ = ∂L/∂(pre-activation), from the layer above:\n\n")
-        out.append(_block([f"{latex_name(n)} &= {latex(e)}" for n, e in pd.deltas]))
-    if d.run is not None:
-        out.append(_samples(d, nums or Numbers(d.run.math), sample))
+        out.append(_block([f"{SHEET.latex(n)} &= {latex(e)}" for n, e in sheet.deltas]))
+    if sheet.samples and sheet.numbers is not None:
+        out.append(_samples(sheet))
     return "".join(out)
 
 
-def _samples(d: DeriveResult, nums: Numbers, sample: int | None) -> str:
-    pd = d.param
-    p = latex_name(pd.param)
-    raws = [s for s in d.raw if sample is None or s["sample"] == sample]
-    if not raws:
-        return ""
+def _samples(sheet: DerivationSheet) -> str:
+    nums = sheet.numbers
+    assert nums is not None
     out = ["\n## At the problem's samples\n\n"]
-    if nums.math.name != "float":
-        out.append(escape(mode_note(d.run)) + "\n\n")
-    epochs = d.problem.epochs > 1
-    results = {(r.epoch, r.sample): r for r in d.run.results}
-    rows = []
-    for s in raws:
-        r = results[(s["epoch"], s["sample"])]
-        label = f"epoch {s['epoch']}, sample {s['sample']}" if epochs else f"sample {s['sample']}"
-        numbers = " \\times ".join(paren(tex_number(nums.value(r.pass_.factors[f.key]))) for f in pd.factors)
-        closed = closed_tex(nums, s["gradient"])
-        value = tex_number(nums.text(s["gradient"]))
-        rows.append(f"\\text{{{label}:}} \\quad \\frac{{\\partial L}}{{\\partial {p}}} &= {numbers} = " + (f"{closed} \\approx {value}" if closed else value))
-    out.append(_block(rows) + "\n")
-    names = list(raws[0]["values"])
-    header = ["sample"] + [_m(latex_name(n)) for n in names] + [_m(f"\\partial L/\\partial {p}")]
-    body = []
-    for s in raws:
-        label = f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"])
-        body.append([label] + [nums.value(s["values"][n]) for n in names] + [nums.text(s["gradient"])])
-    out.append(table(header, body, "l" + "r" * (len(names) + 1)))
+    if sheet.mode_note:
+        out.append(escape(sheet.mode_note) + "\n\n")
+    out.append(_block(derive_sample_rows(sheet)) + "\n")
+    header = ["sample"] + [_m(SHEET.latex(n)) for n, _ in sheet.samples[0].values] + [_m(f"\\partial L/\\partial {SHEET.latex(sheet.param)}")]
+    body = [[s.label] + [nums.value(v) for _, v in s.values] + [nums.text(s.gradient)] for s in sheet.samples]
+    out.append(table(header, body, "l" + "r" * (len(header) - 1)))
     return "".join(out)
 
 
 def derive_md(d: DeriveResult, precision: int = 3, options: Any = None) -> str:
     """The `derive --format markdown` printer."""
-    return derive_markdown(d, Numbers(d.run.math, precision) if d.run is not None else None)
+    from bpcalc.derivesheet import build as build_derivation
+
+    return derive_markdown(build_derivation(d, precision))

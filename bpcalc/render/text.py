@@ -69,8 +69,13 @@ def _table(title: str, plain: bool, *columns: tuple[str, str]) -> Table | PlainT
 
 
 def _cells(*cells: str) -> list[Any]:
-    """Table cells: Text objects, so that rich never reads markup in them (plain tables take them as they are)."""
+    """Table cells: Text objects, so that rich never reads markup in them."""
     return [Text(c) for c in cells]
+
+
+def row_cells(plain: bool, *cells: str) -> list[Any]:
+    """Cells for a table from ``_table``: plain tables take the strings as they are."""
+    return list(cells) if plain else _cells(*cells)
 
 
 class TextPrinter:
@@ -139,7 +144,7 @@ class TextPrinter:
         return ParameterRows(sec.title, layers, self.plain, most)
 
     def cells(self, *cells: str) -> list[Any]:
-        return list(cells) if self.plain else _cells(*cells)
+        return row_cells(self.plain, *cells)
 
     def steps(self, sec: Section) -> Table | PlainTable:
         cols = [("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right")]
