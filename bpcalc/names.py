@@ -217,10 +217,3 @@ def _spelled(notation: SheetNotation, n: Name, style: str) -> str:
 
 SHEET = SheetNotation()
 
-
-def greek_ascii(text: str) -> str:
-    """A display name in ASCII (for output that cannot encode Greek): β4 → b4, α_H1 → alpha_H1, δ_o → delta_o."""
-    n = SHEET.parse(text)
-    if n is not None:
-        return SHEET.ascii(n)
-    return text.replace("β", "b").replace("α_", "alpha_").replace("δ_", "delta_").replace("σ", "sigma").replace("η", "eta")

@@ -83,12 +83,6 @@ def latex(expr: Any) -> str:
     return _latex_printer()({"ln_notation": True}).doprint(expr)
 
 
-def key_latex(key: str) -> str:
-    """A chain-rule factor key as LaTeX: dL/dy → \\frac{\\partial L}{\\partial y}, dH1/dalpha_H1 → ∂H_{1}/∂α_{H_{1}}."""
-    top, bottom = key.split("/", 1)
-    return f"\\frac{{\\partial {latex_name(top[1:])}}}{{\\partial {latex_name(bottom[1:])}}}"
-
-
 def chain_ordered(product: Any, factors: Any) -> list[Any]:
     """The product's factors in chain-rule order ((y − t) first, the input last), as on the sheet."""
     import sympy as sp
