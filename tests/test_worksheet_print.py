@@ -216,3 +216,32 @@ def test_csv_rows_speak_the_checkers_names(name: str) -> None:
     csv.writer(buf, lineterminator="\n").writerows([("epoch", "sample", "name", "value"), *keep])
     r = CliRunner().invoke(main, ["check", path, "-"], input=buf.getvalue())
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("fmt", ["plain", "rich"])
+def test_run_of_a_deep_net_fits_and_never_cuts(width: int, fmt: str) -> None:
+    import io as _io
+
+    from rich.console import Console
+
+    from bpcalc.evaluate import train
+    from bpcalc.problem import build_problem
+    from bpcalc.render.formats import FORMATS
+    from bpcalc.worksheet import View
+
+    data = {
+        "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"},
+        "learning_rate": 0.1,
+        "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
+                       "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
+                       "w61": 1, "w71": -1, "b6": 0},
+        "samples": [{"f1": 1, "f2": 2, "t": 1}],
+    }
+    run = train(build_problem(data, "deep"))
+    out = _io.StringIO()
+    Console(file=out, width=width, color_system=None).print(FORMATS[fmt].run_printer()(run, View(), None))
+    lines = out.getvalue().splitlines()
+    assert "…" not in out.getvalue()
+    assert max(len(line) for line in lines) <= width
+    assert all(line == line.rstrip() for line in lines) or fmt == "rich"

@@ -109,3 +109,14 @@ def fit_widths(rows: list[Any], width: int, gap: int) -> list[int]:
             widths[i] -= step
             excess -= step
     return widths
+
+
+@dataclass(frozen=True)
+class PlainLines:
+    """Lines of text wrapped at spaces to the console's width, without the trailing space rich leaves at a wrap."""
+
+    text: str
+
+    def __rich_console__(self, console: Any, options: Any) -> Iterator[Segment]:
+        lines = [piece.rstrip() for line in self.text.split("\n") for piece in wrap(line, max(options.max_width, 1))]
+        yield Segment("\n".join(lines) + "\n")

@@ -16,7 +16,7 @@ from bpcalc.names import SHEET
 from bpcalc.network import Network
 from bpcalc.render import expr
 from bpcalc.render.numbers import given
-from bpcalc.render.plaintable import PlainTable
+from bpcalc.render.plaintable import PlainLines, PlainTable
 from bpcalc.worksheet import Section, View, Worksheet, build
 
 
@@ -105,12 +105,18 @@ class TextPrinter:
         for s in ws.samples:
             parts.append(Text(""))
             givens = ", ".join(f"{SHEET.text(n)} = {given(v)}" for n, v in s.givens)
-            parts.append(Text(f"{s.heading}: {givens}", style="" if self.plain else "bold"))
+            parts.append(self.text(f"{s.heading}: {givens}", bold=True))
             for sec in s.sections:
                 parts.append(self.section(sec))
         return Group(*parts)
 
-    def header(self) -> Text:
+    def text(self, text: str, bold: bool = False) -> RenderableType:
+        """A paragraph: wrapped by hand in plain text (no trailing spaces), a rich Text (never markup) otherwise."""
+        if self.plain:
+            return PlainLines(text)
+        return Text(text, style="bold" if bold else "")
+
+    def header(self) -> RenderableType:
         ws = self.ws
         bits = list(ws.summary)
         bits.insert(3, f"η = {given(ws.run.problem.learning_rate)}")
@@ -121,15 +127,15 @@ class TextPrinter:
             bits.append(f"exact arithmetic, {m.digits} significant digits")
         lines = [one_line(ws.title)] if ws.title else []
         lines.append(" · ".join(bits))
-        return Text("\n".join(lines))
+        return self.text("\n".join(lines))
 
     def given(self) -> list[RenderableType]:
         g = self.ws.given
-        out: list[RenderableType] = [Text(f"Given: η = {given(g.learning_rate)}", style="" if self.plain else "bold")]
+        out: list[RenderableType] = [self.text(f"Given: η = {given(g.learning_rate)}", bold=True)]
         layers = tuple(tuple((SHEET.text(n), given(v)) for n, v in layer) for layer in g.layers)
         out.append(ParameterRows("Initial parameters", layers, self.plain))
         rows = [f"sample {i}: " + ", ".join(f"{SHEET.text(n)} = {given(v)}" for n, v in items) for i, items in g.samples]
-        out.append(Text("\n".join(rows)))
+        out.append(self.text("\n".join(rows)))
         return out
 
     def section(self, sec: Section) -> RenderableType:
