@@ -245,3 +245,11 @@ def test_run_of_a_deep_net_fits_and_never_cuts(width: int, fmt: str) -> None:
     assert "…" not in out.getvalue()
     assert max(len(line) for line in lines) <= width
     assert all(line == line.rstrip() for line in lines) or fmt == "rich"
+
+
+def test_json_title_keeps_its_value_but_cannot_act_on_a_terminal(tmp_path: Path) -> None:
+    title = "a\u202eb\x9bc\x1b[2Jd\u2028e"
+    out = cli("run", _problem_with_title(tmp_path, title), "--format", "json", "--sample", "1", "--show", "forward")
+    assert json.loads(out)["title"] == title
+    assert not any(ch in out for ch in "\u202e\x9b\x1b\u2028")
+    assert '"title": "a\\u202eb\\u009bc\\u001b[2Jd\\u2028e"' in out

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from bpcalc.evaluate import Run
 from bpcalc.render.numbers import full
+
+# json.dumps escapes C0 controls itself; these it leaves raw with ensure_ascii=False
+_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]")
 
 SECTIONS = ("forward", "gradients", "updates", "parameters")
 
@@ -109,4 +113,7 @@ def finite(x: float) -> float | None:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Stable JSON; characters that act on a terminal (C1 controls, bidi overrides, line separators) written as
+    \\u escapes, so a title from a file cannot reorder or hide what a terminal shows (the value is the same)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
