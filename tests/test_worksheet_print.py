@@ -253,3 +253,46 @@ def test_json_title_keeps_its_value_but_cannot_act_on_a_terminal(tmp_path: Path)
     assert json.loads(out)["title"] == title
     assert not any(ch in out for ch in "\u202e\x9b\x1b\u2028")
     assert '"title": "a\\u202eb\\u009bc\\u001b[2Jd\\u2028e"' in out
+
+
+def test_q3_backward_pass_against_the_independent_reference() -> None:
+    # δ of a unit is dL/d(its bias), since d(pre-activation)/d(bias) = 1: the 110-digit reference's
+    # finite-difference bias gradients give every δ; dH/dα = 1 − H² and dL/dH = δ/(1 − H²) from its forward pass
+    from tests import reference as R
+
+    ref = R.train(R.load_problem(Q3))["samples"]
+    out = cli("run", Q3, "--format", "plain", "--show", "gradients")
+    assert len(out.split("\nSample ")) == 3
+    for body, s in zip(out.split("\nSample ")[1:], ref):
+        r = rows(body.split("Gradients (chain rule)")[0])
+        g, f = s["gradients"], s["forward"]
+        R.assert_printed(g["b4"], r["δ_o"][-1], "δ_o")
+        for k in (1, 2, 3):
+            slope = 1 - f[f"H{k}"] ** 2
+            R.assert_printed(g[f"b{k}"], r[f"δ_H{k}"][-1], f"δ_H{k}")
+            R.assert_printed(slope, r[f"dH{k}/dα_H{k}"][-1], f"dH{k}/dα_H{k}")
+            R.assert_printed(g[f"b{k}"] / slope, r[f"dL/dH{k}"][-1], f"dL/dH{k}")
+
+
+def test_deltas_of_two_hidden_layers_and_softmax_against_the_reference(tmp_path: Path) -> None:
+    # every δ is the reference's dL/d(bias) of its unit, per sample (batch mode: before the mean). Epoch 1
+    # only: sample 2 puts relu H2 at its kink (α_H2 = 0), where bpcalc takes relu'(0) = 0 and the
+    # reference's central difference 1/2, so the two runs' parameters part after the first update
+    from tests import reference as R
+    from tests.test_render_golden import SOFTMAX_BATCH
+
+    p = tmp_path / "softmax_batch.json"
+    p.write_text(json.dumps(SOFTMAX_BATCH))
+    ref = R.train(R.load_problem(p))["samples"]
+    out = cli("run", str(p), "--format", "plain", "--show", "gradients")
+    bodies = out.split("\nEpoch ")[1:]
+    assert len(bodies) == len(ref) == 4
+    units = {"δ_H1": "b1", "δ_H2": "b2", "δ_H3": "b3", "δ_H4": "b4", "δ_o1": "b5", "δ_o2": "b6"}
+    for body, s in zip(bodies[:2], ref[:2]):
+        r = rows(body.split("Gradients (chain rule)")[0])
+        for delta, b in units.items():
+            if delta in ("δ_H1", "δ_H2") and s["forward"][f"alpha_H{delta[-1]}"] == 0:
+                # relu at its kink: bpcalc takes relu'(0) = 0; a central difference averages the two sides
+                assert r[delta][-1] == "0.000" and r[f"dH{delta[-1]}/dα_H{delta[-1]}"][-1] == "0.000"
+                continue
+            R.assert_printed(s["gradients"][b], r[delta][-1], delta)
