@@ -296,3 +296,11 @@ def test_deltas_of_two_hidden_layers_and_softmax_against_the_reference(tmp_path:
                 assert r[delta][-1] == "0.000" and r[f"dH{delta[-1]}/dα_H{delta[-1]}"][-1] == "0.000"
                 continue
             R.assert_printed(s["gradients"][b], r[delta][-1], delta)
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "csv", "latex", "markdown"])
+def test_run_answer_keys_import_no_sympy(fmt: str) -> None:
+    # the worksheet's formulas are its own trees: only exact arithmetic and derive need SymPy
+    from tests.probes import modules_after
+
+    assert "sympy" not in modules_after(["run", "samples/q3.json", "--format", fmt])
