@@ -156,7 +156,10 @@ def run(
 
     printer = FORMATS[fmt]
     out = printer.run_printer()(result, View(precision, sections, k), PrintOptions(latex_body=latex_body))
-    emit(out, fmt) if printer.renderable else click.echo(out, nl=False)
+    if printer.renderable:
+        emit(out, fmt)
+    else:
+        click.echo(out, nl=False)
 
 
 @main.command()
@@ -202,7 +205,10 @@ def derive(
 
     printer = FORMATS[fmt]
     out = printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body))
-    emit(out, fmt) if printer.renderable else click.echo(out, nl=False)
+    if printer.renderable:
+        emit(out, fmt)
+    else:
+        click.echo(out, nl=False)
 
 
 @main.command("check")
