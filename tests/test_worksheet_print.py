@@ -16,6 +16,15 @@ from tests.test_render_latex import compile_tex, needs_pdflatex
 
 ROOT = Path(__file__).resolve().parent.parent
 Q3 = str(ROOT / "samples" / "q3.json")
+# a 2-3-2-1 net: hidden deltas are sums over the layer above
+DEEP = {
+    "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"},
+    "learning_rate": 0.1,
+    "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
+                   "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
+                   "w61": 1, "w71": -1, "b6": 0},
+    "samples": [{"f1": 1, "f2": 2, "t": 1}],
+}
 
 
 def cli(*args: str) -> str:
@@ -55,14 +64,7 @@ def test_backward_pass_of_q3_sample_1_with_the_sheets_numbers() -> None:
 
 def test_deep_net_hidden_deltas_are_sums_with_numbers() -> None:
     # 2-3-2-1: dL/dH1 = w31·δ_H4 + w32·δ_H5, each δ of the layer above shown with its number
-    problem = {
-        "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"},
-        "learning_rate": 0.1,
-        "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
-                       "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
-                       "w61": 1, "w71": -1, "b6": 0},
-        "samples": [{"f1": 1, "f2": 2, "t": 1}],
-    }
+    problem = DEEP
     r = CliRunner().invoke(main, ["run", "-", "--format", "json"], input=json.dumps(problem))
     data = json.loads(r.output)["samples"][0]
     text = CliRunner().invoke(main, ["run", "-", "--format", "plain"], input=json.dumps(problem)).output
@@ -146,12 +148,7 @@ def test_derive_values_of_a_deep_net_never_cut(width: int, fmt: str, tmp_path: P
     from bpcalc.render.derive import render_derivation
 
     p = tmp_path / "deep.json"
-    p.write_text(json.dumps({
-        "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"}, "learning_rate": 0.1,
-        "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
-                       "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
-                       "w61": 1, "w71": -1, "b6": 0},
-        "samples": [{"f1": 1, "f2": 2, "t": 1}, {"f1": 0.5, "f2": -1, "t": 0}]}))
+    p.write_text(json.dumps({**DEEP, "samples": [{"f1": 1, "f2": 2, "t": 1}, {"f1": 0.5, "f2": -1, "t": 0}]}))
     out = _io.StringIO()
     Console(file=out, width=width, color_system=None).print(render_derivation(derivation_for("w11", str(p)), plain=fmt == "plain"))
     text = out.getvalue()
@@ -230,14 +227,7 @@ def test_run_of_a_deep_net_fits_and_never_cuts(width: int, fmt: str) -> None:
     from bpcalc.render.formats import FORMATS
     from bpcalc.worksheet import View
 
-    data = {
-        "network": {"layers": [2, 3, 2, 1], "activations": ["relu", "tanh", "sigmoid"], "loss": "bce"},
-        "learning_rate": 0.1,
-        "parameters": {"w11": 0.1, "w21": 0.2, "b1": 0, "w12": 0.3, "w22": -0.1, "b2": 0, "w13": 0.2, "w23": 0.1, "b3": 0,
-                       "w31": 0.2, "w41": 0.1, "w51": -0.3, "b4": 0, "w32": 0.6, "w42": 0.2, "w52": 0.1, "b5": 0,
-                       "w61": 1, "w71": -1, "b6": 0},
-        "samples": [{"f1": 1, "f2": 2, "t": 1}],
-    }
+    data = DEEP
     run = train(build_problem(data, "deep"))
     out = _io.StringIO()
     Console(file=out, width=width, color_system=None).print(FORMATS[fmt].run_printer()(run, View(), None))
