@@ -69,6 +69,11 @@ def test_deep_net_hidden_deltas_are_sums_with_numbers() -> None:
     data = json.loads(r.output)["samples"][0]
     text = CliRunner().invoke(main, ["run", "-", "--format", "plain"], input=json.dumps(problem)).output
     d4, d5 = data["deltas"]["alpha_H4"], data["deltas"]["alpha_H5"]
+    # δ_H4, δ_H5 are the 110-digit reference's dL/dβ4, dL/dβ5 (no relu sits at its kink here)
+    from tests import reference as R
+
+    ref = R.train(json.loads(json.dumps(DEEP)))["samples"][0]["gradients"]
+    assert R.is_close(d4, ref["b4"]) and R.is_close(d5, ref["b5"])
     line = next(ln for ln in text.splitlines() if ln.startswith("dL/dH1 "))
     # the sum by hand from the two deltas above and the weights, 0.2·δ_H4 + 0.6·δ_H5
     assert "w31·δ_H4 + w32·δ_H5" in line
