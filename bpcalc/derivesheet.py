@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from bpcalc import names as N
 from bpcalc.derive import DeriveResult
-from bpcalc.names import SHEET, Name
+from bpcalc.names import SHEET, Name, Notation
 from bpcalc.render.values import Numbers
 
 
@@ -47,6 +47,7 @@ class DerivationSheet:
     numbers: Numbers | None  # None without a problem
     mode_note: str
     result: DeriveResult
+    notation: Notation = SHEET
 
 
 def _name(key: str) -> Name:
@@ -56,7 +57,7 @@ def _name(key: str) -> Name:
     return n
 
 
-def build(d: DeriveResult, precision: int = 3) -> DerivationSheet:
+def build(d: DeriveResult, precision: int = 3, notation: Notation = SHEET) -> DerivationSheet:
     """The derivation's sheet (``d`` already holds only the samples asked for)."""
     from bpcalc.worksheet import mode_note
 
@@ -97,6 +98,7 @@ def build(d: DeriveResult, precision: int = 3) -> DerivationSheet:
         numbers,
         note,
         d,
+        notation,
     )
 
 

@@ -126,6 +126,8 @@ class SheetNotation:
         """One spelling for the three styles: key (ASCII, the file's), text (Greek letters), latex."""
         k, i = n.kind, n.index
         latex = style == "latex"
+        # parts through the public method, so a notation that respells an atom respells it inside factors too
+        part = {"key": lambda x: self._spell(x, "key"), "text": self.text, "latex": self.latex}[style]
 
         def sub(base: str, idx: tuple[int, ...]) -> str:
             digits = "".join(map(str, idx))
@@ -135,7 +137,7 @@ class SheetNotation:
             return sub(_LETTER[k], n.unit.index if k == "target" else i)
         if k in ("pre", "delta"):
             u = n.unit
-            inner = sub("o", u.index) if u.kind == "output" else self._spell(u, style)
+            inner = sub("o", u.index) if u.kind == "output" else part(u)
             if k == "pre" and u.kind == "output":
                 return inner
             word = "alpha" if k == "pre" else "delta"
@@ -153,7 +155,7 @@ class SheetNotation:
         if k == "loss":
             return "L"
         if k == "factor":
-            top, bottom = (self._spell(x, style) for x in n.parts)
+            top, bottom = (part(x) for x in n.parts)
             return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}" if latex else f"d{top}/d{bottom}"
         raise ValueError(f"unknown kind {k!r}")
 

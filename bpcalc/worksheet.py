@@ -15,7 +15,7 @@ from bpcalc import formula as F
 from bpcalc import names as N
 from bpcalc.evaluate import Run, SampleResult
 from bpcalc.formula import BUILD, Expr, Num, Sym
-from bpcalc.names import Name
+from bpcalc.names import SHEET, Name, Notation
 from bpcalc.network import Network
 from bpcalc.render.values import Numbers
 
@@ -29,6 +29,7 @@ class View:
     precision: int = 3
     show: tuple[str, ...] = SECTIONS
     sample: int | None = None
+    notation: Notation = SHEET  # how names are spelled (file and JSON keys are the sheet's whatever this says)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ class Worksheet:
     samples: tuple[SampleSheet, ...]
     run: Run = field(repr=False)
     view: View = View()
+
+    @property
+    def notation(self) -> Notation:
+        return self.view.notation
 
 
 # --- formulas of the network, built once ------------------------------------------------------------

@@ -299,3 +299,38 @@ def test_run_answer_keys_import_no_sympy(fmt: str) -> None:
     from tests.probes import modules_after
 
     assert "sympy" not in modules_after(["run", "samples/q3.json", "--format", fmt])
+
+
+def test_a_notation_is_one_object_on_the_view() -> None:
+    # the seam for textbook notations: spell biases θ and pre-activations z; keys stay the file's
+    import io as _io
+
+    from rich.console import Console
+
+    from bpcalc import names as N
+    from bpcalc.evaluate import train
+    from bpcalc.names import SheetNotation
+    from bpcalc.problem import load_problem
+    from bpcalc.render.latex import run_latex
+    from bpcalc.render.text import run_plain
+    from bpcalc.worksheet import View
+
+    class Theta(SheetNotation):
+        def text(self, n: N.Name) -> str:
+            if n.kind == "bias":
+                return f"θ{n.index[0]}"
+            if n.kind == "pre" and n.unit.kind == "hidden":
+                return f"z{n.unit.index[0]}"
+            if n.kind == "factor":
+                return f"d{self.text(n.parts[0])}/d{self.text(n.parts[1])}"
+            return super().text(n)
+
+        def latex(self, n: N.Name) -> str:
+            return f"\\theta_{{{n.index[0]}}}" if n.kind == "bias" else super().latex(n)
+
+    run = train(load_problem(Q3))
+    out = _io.StringIO()
+    Console(file=out, width=100, color_system=None).print(run_plain(run, View(sample=1, notation=Theta())))
+    text = out.getvalue()
+    assert "z1         f1·w11 + f2·w21 + θ1" in text and "dH1/dz1" in text and "β" not in text and "α" not in text
+    assert "\\theta_{4}" in run_latex(run, View(sample=1, notation=Theta())) and "\\beta" not in run_latex(run, View(sample=1, notation=Theta()))

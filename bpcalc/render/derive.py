@@ -10,12 +10,12 @@ from rich.text import Text
 from bpcalc.derive import DeriveResult
 from bpcalc.derivesheet import DerivationSheet, build
 from bpcalc.escape import one_line
-from bpcalc.names import SHEET
 from bpcalc.render.sheet import plain_str, product_latex, product_str, sheet_str
 
 
 def chain_text(sheet: DerivationSheet) -> str:
-    return f"{SHEET.text(sheet.target)} = " + " · ".join(SHEET.text(f.name) for f in sheet.factors)
+    names = sheet.notation
+    return f"{names.text(sheet.target)} = " + " · ".join(names.text(f.name) for f in sheet.factors)
 
 
 def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) -> RenderableType:
@@ -23,6 +23,7 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     from bpcalc.render.text import _table, row_cells
 
     sheet = build(d, precision)
+    names = sheet.notation
     style = "" if plain else "bold"
     head = " · ".join(sheet.summary)
     if sheet.title:
@@ -30,17 +31,17 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     parts: list[RenderableType] = [Text(head), Text(""), Text(chain_text(sheet), style=style)]
     t = _table("", plain, ("factor", "left"), ("as the sheet writes it", "left"), ("simplified", "left"))
     for f in sheet.factors:
-        t.add_row(*row_cells(plain, SHEET.text(f.name), sheet_str(f.sheet), sheet_str(f.simple)))
+        t.add_row(*row_cells(plain, names.text(f.name), sheet_str(f.sheet), sheet_str(f.simple)))
     parts.append(t)
-    parts.append(Text(f"{SHEET.text(sheet.target)} = {product_str(sheet.product, d.param.factors)}", style=style))
+    parts.append(Text(f"{names.text(sheet.target)} = {product_str(sheet.product, d.param.factors)}", style=style))
     if sheet.deltas:
         parts.append(Text("where (δ = dL/d(pre-activation), from the layer above)"))
         for name, e in sheet.deltas:
-            parts.append(Text(f"  {SHEET.text(name)} = {sheet_str(e)}"))
+            parts.append(Text(f"  {names.text(name)} = {sheet_str(e)}"))
     if sheet.samples and sheet.numbers is not None:
         nums = sheet.numbers
         parts.append(Text(""))
-        heads = tuple(SHEET.text(n) for n, _ in sheet.samples[0].values) + (SHEET.text(sheet.target),)
+        heads = tuple(names.text(n) for n, _ in sheet.samples[0].values) + (names.text(sheet.target),)
         cells = tuple(tuple(nums.value(v) for _, v in s.values) + (nums.text(s.gradient),) for s in sheet.samples)
         parts.append(ValuesTable(tuple(s.label for s in sheet.samples), heads, cells, plain))
     return Group(*parts)

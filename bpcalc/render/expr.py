@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from bpcalc import formula as F
-from bpcalc.names import SHEET
+from bpcalc.names import SHEET, Notation
 from bpcalc.render.values import paren, tex_number
 
 NumberText = Callable[[F.Num], str]
@@ -45,8 +45,9 @@ def _negative(n: F.Num) -> bool:
 
 
 class _Printer:
-    def __init__(self, num: NumberText) -> None:
+    def __init__(self, num: NumberText, names: Notation = SHEET) -> None:
         self.num = num
+        self.names = names
 
     def p(self, e: F.Expr, below: int) -> str:
         """``e`` in parentheses when it binds looser than ``below``."""
@@ -87,7 +88,7 @@ class TextPrinter(_Printer):
     """Unicode text as a sheet writes it in a table: (y - t)/(y·(1 - y)), e^(-o), (-2.822) × (0.229)."""
 
     def _sym(self, e: F.Sym) -> str:
-        return SHEET.text(e.name)
+        return self.names.text(e.name)
 
     def _num(self, e: F.Num) -> str:
         return self.num(e)
@@ -129,7 +130,7 @@ class LatexPrinter(_Printer):
         return f"\\left({s}\\right)"
 
     def _sym(self, e: F.Sym) -> str:
-        return SHEET.latex(e.name)
+        return self.names.latex(e.name)
 
     def _num(self, e: F.Num) -> str:
         return tex_number(self.num(e))
@@ -168,12 +169,12 @@ class LatexPrinter(_Printer):
         return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
 
 
-def text(e: F.Expr, num: NumberText) -> str:
-    return TextPrinter(num).write(e)
+def text(e: F.Expr, num: NumberText, names: Notation = SHEET) -> str:
+    return TextPrinter(num, names).write(e)
 
 
-def latex(e: F.Expr, num: NumberText) -> str:
-    return LatexPrinter(num).write(e)
+def latex(e: F.Expr, num: NumberText, names: Notation = SHEET) -> str:
+    return LatexPrinter(num, names).write(e)
 
 
 def number_text(nums: Any) -> NumberText:

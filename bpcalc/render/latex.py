@@ -9,7 +9,6 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from bpcalc.evaluate import Run
-from bpcalc.names import SHEET
 from bpcalc.network import latex_name
 from bpcalc import formula as F
 from bpcalc.render import expr
@@ -188,10 +187,11 @@ class MathPrinter:
         self.ws = ws
         self.nums = ws.numbers
         self.num = expr.number_text(ws.numbers)
+        self.names = ws.notation
         self.forms: dict[int, str] = {}  # by id: the worksheet, which holds every form, outlives the printer
 
     def e(self, x: Any) -> str:
-        return expr.latex(x, self.num)
+        return expr.latex(x, self.num, self.names)
 
     def form(self, x: Any) -> str:
         """A symbolic form (no numbers): the worksheet shares one object per network, so each is written once."""
@@ -214,7 +214,7 @@ class MathPrinter:
 
     def chain_parts(self, st: Step) -> tuple[str, str, list[str]]:
         """∂L/∂p &= the chain's factors; the sheet's forms of them; the numbers substituted."""
-        lhs = f"{SHEET.latex(st.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in st.formula.factors)  # type: ignore[union-attr]
+        lhs = f"{self.names.latex(st.target)} &= " + " \\cdot ".join(self.names.latex(f.name) for f in st.formula.factors)  # type: ignore[union-attr]
         forms = [f"\\left({self.form(f)}\\right)" if isinstance(f, F.Add) and len(st.forms) > 1 else self.form(f) for f in st.forms]
         numbers = [paren(self.e(f)) for f in st.substituted.factors]  # type: ignore[union-attr]
         return lhs, " \\cdot ".join(forms), numbers
@@ -231,7 +231,7 @@ class LatexPrinter(MathPrinter):
             out.append(escape(ws.mode_note) + "\n\n")
         out.append(self.given())
         for s in ws.samples:
-            givens = ", ".join(f"${SHEET.latex(n)} = {tex_number(given(v))}$" for n, v in s.givens)
+            givens = ", ".join(f"${self.names.latex(n)} = {tex_number(given(v))}$" for n, v in s.givens)
             out.append(f"\\subsection*{{{escape(s.heading)}: {givens}}}\n")
             for sec in s.sections:
                 out.append(self.section(sec))
@@ -241,9 +241,9 @@ class LatexPrinter(MathPrinter):
         g = self.ws.given
         out = [f"\\subsection*{{Given}}\n$\\eta = {tex_number(given(g.learning_rate))}$.\n\n"]
         for layer in g.layers:
-            out.extend(parameter_table("Initial parameters" if layer is g.layers[0] else "", [(SHEET.latex(n), tex_number(given(v))) for n, v in layer]))
+            out.extend(parameter_table("Initial parameters" if layer is g.layers[0] else "", [(self.names.latex(n), tex_number(given(v))) for n, v in layer]))
         for i, items in g.samples:
-            out.append(f"sample {i}: " + ", ".join(f"${SHEET.latex(n)} = {tex_number(given(v))}$" for n, v in items) + ".\n\n")
+            out.append(f"sample {i}: " + ", ".join(f"${self.names.latex(n)} = {tex_number(given(v))}$" for n, v in items) + ".\n\n")
         return "".join(out)
 
     def section(self, sec: Section) -> str:
@@ -263,11 +263,11 @@ class LatexPrinter(MathPrinter):
             return self.updates(sec)
         out = []
         for li, layer in enumerate(sec.layers):
-            out.extend(parameter_table(sec.title if li == 0 else "", [(SHEET.latex(n), num(self.nums.text(v))) for n, v in layer]))
+            out.extend(parameter_table(sec.title if li == 0 else "", [(self.names.latex(n), num(self.nums.text(v))) for n, v in layer]))
         return "".join(out)
 
     def step_row(self, st: Step) -> str:
-        name = SHEET.latex(st.target)
+        name = self.names.latex(st.target)
         head = [self.form(st.formula)] + [self.form(f) for f in st.forms]
         sub = self.e(st.substituted) if st.substituted is not None else None
         if sub is not None and visible(f"&= {sub}") > LONG - 8 and isinstance(st.substituted, F.Add):
@@ -303,7 +303,7 @@ class LatexPrinter(MathPrinter):
             out.append(f"parameter & old & ${gh}$ & $\\eta \\cdot {gh}$ & new \\\\\n\\midrule\n")
             for u, cells in rows[i : i + TABLE_ROWS]:
                 new = f"${cells[3]}$" + (" (frozen)" if u.frozen else "")
-                out.append(f"${SHEET.latex(u.name)}$ & ${cells[0]}$ & ${cells[1]}$ & ${cells[2]}$ & {new} \\\\\n")
+                out.append(f"${self.names.latex(u.name)}$ & ${cells[0]}$ & ${cells[1]}$ & ${cells[2]}$ & {new} \\\\\n")
             out.append("\\bottomrule\n\\end{tabular}\n\\end{center}\n")
         return "".join(out)
 
@@ -358,13 +358,14 @@ def derive_body(sheet: DerivationSheet) -> str:
     """The document's body for `bpcalc derive --format latex`."""
     from bpcalc.render.sheet import latex, product_latex
 
-    p = SHEET.latex(sheet.param)
+    names = sheet.notation
+    p = names.latex(sheet.param)
     out = [f"\\section*{{Chain rule for ${p}$}}\n"]
     if sheet.title:
         out.append(escape(sheet.title) + ".\n\n")
     out.append(escape("; ".join(sheet.summary)) + ".\n")
     rows = [
-        f"{SHEET.latex(sheet.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in sheet.factors),
+        f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors),
         "&= " + " \\cdot ".join(_wrap_sum(latex, f.sheet, len(sheet.factors)) for f in sheet.factors),
         "&= " + " \\cdot ".join(_wrap_sum(latex, f.simple, len(sheet.factors)) for f in sheet.factors),
         "&= " + product_latex(sheet.product, sheet.result.param.factors),
@@ -372,7 +373,7 @@ def derive_body(sheet: DerivationSheet) -> str:
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
     if sheet.deltas:
         out.append("where $\\delta = \\partial L / \\partial(\\text{pre-activation})$, from the layer above:\n")
-        out.append("\\begin{align*}\n" + " \\\\\n".join(f"{SHEET.latex(n)} &= {latex(e)}" for n, e in sheet.deltas) + "\n\\end{align*}\n")
+        out.append("\\begin{align*}\n" + " \\\\\n".join(f"{names.latex(n)} &= {latex(e)}" for n, e in sheet.deltas) + "\n\\end{align*}\n")
     out.append(_derive_samples(sheet))
     return "".join(out)
 
@@ -387,12 +388,13 @@ def derive_sample_rows(sheet: DerivationSheet, room: int = 0) -> list[str]:
     """One aligned line per sample: the chain's values multiplied, and the gradient (LaTeX and Markdown)."""
     nums = sheet.numbers
     assert nums is not None
+    names = sheet.notation
     rows = []
     for s in sheet.samples:
         numbers = [paren(num(nums.value(v))) for v in s.factors]
         closed = closed_tex(nums, s.gradient)
         tail = " = " + _value_tail(nums.text(s.gradient), closed)
-        lhs = f"\\text{{{s.heading}:}} \\quad {SHEET.latex(sheet.target)} &= "
+        lhs = f"\\text{{{s.heading}:}} \\quad {names.latex(sheet.target)} &= "
         rows.append(lhs + (_wrapped(numbers, " \\times ", visible(tail) + 20) if room else " \\times ".join(numbers)) + tail)
     return rows
 
@@ -401,13 +403,14 @@ def _derive_samples(sheet: DerivationSheet) -> str:
     if not sheet.samples or sheet.numbers is None:
         return ""
     nums = sheet.numbers
+    names = sheet.notation
     out = ["\\subsection*{At the problem's samples}\n"]
     if sheet.mode_note:
         out.append(escape(sheet.mode_note) + "\n")
     out.append("\\begin{align*}\n" + " \\\\\n".join(derive_sample_rows(sheet, room=1)) + "\n\\end{align*}\n")
     labels = [s.label for s in sheet.samples]
-    columns = [(f"${SHEET.latex(n)}$", [f"${num(nums.value(s.values[i][1]))}$" for s in sheet.samples]) for i, (n, _) in enumerate(sheet.samples[0].values)]
-    columns.append((f"$\\partial L/\\partial {SHEET.latex(sheet.param)}$", [f"${num(nums.text(s.gradient))}$" for s in sheet.samples]))
+    columns = [(f"${names.latex(n)}$", [f"${num(nums.value(s.values[i][1]))}$" for s in sheet.samples]) for i, (n, _) in enumerate(sheet.samples[0].values)]
+    columns.append((f"$\\partial L/\\partial {names.latex(sheet.param)}$", [f"${num(nums.text(s.gradient))}$" for s in sheet.samples]))
     for chunk in _column_chunks(columns, VALUES_WIDTH - 8):
         head = " & ".join(["sample"] + [h for h, _ in chunk])
         body = "".join(" & ".join([label] + [cells[i] for _, cells in chunk]) + " \\\\\n" for i, label in enumerate(labels))

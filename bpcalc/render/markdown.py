@@ -7,7 +7,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bpcalc.evaluate import Run
-from bpcalc.names import SHEET
 from bpcalc.network import latex_name
 from bpcalc.render import expr
 from bpcalc.render.latex import MathPrinter, closed_tex, derive_sample_rows
@@ -61,10 +60,10 @@ class MarkdownPrinter(MathPrinter):
         for li, layer in enumerate(g.layers):
             if li == 0:
                 out.append("\n### Initial parameters\n")
-            out.append("\n" + table([_m(SHEET.latex(n)) for n, _ in layer], [[given(v) for _, v in layer]], "r" * len(layer)))
-        out.append("\n" + "".join(f"- sample {i}: " + ", ".join(_m(f"{SHEET.latex(n)} = {tex_number(given(v))}") for n, v in items) + "\n" for i, items in g.samples))
+            out.append("\n" + table([_m(self.names.latex(n)) for n, _ in layer], [[given(v) for _, v in layer]], "r" * len(layer)))
+        out.append("\n" + "".join(f"- sample {i}: " + ", ".join(_m(f"{self.names.latex(n)} = {tex_number(given(v))}") for n, v in items) + "\n" for i, items in g.samples))
         for s in ws.samples:
-            givens = ", ".join(_m(f"{SHEET.latex(n)} = {tex_number(given(v))}") for n, v in s.givens)
+            givens = ", ".join(_m(f"{self.names.latex(n)} = {tex_number(given(v))}") for n, v in s.givens)
             out.append(f"\n## {escape(s.heading)}: {givens}\n")
             for sec in s.sections:
                 out.append(self.section(sec))
@@ -78,7 +77,7 @@ class MarkdownPrinter(MathPrinter):
             rows = []
             for st in sec.steps:
                 formula = " = ".join([self.form(st.formula)] + [self.form(f) for f in st.forms])
-                row = [_m(SHEET.latex(st.target)), _m(formula), _m(self.e(st.substituted)) if st.substituted is not None else "", self.nums.text(st.value)]
+                row = [_m(self.names.latex(st.target)), _m(formula), _m(self.e(st.substituted)) if st.substituted is not None else "", self.nums.text(st.value)]
                 if exact:
                     closed = closed_tex(self.nums, st.value)
                     row.append(_m(closed) if closed else "")
@@ -95,11 +94,11 @@ class MarkdownPrinter(MathPrinter):
             lr = tex_number(given(self.ws.run.problem.learning_rate))
             title = f"\n### {escape(sec.title)}: $p \\leftarrow p - \\eta \\cdot {gh}$, $\\eta = {lr}$\n"
             n = self.nums.text
-            rows = [[_m(SHEET.latex(u.name)), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")] for u in sec.updates]
+            rows = [[_m(self.names.latex(u.name)), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")] for u in sec.updates]
             return title + "\n" + table(["parameter", "old", _m(gh), _m(f"\\eta \\cdot {gh}"), "new"], rows, "lrrrr")
         out = [head]
         for layer in sec.layers:
-            out.append("\n" + table([_m(SHEET.latex(q)) for q, _ in layer], [[self.nums.text(v) for _, v in layer]], "r" * len(layer)))
+            out.append("\n" + table([_m(self.names.latex(q)) for q, _ in layer], [[self.nums.text(v) for _, v in layer]], "r" * len(layer)))
         return "".join(out)
 
 
@@ -112,18 +111,19 @@ def derive_markdown(sheet: DerivationSheet) -> str:
     """Everything `bpcalc derive --format markdown` prints."""
     from bpcalc.render.sheet import latex, product_latex
 
-    p = SHEET.latex(sheet.param)
+    names = sheet.notation
+    p = names.latex(sheet.param)
     out = [f"# Chain rule for {_m(p)}\n\n"]
     if sheet.title:
         out.append(escape(sheet.title) + "\n\n")
     out.append(escape("; ".join(sheet.summary)) + ".\n\n")
-    chain = f"{SHEET.latex(sheet.target)} &= " + " \\cdot ".join(SHEET.latex(f.name) for f in sheet.factors)
+    chain = f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors)
     out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.result.param.factors)]))
-    rows = [[_m(SHEET.latex(f.name)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in sheet.factors]
+    rows = [[_m(names.latex(f.name)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in sheet.factors]
     out.append("\n" + table(["factor", "as the sheet writes it", "simplified"], rows, "lll"))
     if sheet.deltas:
         out.append("\nwhere δ = ∂L/∂(pre-activation), from the layer above:\n\n")
-        out.append(_block([f"{SHEET.latex(n)} &= {latex(e)}" for n, e in sheet.deltas]))
+        out.append(_block([f"{names.latex(n)} &= {latex(e)}" for n, e in sheet.deltas]))
     if sheet.samples and sheet.numbers is not None:
         out.append(_samples(sheet))
     return "".join(out)
@@ -132,11 +132,12 @@ def derive_markdown(sheet: DerivationSheet) -> str:
 def _samples(sheet: DerivationSheet) -> str:
     nums = sheet.numbers
     assert nums is not None
+    names = sheet.notation
     out = ["\n## At the problem's samples\n\n"]
     if sheet.mode_note:
         out.append(escape(sheet.mode_note) + "\n\n")
     out.append(_block(derive_sample_rows(sheet)) + "\n")
-    header = ["sample"] + [_m(SHEET.latex(n)) for n, _ in sheet.samples[0].values] + [_m(f"\\partial L/\\partial {SHEET.latex(sheet.param)}")]
+    header = ["sample"] + [_m(names.latex(n)) for n, _ in sheet.samples[0].values] + [_m(f"\\partial L/\\partial {names.latex(sheet.param)}")]
     body = [[s.label] + [nums.value(v) for _, v in s.values] + [nums.text(s.gradient)] for s in sheet.samples]
     out.append(table(header, body, "l" + "r" * (len(header) - 1)))
     return "".join(out)

@@ -12,7 +12,6 @@ from rich.text import Text
 
 from bpcalc.escape import one_line
 from bpcalc.evaluate import Run
-from bpcalc.names import SHEET
 from bpcalc.network import Network
 from bpcalc.render import expr
 from bpcalc.render.numbers import given
@@ -86,10 +85,11 @@ class TextPrinter:
         self.plain = plain
         self.nums = ws.numbers
         self.num = expr.number_text(ws.numbers)
+        self.names = ws.notation
         self.chains: dict[int, str] = {}
 
     def e(self, x: Any) -> str:
-        return expr.text(x, self.num) if x is not None else ""
+        return expr.text(x, self.num, self.names) if x is not None else ""
 
     def closed(self, x: Any) -> list[str]:
         if not self.nums.exact:
@@ -104,7 +104,7 @@ class TextPrinter:
         parts: list[RenderableType] = [self.header(), Text(""), *self.given()]
         for s in ws.samples:
             parts.append(Text(""))
-            givens = ", ".join(f"{SHEET.text(n)} = {given(v)}" for n, v in s.givens)
+            givens = ", ".join(f"{self.names.text(n)} = {given(v)}" for n, v in s.givens)
             parts.append(self.text(f"{s.heading}: {givens}", bold=True))
             for sec in s.sections:
                 parts.append(self.section(sec))
@@ -132,9 +132,9 @@ class TextPrinter:
     def given(self) -> list[RenderableType]:
         g = self.ws.given
         out: list[RenderableType] = [self.text(f"Given: η = {given(g.learning_rate)}", bold=True)]
-        layers = tuple(tuple((SHEET.text(n), given(v)) for n, v in layer) for layer in g.layers)
+        layers = tuple(tuple((self.names.text(n), given(v)) for n, v in layer) for layer in g.layers)
         out.append(ParameterRows("Initial parameters", layers, self.plain))
-        rows = [f"sample {i}: " + ", ".join(f"{SHEET.text(n)} = {given(v)}" for n, v in items) for i, items in g.samples]
+        rows = [f"sample {i}: " + ", ".join(f"{self.names.text(n)} = {given(v)}" for n, v in items) for i, items in g.samples]
         out.append(self.text("\n".join(rows)))
         return out
 
@@ -145,7 +145,7 @@ class TextPrinter:
             return self.gradients(sec)
         if sec.kind == "updates":
             return self.updates(sec)
-        layers = tuple(tuple((SHEET.text(n), self.nums.text(v)) for n, v in layer) for layer in sec.layers)
+        layers = tuple(tuple((self.names.text(n), self.nums.text(v)) for n, v in layer) for layer in sec.layers)
         most = 10 if not self.nums.exact else max(2, 90 // (self.nums.math.digits + 9))
         return ParameterRows(sec.title, layers, self.plain, most)
 
@@ -156,7 +156,7 @@ class TextPrinter:
         cols = [("quantity", "left"), ("formula", "left"), ("substituted", "left"), ("value", "right")]
         t = _table(sec.title, self.plain, *cols, *([("closed form", "left")] if self.nums.exact else []))
         for st in sec.steps:
-            t.add_row(*self.cells(SHEET.text(st.target), self.e(st.formula), self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
+            t.add_row(*self.cells(self.names.text(st.target), self.e(st.formula), self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
         return t
 
     def gradients(self, sec: Section) -> Table | PlainTable:
@@ -165,9 +165,9 @@ class TextPrinter:
         for st in sec.steps:
             key = id(st.formula)  # one formula object per parameter and network: written once, whatever the samples
             if key not in self.chains:
-                self.chains[key] = " · ".join(SHEET.text(f.name) for f in st.formula.factors) if hasattr(st.formula, "factors") else self.e(st.formula)
+                self.chains[key] = " · ".join(self.names.text(f.name) for f in st.formula.factors) if hasattr(st.formula, "factors") else self.e(st.formula)
             chain = self.chains[key]
-            t.add_row(*self.cells(SHEET.text(st.target.parts[1]), chain, self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
+            t.add_row(*self.cells(self.names.text(st.target.parts[1]), chain, self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
         return t
 
     def updates(self, sec: Section) -> Table | PlainTable:
@@ -180,7 +180,7 @@ class TextPrinter:
         t = _table(title, self.plain, ("parameter", "left"), ("old", "right"), (gname, "right"), ("η·grad", "right"), ("new", "right"))
         n = self.nums.text
         for u in sec.updates:
-            t.add_row(*self.cells(SHEET.text(u.name), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")))
+            t.add_row(*self.cells(self.names.text(u.name), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")))
         return t
 
 
