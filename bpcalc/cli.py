@@ -11,9 +11,10 @@ import click
 
 from bpcalc import __version__
 from bpcalc.errors import BpcalcError
+from bpcalc.render.formats import FORMATS
 
 TEXT_FORMATS = ["auto", "rich", "plain"]
-RUN_FORMATS = TEXT_FORMATS + ["json", "latex", "markdown", "csv"]
+RUN_FORMATS = ["auto", *FORMATS]  # the registry's: a new format is one printer and one line there
 FORMAT_HELP = (
     "rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); "
     "json: for graders; latex: a document for pdflatex; markdown: GitHub tables and $$ math; csv: one value per row."
@@ -151,7 +152,7 @@ def run(
     k = parse_sample(sample, len(pr.samples), pr.source)
     result = train(pr, math)
     precision = _precision(precision, math)
-    from bpcalc.render.formats import FORMATS, PrintOptions
+    from bpcalc.render.formats import PrintOptions
     from bpcalc.worksheet import View
 
     printer = FORMATS[fmt]
@@ -201,7 +202,7 @@ def derive(
     if sample is not None:
         k = parse_sample(sample, len(d.problem.samples), d.problem.source)
         d = dataclasses.replace(d, samples=[s for s in d.samples if s["sample"] == k], raw=[s for s in d.raw if s["sample"] == k])
-    from bpcalc.render.formats import FORMATS, PrintOptions
+    from bpcalc.render.formats import PrintOptions
 
     printer = FORMATS[fmt]
     out = printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body))
