@@ -18,6 +18,7 @@ from bpcalc.errors import BpcalcError
 from bpcalc.network import Network
 
 LEAKY_SLOPE = 0.01  # as bpcalc.functions' leaky_relu
+STABLE = {("bce", "sigmoid"), ("ce", "sigmoid"), ("ce", "softmax")}  # dL/do in a form of its own, without y − t
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _softplus(z: np.ndarray) -> np.ndarray:
-    """ln(1 + e^z): z + ln(1 + e^(−z)) above 0, ln(1 + e^z) below."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+def _sigmoid_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(σ(z), σ(−z) = 1 − σ(z), e^(−|z|)) from one exponential, each as the engine computes it."""
+    e = np.exp(-np.abs(z))
+    a = 1.0 / (1.0 + e)
+    b = e / (1.0 + e)
+    return np.where(z >= 0, a, b), np.where(z <= 0, a, b), e
 
 
 def _others(x: np.ndarray) -> np.ndarray:
@@ -97,14 +101,25 @@ def _value(name: str, z: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown activation {name}")
 
 
+def _saturating(z: np.ndarray, k: float, c: float) -> np.ndarray:
+    """c·e / (1 + e)² with e = e^(k·|z|), in place (σ': k = −1, c = 1; tanh': k = −2, c = 4)."""
+    e = np.abs(z)
+    e *= k
+    np.exp(e, out=e)
+    d = e + 1.0
+    d *= d
+    if c != 1.0:
+        e *= c
+    e /= d
+    return e
+
+
 def _derivative(name: str, z: np.ndarray) -> np.ndarray:
     """da/dz of an elementwise activation, accurate where the unit saturates."""
     if name == "sigmoid":
-        e = np.exp(-np.abs(z))
-        return e / (1.0 + e) ** 2
+        return _saturating(z, -1.0, 1.0)
     if name == "tanh":
-        e = np.exp(-2.0 * np.abs(z))
-        return 4.0 * e / (1.0 + e) ** 2
+        return _saturating(z, -2.0, 4.0)
     if name == "relu":
         return np.where(z > 0, 1.0, 0.0)
     if name == "leaky_relu":
@@ -115,9 +130,8 @@ def _derivative(name: str, z: np.ndarray) -> np.ndarray:
 
 
 def _nz(c: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """c·v, where a zero coefficient wins over an infinite value (0 · ln 0 = 0)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.where(c != 0, c * v, 0.0)
+    """c·v, where a zero coefficient wins over an infinite value (0 · ln 0 = 0); callers silence numpy's warnings."""
+    return np.where(c != 0, c * v, 0.0)
 
 
 def _recip(x: np.ndarray) -> np.ndarray:
@@ -129,15 +143,14 @@ def constant_loss(loss: str, p: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Per-sample loss of predicting ``p`` for every sample (the baseline of always predicting the mean)."""
     y = np.broadcast_to(p, t.shape)
     n = t.shape[1]
-    with np.errstate(divide="ignore"):
-        ly, l1y = np.log(y), np.log1p(-y)
-    if loss == "bce":
-        terms = -(_nz(t, ly) + _nz(1 - t, l1y))
-    elif loss == "ce":
-        terms = -_nz(t, ly)
-    else:
-        d = y - t
-        terms = {"half_sse": d**2 / 2, "sse": d**2, "mse": d**2 / n}[loss]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if loss == "bce":
+            terms = -(_nz(t, np.log(y)) + _nz(1 - t, np.log1p(-y)))
+        elif loss == "ce":
+            terms = -_nz(t, np.log(y))
+        else:
+            d = y - t
+            terms = {"half_sse": d**2 / 2, "sse": d**2, "mse": d**2 / n}[loss]
     return terms.sum(axis=1)
 
 
@@ -153,6 +166,7 @@ class Model:
         self.b = [np.zeros(b) for _, b in pairs] if net.bias else None
         self.free_W = [np.ones((a, b), dtype=bool) for a, b in pairs]
         self.free_b = [np.ones(b, dtype=bool) for _, b in pairs]
+        self.any_frozen = bool(frozen)
         self.places: list[tuple[str, int, int | None, int]] = []
         for p in net.params:
             layer, col = p.target.layer - 1, p.target.position - 1
@@ -171,20 +185,22 @@ class Model:
             out[name] = float(self.b[layer][col] if row is None else self.W[layer][row, col])  # type: ignore[index]
         return out
 
-    def forward(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(pre-activations, outputs) of every layer after the inputs."""
-        out = []
+    def forward(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """(pre-activations, outputs) of every layer after the inputs; σ and softmax outputs are left to ``head``."""
+        out: list[tuple[np.ndarray, np.ndarray | None]] = []
         a = x
+        last = len(self.W) - 1
         for layer, w in enumerate(self.W):
             z = a @ w
             if self.b is not None:
-                z = z + self.b[layer]
-            a = _value(self.net.activations[layer], z)
+                z += self.b[layer]
+            name = self.net.activations[layer]
+            a = None if layer == last and name in ("sigmoid", "softmax") else _value(name, z)  # type: ignore[assignment]
             out.append((z, a))
         return out
 
-    def head(self, z: np.ndarray, y: np.ndarray, t: np.ndarray, delta: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        """Per-sample loss and, if asked, dL/do for every output, as the engine computes them."""
+    def head(self, z: np.ndarray, y: np.ndarray | None, t: np.ndarray, delta: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per-sample loss, the outputs and, if asked, dL/do for every output, as the engine computes them."""
         net = self.net
         act = net.activation(len(net.layers) - 1)
         loss = net.loss
@@ -194,16 +210,17 @@ class Model:
         if softmax:
             y, ybar, log_softmax = _softmax_parts(z)
         elif accurate:
-            ybar = _sigmoid(-z)
+            y, ybar, e = _sigmoid_parts(z)
         else:
             ybar = 1 - y
-        d = np.where(y > 0.5, (1 - t) - ybar, y - t) if accurate else y - t
+        if not loss.needs_probability or (loss.name, act.name) not in STABLE:
+            d = np.where(y > 0.5, (1 - t) - ybar, y - t) if accurate else y - t
         if loss.needs_probability:
             if act.name == "sigmoid":
-                ly, l1y = -_softplus(-z), -_softplus(z)
+                tail = np.log1p(e)  # ln y = −softplus(−z), ln(1 − y) = −softplus(z), softplus(u) = max(u, 0) + ln(1 + e^(−|u|))
+                ly, l1y = -(np.maximum(-z, 0.0) + tail), -(np.maximum(z, 0.0) + tail)
             elif softmax:
-                with np.errstate(divide="ignore"):
-                    ly, l1y = log_softmax, np.log(ybar)
+                ly, l1y = log_softmax, np.log(ybar)
             else:
                 bad = ~((y > 0) & (1 - y > 0))
                 if bad.any():
@@ -214,23 +231,24 @@ class Model:
                         f" (the {act.name} output can leave that range; use sigmoid or softmax)"
                     )
                 ly, l1y = np.log(y), np.log1p(-y)
+        finite = act.name == "sigmoid"  # ln y and ln(1 − y) from softplus are finite: 0·v needs no guard
         if loss.name == "bce":
-            terms = -(_nz(t, ly) + _nz(1 - t, l1y))
+            terms = -(t * ly + (1 - t) * l1y) if finite else -(_nz(t, ly) + _nz(1 - t, l1y))
         elif loss.name == "ce":
-            terms = -_nz(t, ly)
+            terms = -(t * ly) if finite else -_nz(t, ly)
         else:
             terms = {"half_sse": d**2 / 2, "sse": d**2, "mse": d**2 / n}[loss.name]
-        total = terms.sum(axis=1)
+        total = terms.sum(axis=1) if n > 1 else terms[:, 0]
         if not delta:
-            return total, None
+            return total, y, None
         key = (loss.name, act.name)
         if key == ("bce", "sigmoid"):
-            return total, (1 - t) * y - t * ybar
+            return total, y, (1 - t) * y - t * ybar
         if key == ("ce", "sigmoid"):
-            return total, -t * ybar
+            return total, y, -t * ybar
         if key == ("ce", "softmax"):
             tot = t.sum(axis=1, keepdims=True)
-            return total, np.where(y > 0.5, -tot * ybar + _others(t), y * tot - t)
+            return total, y, np.where(y > 0.5, -tot * ybar + _others(t), y * tot - t)
         if loss.name == "bce":
             dldy = _nz(-t, _recip(y)) + _nz(1 - t, _recip(ybar))
         elif loss.name == "ce":
@@ -238,24 +256,23 @@ class Model:
         else:
             dldy = {"half_sse": d, "sse": 2 * d, "mse": 2 * d / n}[loss.name]
         if not softmax:
-            return total, dldy * _derivative(act.name, z)
+            return total, y, dldy * _derivative(act.name, z)
         # dL/do_k = Σ_j dL/dy_j · dy_j/do_k, with dy_k/do_k = y_k(1 − y_k) and dy_j/do_k = −y_j·y_k
         jac = -y[:, :, None] * y[:, None, :]
         idx = np.arange(n)
         jac[:, idx, idx] = y * ybar
-        with np.errstate(invalid="ignore"):
-            return total, np.einsum("nj,njk->nk", dldy, jac)
+        return total, y, np.einsum("nj,njk->nk", dldy, jac)
 
     def gradients(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
         """Per-sample losses, the outputs, and the gradients summed over the rows of ``x``."""
         layers = self.forward(x)
         z, y = layers[-1]
-        total, delta = self.head(z, y, t)
+        total, y, delta = self.head(z, y, t)
         gw: list[np.ndarray] = [np.empty(0)] * len(self.W)
         gb: list[np.ndarray] = [np.empty(0)] * len(self.W)
         for layer in range(len(self.W) - 1, -1, -1):
             below = x if layer == 0 else layers[layer - 1][1]
-            gw[layer] = below.T @ delta
+            gw[layer] = below.T @ delta  # type: ignore[union-attr]
             gb[layer] = delta.sum(axis=0)
             if layer:
                 zb = layers[layer - 1][0]
@@ -268,15 +285,16 @@ class Model:
             g = gw[layer] / count
             if s.weight_decay:
                 g = g + s.weight_decay * self.W[layer]
-            self.W[layer] = np.where(self.free_W[layer], self.W[layer] - s.learning_rate * g, self.W[layer])
+            new = self.W[layer] - s.learning_rate * g
+            self.W[layer] = np.where(self.free_W[layer], new, self.W[layer]) if self.any_frozen else new
             if self.b is not None:
-                g = gb[layer] / count
-                self.b[layer] = np.where(self.free_b[layer], self.b[layer] - s.learning_rate * g, self.b[layer])
+                new = self.b[layer] - s.learning_rate * (gb[layer] / count)
+                self.b[layer] = np.where(self.free_b[layer], new, self.b[layer]) if self.any_frozen else new
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, classify: bool) -> tuple[float, float | None]:
         """Mean loss over the rows, and accuracy when the targets are classes."""
         z, y = self.forward(x)[-1]
-        total, _ = self.head(z, y, t, delta=False)
+        total, y, _ = self.head(z, y, t, delta=False)
         return measure(total, y, t, classify)
 
     def finite(self) -> bool:
@@ -325,7 +343,7 @@ def fit(
             loss, acc = model.evaluate(x, t, classify)
         else:
             loss, acc = measure(total, y, t, classify)  # type: ignore[arg-type]
-        if not (np.isfinite(loss) and model.finite()):
+        if not np.isfinite(loss) or (epoch == settings.epochs and not model.finite()):
             raise BpcalcError(
                 f"epoch {epoch}: the numbers leave the range of a double; try a smaller learning rate or smaller inputs"
             )
@@ -338,7 +356,7 @@ def fit(
             if classify:
                 val_curve.accuracy.append(va)  # type: ignore[union-attr, arg-type]
 
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, settings.epochs + 1):
             if settings.update == "batch":
                 total, y, gw, gb = model.gradients(x, t)
