@@ -21,7 +21,7 @@ OUT = ROOT / "samples" / "training"
 
 # file name → the `bpcalc data` arguments that make it
 DATA = {
-    "circles.csv": DataSpec("circles", n=200, noise=0.2, seed=4),
+    "circles.csv": DataSpec("circles", n=200, noise=0.2, seed=6),
     "moons_30.csv": DataSpec("moons", n=30, noise=0.35, seed=2),
     "moons_validation.csv": DataSpec("moons", n=200, noise=0.35, seed=3),
 }
@@ -37,7 +37,7 @@ PROBLEMS = {
     ),
     "moons_overfit.json": dict(
         title="Overfitting: 64 hidden units, 30 noisy samples, 3000 epochs (2-64-1 on moons_30.csv)",
-        layers=[2, 64, 1], learning_rate=1, epochs=3000, data="moons_30.csv",
+        layers=[2, 64, 1], learning_rate=0.5, epochs=3000, data="moons_30.csv",
     ),
 }
 

@@ -172,7 +172,7 @@ def test_random_init_is_seeded() -> None:
 
 def test_data_command_writes_the_committed_files(tmp_path: Path) -> None:
     for name, args in (
-        ("circles.csv", "circles --n 200 --noise 0.2 --seed 4"),
+        ("circles.csv", "circles --n 200 --noise 0.2 --seed 6"),
         ("moons_30.csv", "moons --n 30 --noise 0.35 --seed 2"),
         ("moons_validation.csv", "moons --n 200 --noise 0.35 --seed 3"),
     ):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -55,8 +57,20 @@ def data_command(kind: str, n: int, noise: float, seed: int, classes: int, outpu
         raise BpcalcError(f"{output}: cannot write: {e.strerror}") from None
 
 
-def _load(problem: str, data: str, validation: str | None, validation_data: str | None, seed: int) -> tuple[Any, Any, Any, str, dict[str, Any]]:
+@dataclass(frozen=True)
+class DataOptions:
+    """The data options train and tune share, as given."""
+
+    data: str
+    validation: str | None
+    validation_data: str | None
+    epochs: str | None
+    seed: int
+
+
+def _load(problem: str, o: DataOptions) -> tuple[Any, Any, Any, str, dict[str, Any]]:
     """The problem, the training and validation sets, how the validation set was made (text and JSON)."""
+    data, validation, validation_data, seed = o.data, o.validation, o.validation_data, o.seed
     from bpcalc.problem import load_problem
     from bpcalc.train.csvdata import load_dataset
     from bpcalc.train.job import fraction, split
@@ -79,7 +93,13 @@ def _load(problem: str, data: str, validation: str | None, validation_data: str 
     }
 
 
-def _validation_options(fn: Any) -> Any:
+def _data_options(fn: Any) -> Any:
+    """The shared options, handed to the command as one DataOptions ``source``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, data: str, validation: str | None, validation_data: str | None, epochs: str | None, seed: int, **kw: Any) -> Any:
+        return fn(*args, source=DataOptions(data, validation, validation_data, epochs, seed), **kw)
+
     for option in reversed(
         [
             click.option("--data", "data", required=True, metavar="FILE", help="CSV with the problem's columns: f1..fn, then t or t1..tm."),
@@ -89,13 +109,13 @@ def _validation_options(fn: Any) -> Any:
             click.option("--seed", type=int, default=0, show_default=True, help="Seed of the validation split and of random initial parameters."),
         ]
     ):
-        fn = option(fn)
-    return fn
+        wrapper = option(wrapper)
+    return wrapper
 
 
 @click.command("train")
 @click.argument("problem", metavar="PROBLEM")
-@_validation_options
+@_data_options
 @click.option("--init", type=click.Choice(["problem", "random"]), default="problem", show_default=True, help="Start from the problem's parameters, or from seeded random ones (Glorot uniform, zero biases).")
 @click.option("--weight-decay", "weight_decay", default=None, metavar="λ", help="L2 weight decay: (λ/2)·Σw² over the weights (not the biases) added to every update's objective.")
 @click.option("--every", type=click.IntRange(1), default=None, metavar="K", help="Show every K-th epoch in the table (default: 0, 1, 2, 5, 10, 20, 50, ...).")
@@ -105,11 +125,7 @@ def _validation_options(fn: Any) -> Any:
 @user_errors
 def train_command(
     problem: str,
-    data: str,
-    validation: str | None,
-    validation_data: str | None,
-    epochs: str | None,
-    seed: int,
+    source: DataOptions,
     init: str,
     weight_decay: str | None,
     every: int | None,
@@ -131,15 +147,17 @@ def train_command(
 
         check_path(plot)
         pyplot()  # a missing matplotlib is said before training, not after
-    pr, training, held, held_out, about = _load(problem, data, validation, validation_data, seed)
-    job = make_job(pr, training, held, epochs=epochs_option(epochs, pr.epochs), init=init, seed=seed, weight_decay=decay_option(weight_decay))
+    pr, training, held, held_out, about = _load(problem, source)
+    epochs = epochs_option(source.epochs, pr.epochs)
+    job = make_job(pr, training, held, epochs=epochs, init=init, seed=source.seed, weight_decay=decay_option(weight_decay))
     with progress_bar(job.epochs, "training") as advance:
         result = run_job(job, advance)
     if plot is not None:
         from bpcalc.train.plot import save_curves
 
         h = result.history
-        save_curves(plot, h.training.loss, h.validation.loss, result.verdict.best_epoch, f"{pr.title or pr.source}: {result.verdict.kind}")
+        title = f"{'-'.join(map(str, job.network.layers))} network: {result.verdict.kind}"
+        save_curves(plot, h.training.loss, h.validation.loss, result.verdict.best_epoch, title, result.baseline)
     if fmt == "json":
         from bpcalc.train.render import train_dict
 
@@ -152,18 +170,14 @@ def train_command(
 
 @click.command("tune")
 @click.argument("problem", metavar="PROBLEM")
-@_validation_options
+@_data_options
 @click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...", help="Values to try: learning_rate, hidden (the width of every hidden layer), weight_decay, epochs. Repeat for each key.")
 @click.option("--init", type=click.Choice(["problem", "random"]), default=None, help="Initial parameters (default: the problem's; random, from --seed, whenever hidden is in the grid).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
 @user_errors
 def tune_command(
     problem: str,
-    data: str,
-    validation: str | None,
-    validation_data: str | None,
-    epochs: str | None,
-    seed: int,
+    source: DataOptions,
     grid: tuple[str, ...],
     init: str | None,
     fmt: str,
@@ -175,7 +189,7 @@ def tune_command(
 
     fmt = resolve_format(fmt)
     g = parse_grid(grid)
-    pr, training, held, held_out, about = _load(problem, data, validation, validation_data, seed)
+    pr, training, held, held_out, about = _load(problem, source)
     count = len(g.combinations())
     with progress_bar(count, "combinations") as advance:
         tuning = tune(
@@ -184,8 +198,8 @@ def tune_command(
             held,
             g,
             init=init,
-            seed=seed,
-            epochs=epochs_option(epochs, pr.epochs),
+            seed=source.seed,
+            epochs=epochs_option(source.epochs, pr.epochs),
             progress=(lambda k, n: advance(k)) if advance else None,
         )
     if fmt == "json":

@@ -7,11 +7,10 @@ import io
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
 from bpcalc.errors import ProblemError
 from bpcalc.escape import one_line
 from bpcalc.network import Network
+from bpcalc.problem import read_text
 
 MAX_ROWS = 1_000_000
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -37,21 +36,8 @@ def _shown(text: str) -> str:
     return '"' + (text if len(text) <= 40 else text[:37] + "...") + '"'
 
 
-def read_text(path: str) -> tuple[str, str]:
-    try:
-        return Path(path).read_text(encoding="utf-8"), path
-    except FileNotFoundError:
-        raise ProblemError(path, "", "no such file") from None
-    except IsADirectoryError:
-        raise ProblemError(path, "", "is a directory, expected a CSV data file") from None
-    except UnicodeDecodeError:
-        raise ProblemError(path, "", "not UTF-8 text, expected a CSV data file") from None
-    except OSError as e:
-        raise ProblemError(path, "", f"cannot read: {e.strerror}") from None
-
-
 def load_dataset(path: str, net: Network) -> Dataset:
-    text, source = read_text(path)
+    text, source = read_text(path, "a CSV data file")
     return parse_dataset(text, source, net)
 
 

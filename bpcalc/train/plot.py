@@ -28,12 +28,15 @@ def pyplot() -> Any:
     return plt
 
 
-def draw(ax: Any, training: list[float], validation: list[float], best: int, title: str) -> None:
-    """Both curves on one axes, the lowest validation loss marked."""
+def draw(ax: Any, training: list[float], validation: list[float], best: int, title: str, baseline: float | None = None) -> None:
+    """Both curves on one axes from loss 0 up, the lowest validation loss and the baseline marked."""
     epochs = range(len(training))
+    if baseline is not None:
+        ax.axhline(baseline, color="0.4", linestyle="--", linewidth=1, label=f"always predicting the mean ({baseline:.3f})")
     ax.plot(epochs, training, label="training loss", color="#1f77b4")
     ax.plot(epochs, validation, label="validation loss", color="#d62728")
     ax.axvline(best, color="0.5", linestyle=":", linewidth=1, label=f"lowest validation (epoch {best})")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_title(title, fontsize=10)
@@ -50,12 +53,12 @@ def save(fig: Any, path: str) -> None:
         raise BpcalcError(f"--plot {path}: cannot write: {e.strerror}") from None
 
 
-def save_curves(path: str, training: list[float], validation: list[float], best: int, title: str) -> None:
+def save_curves(path: str, training: list[float], validation: list[float], best: int, title: str, baseline: float | None = None) -> None:
     check_path(path)
     plt = pyplot()
     plt.rcParams["svg.hashsalt"] = "bpcalc"
     fig, ax = plt.subplots(figsize=(7, 4))
-    draw(ax, training, validation, best, title)
+    draw(ax, training, validation, best, title, baseline)
     fig.tight_layout()
     save(fig, path)
     plt.close(fig)

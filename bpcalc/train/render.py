@@ -64,7 +64,7 @@ def epoch_table(result: Result, every: int | None, plain: bool) -> Table:
     h = result.history
     v = result.verdict
     accuracy = h.training.accuracy is not None
-    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=False)
+    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
     t.add_column("epoch", justify="right", no_wrap=True)
     for head in ("training\nloss", "validation\nloss") + (("training\naccuracy", "validation\naccuracy") if accuracy else ()):
         t.add_column(head, justify="right", no_wrap=True)
@@ -165,7 +165,7 @@ SHORT = {UNDERFITTING: "underfit", OVERFITTING: "overfit", GOOD_FIT: "good fit"}
 
 
 def tune_table(tuning: Tuning, plain: bool) -> Table:
-    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=False)
+    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
     t.add_column("#", justify="right", no_wrap=True)
     for key in tuning.grid.keys:
         t.add_column(key.replace("_", "\n"), justify="right", no_wrap=True)
