@@ -156,6 +156,14 @@ def test_tune_text(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "First corner of the grid, #1 (hidden 2, weight_decay 0)" in r.stdout or "Chosen, #1" in r.stdout
 
 
+def test_tune_epochs_and_learning_rate_grid() -> None:
+    out = ok_json(["tune", *UNDERFIT, "--grid", "epochs=5,50", "--grid", "learning_rate=0.1,0.5"])
+    assert [(c["epochs"], c["learning_rate"]) for c in out["combinations"]] == [(5, 0.1), (5, 0.5), (50, 0.1), (50, 0.5)]
+    assert all(c["network"]["layers"] == [2, 1, 1] for c in out["combinations"])  # no hidden key: the problem's own net and start
+    first = ok_json(["train", *UNDERFIT, "--epochs", "5"])
+    assert out["combinations"][1]["training_loss"] == first["verdict"]["training_loss"]  # 5 epochs at the problem's 0.5
+
+
 def test_weight_decay_pulls_weights_toward_zero() -> None:
     plain = ok_json(["train", *GOOD, "--epochs", "200"])
     decayed = ok_json(["train", *GOOD, "--epochs", "200", "--weight-decay", "0.1"])
@@ -287,8 +295,23 @@ def test_a_tiny_file_leaves_no_validation_sample(tmp_path: Path) -> None:
 
 
 def test_only_train_and_tune_import_numpy_and_plotext() -> None:
-    for args in (["--help"], ["run", Q3, "--format", "json"], ["derive", "--param", "w11", "--format", "json"]):
+    check = ["check", Q3, str(ROOT / "samples" / "q3-sheet-answers.json"), "--format", "json"]
+    for args in (["--help"], ["run", Q3, "--format", "json"], ["derive", "--param", "w11", "--format", "json"], check):
         mods = modules_after(args)
         assert "numpy" not in mods and "plotext" not in mods, args
     assert "rich" not in modules_after(["--help"])
     assert "numpy" in modules_after(["train", *UNDERFIT, "--epochs", "1", "--format", "json"])
+
+
+def test_training_samples_are_problem_files_that_validate_and_run() -> None:
+    """They are ordinary problem files (the JSON Schema holds) whose one sample is the data file's first row."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "bpcalc" / "problem.schema.json").read_text())
+    for name, csv in (("circles_underfit", "circles"), ("circles_good_fit", "circles"), ("moons_overfit", "moons_30")):
+        data = json.loads((T / f"{name}.json").read_text())
+        jsonschema.validate(data, schema)
+        header, first = (T / f"{csv}.csv").read_text().splitlines()[:2]
+        assert data["samples"] == [{k: json.loads(v) for k, v in zip(header.split(","), first.split(","))}]
+    r = invoke(["run", str(T / "circles_underfit.json"), "--format", "json"])
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["samples"]) == 1000  # one sample, 1,000 epochs

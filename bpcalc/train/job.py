@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from bpcalc.errors import BpcalcError
 from bpcalc.network import Network
 from bpcalc.problem import MAX_EPOCHS, Problem
 from bpcalc.train.csvdata import Dataset
 from bpcalc.train.verdict import Verdict, judge
+
+if TYPE_CHECKING:  # numpy is imported only when a job runs
+    from bpcalc.train.vectorised import History
 
 INITS = ("problem", "random")
 
@@ -34,7 +37,7 @@ class Job:
 @dataclass
 class Result:
     job: Job
-    history: Any  # vectorised.History
+    history: History
     baseline: float  # loss of always predicting the training set's mean target, on the training set
     validation_baseline: float  # the same constant, on the validation set
     verdict: Verdict
@@ -155,7 +158,7 @@ def arrays(data: Dataset) -> tuple[Any, Any]:
     return np.array(data.inputs, dtype=float).reshape(len(data), -1), np.array(data.targets, dtype=float).reshape(len(data), -1)
 
 
-def run_job(job: Job, progress: Any = None) -> Result:
+def run_job(job: Job, progress: Callable[[int], None] | None = None) -> Result:
     """Train, and judge the curves against the loss of always predicting the training set's mean target."""
     from bpcalc.train.vectorised import Settings, constant_loss, fit
 

@@ -66,8 +66,8 @@ def judge(training: list[float], validation: list[float], baseline: float, t: Th
         kind = OVERFITTING
         reason = (
             f"training loss is low at {_n(train)} ({share:.0%} of {base}) but validation loss {_n(val)} is"
-            f" {_n(val - train)} above it and has risen {_n(val - low)} since its minimum {_n(low)} at epoch {best}:"
-            f" the best epoch is {best}"
+            f" {_n(val - train)} above it and has risen {_n(val - low)} since its minimum {_n(low)} at epoch {best:,}:"
+            f" the best epoch is {best:,}"
         )
     else:
         kind = GOOD_FIT
@@ -75,6 +75,6 @@ def judge(training: list[float], validation: list[float], baseline: float, t: Th
         side = "above" if val >= train else "below"
         reason = (
             f"training loss {_n(train)} is {share:.0%} of {base} and validation loss {_n(val)} is {_n(abs(val - train))}"
-            f" {side} it{note}; its minimum is {_n(low)} at epoch {best}"
+            f" {side} it{note}; its minimum is {_n(low)} at epoch {best:,}"
         )
     return Verdict(kind, baseline, train, val, best, low, reason)
