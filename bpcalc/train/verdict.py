@@ -46,6 +46,11 @@ def _n(x: float) -> str:
     return f"{x:.4f}" if abs(x) >= 1e-3 or x == 0 else f"{x:.3e}"
 
 
+def _pct(x: float) -> str:
+    """A share as a percentage, with two significant digits below 1%."""
+    return f"{x:.0%}" if x >= 0.01 or x == 0 else f"{100 * x:.2g}%"
+
+
 def judge(training: list[float], validation: list[float], baseline: float, t: Thresholds = THRESHOLDS) -> Verdict:
     """The verdict on curves that start at epoch 0; ``baseline`` must be positive."""
     train, val = training[-1], validation[-1]
@@ -59,13 +64,13 @@ def judge(training: list[float], validation: list[float], baseline: float, t: Th
         close = "close to it" if gap < t.gap else f"{_n(val - train)} above it"
         kind = UNDERFITTING
         reason = (
-            f"training loss stays high at {_n(train)}, {share:.0%} of {base}, and validation loss {_n(val)} is {close}:"
+            f"training loss stays high at {_n(train)}, {_pct(share)} of {base}, and validation loss {_n(val)} is {close}:"
             " poor on the training data and on new data"
         )
     elif gap >= t.gap and rise >= t.rise:
         kind = OVERFITTING
         reason = (
-            f"training loss is low at {_n(train)} ({share:.0%} of {base}) but validation loss {_n(val)} is"
+            f"training loss is low at {_n(train)} ({_pct(share)} of {base}) but validation loss {_n(val)} is"
             f" {_n(val - train)} above it and has risen {_n(val - low)} since its minimum {_n(low)} at epoch {best:,}:"
             f" the best epoch is {best:,}"
         )
@@ -74,7 +79,7 @@ def judge(training: list[float], validation: list[float], baseline: float, t: Th
         note = "" if gap < t.gap else " (well above training, but not rising)"
         side = "above" if val >= train else "below"
         reason = (
-            f"training loss {_n(train)} is {share:.0%} of {base} and validation loss {_n(val)} is {_n(abs(val - train))}"
+            f"training loss {_n(train)} is {_pct(share)} of {base} and validation loss {_n(val)} is {_n(abs(val - train))}"
             f" {side} it{note}; its minimum is {_n(low)} at epoch {best:,}"
         )
     return Verdict(kind, baseline, train, val, best, low, reason)
