@@ -65,15 +65,15 @@ def epoch_table(result: Result, every: int | None, plain: bool) -> Table:
     v = result.verdict
     accuracy = h.training.accuracy is not None
     t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
-    t.add_column("epoch", justify="right", no_wrap=True)
+    t.add_column("epoch", justify="right", overflow="fold")
     for head in ("training\nloss", "validation\nloss") + (("training\naccuracy", "validation\naccuracy") if accuracy else ()):
-        t.add_column(head, justify="right", no_wrap=True)
+        t.add_column(head, justify="right", overflow="fold")
     t.add_column("", overflow="fold")
     for e in table_epochs(len(h.training.loss) - 1, v.best_epoch, every):
         row = [f"{e:,}", loss_text(h.training.loss[e]), loss_text(h.validation.loss[e])]
         if accuracy:
             row += [share_text(h.training.accuracy[e]), share_text(h.validation.accuracy[e])]
-        row.append("lowest validation loss" if e == v.best_epoch else "")
+        row.append("◀" if e == v.best_epoch else "")
         t.add_row(*row)
     return t
 
@@ -97,6 +97,7 @@ def train_renderable(result: Result, held_out: str, width: int, plain: bool, eve
             f" validation {loss_text(result.validation_baseline)}"
         ),
         epoch_table(result, every, plain),
+        Text("◀ the lowest validation loss"),
     ]
     if chart:
         h = result.history
@@ -166,13 +167,13 @@ SHORT = {UNDERFITTING: "underfit", OVERFITTING: "overfit", GOOD_FIT: "good fit"}
 
 def tune_table(tuning: Tuning, plain: bool) -> Table:
     t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
-    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("#", justify="right", overflow="fold")
     for key in tuning.grid.keys:
-        t.add_column(key.replace("_", "\n"), justify="right", no_wrap=True)
+        t.add_column(key.replace("_", "\n"), justify="right", overflow="fold")
     accuracy = tuning.trials[0].result.history.training.accuracy is not None
     heads = ("training\nloss", "validation\nloss") + (("validation\naccuracy",) if accuracy else ())
     for head in heads:
-        t.add_column(head, justify="right", no_wrap=True)
+        t.add_column(head, justify="right", overflow="fold")
     t.add_column("verdict", overflow="fold")
     t.add_column("lowest\nloss", overflow="fold")
     for i, trial in enumerate(tuning.trials):
