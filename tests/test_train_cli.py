@@ -101,7 +101,7 @@ def test_epoch_zero_is_the_problems_own_loss(tmp_path: Path) -> None:
 
 
 def test_text_output_fits_the_width_and_shows_table_chart_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    for width in (80, 120):
+    for width in (50, 80, 120):
         monkeypatch.setenv("COLUMNS", str(width))
         r = invoke(["train", *OVERFIT, "--format", "plain"])
         assert r.exit_code == 0, r.output
@@ -109,7 +109,7 @@ def test_text_output_fits_the_width_and_shows_table_chart_verdict(monkeypatch: p
         assert max(len(line) for line in lines) <= width
         assert "\x1b[" not in r.stdout and "…" not in r.stdout
         assert any(line.split()[:1] == ["3,000"] for line in lines)  # the last epoch's row
-        assert "lowest validation loss" in r.stdout and "•• training loss   xx validation loss" in r.stdout
+        assert "◀ the lowest validation loss" in r.stdout and "•• training loss   xx validation loss" in r.stdout
         assert lines[-1].strip() and "Verdict: overfitting." in r.stdout and "the best epoch is" in r.stdout
     assert r.stderr == ""  # no progress bar off a terminal
 
@@ -238,6 +238,23 @@ def test_bad_csv(tmp_path: Path, text: str, message: str) -> None:
     path = csv_file(tmp_path, text)
     for command in (["train", Q3, "--data", path], ["tune", Q3, "--data", path, "--grid", "learning_rate=0.1"]):
         assert one_line_error(invoke(command)) == f"bpcalc: {path}: {message}"
+
+
+def test_crlf_bom_quotes_and_any_column_order_are_read(tmp_path: Path) -> None:
+    """The same rows written differently give the same training."""
+    plain = csv_file(tmp_path, "f1,f2,t\n0.5,1,1\n-1,2,0\n3,0.25,1\n1,1,0\n")
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes('\ufefft1,"f2",f1\r\n1,1,0.5\r\n0,2,-1\r\n\r\n1,0.25,3\r\n0,1,1\r\n'.encode())
+    a = ok_json(["train", Q3, "--data", plain, "--epochs", "3", "--validation-data", plain])
+    b = ok_json(["train", Q3, "--data", str(odd), "--epochs", "3", "--validation-data", str(odd)])
+    assert a["epochs_trained"] == b["epochs_trained"] and a["training_samples"] == b["validation_samples"] == 4
+
+
+def test_not_utf8_and_directory(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"f1,f2,t\n\xff,1,0\n")
+    assert one_line_error(invoke(["train", Q3, "--data", str(bad)])) == f"bpcalc: {bad}: not UTF-8 text, expected a CSV data file"
+    assert one_line_error(invoke(["train", Q3, "--data", str(tmp_path)])) == f"bpcalc: {tmp_path}: is a directory, expected a CSV data file"
 
 
 @pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.2", "abc", "nan"])
