@@ -212,7 +212,7 @@ def tune_command(
 
     job = tuning.trials[0].result.job
     header = [f"{count} combinations of {', '.join(g.keys)} for {one_line(pr.source)}", describe_data(job, held_out)]
-    emit(tune_renderable(tuning, header, plain=fmt == "plain"), fmt)
+    emit(tune_renderable(tuning, header, _width(fmt), plain=fmt == "plain"), fmt)
 
 
 def register(group: click.Group) -> None:

@@ -60,22 +60,19 @@ def describe_data(job: Job, held_out: str) -> str:
     )
 
 
-def epoch_table(result: Result, every: int | None, plain: bool) -> Table:
+def epoch_table(result: Result, every: int | None, plain: bool, width: int) -> Table:
     h = result.history
     v = result.verdict
     accuracy = h.training.accuracy is not None
-    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
-    t.add_column("epoch", justify="right", overflow="fold")
-    for head in ("training\nloss", "validation\nloss") + (("training\naccuracy", "validation\naccuracy") if accuracy else ()):
-        t.add_column(head, justify="right", overflow="fold")
-    t.add_column("", overflow="fold")
+    heads = [("epoch", "right"), ("training\nloss", "right"), ("validation\nloss", "right")]
+    heads += [("training\naccuracy", "right"), ("validation\naccuracy", "right")] if accuracy else []
+    rows = []
     for e in table_epochs(len(h.training.loss) - 1, v.best_epoch, every):
-        row = [f"{e:,}", loss_text(h.training.loss[e]), loss_text(h.validation.loss[e])]
+        row = [f"{e:,}", loss_text(h.training.loss[e]), loss_text(h.validation.loss[e])]  # type: ignore[union-attr]
         if accuracy:
-            row += [share_text(h.training.accuracy[e]), share_text(h.validation.accuracy[e])]
-        row.append("◀" if e == v.best_epoch else "")
-        t.add_row(*row)
-    return t
+            row += [share_text(h.training.accuracy[e]), share_text(h.validation.accuracy[e])]  # type: ignore[index, union-attr]
+        rows.append(row + ["◀" if e == v.best_epoch else ""])
+    return table(heads + [("", "left")], rows, plain, width, (3, 4) if accuracy else ())
 
 
 def sentence(text: str) -> str:
@@ -96,7 +93,7 @@ def train_renderable(result: Result, held_out: str, width: int, plain: bool, eve
             f"Baseline (always predicting the training mean target): training {loss_text(result.baseline)},"
             f" validation {loss_text(result.validation_baseline)}"
         ),
-        epoch_table(result, every, plain),
+        epoch_table(result, every, plain, width),
         Text("◀ the lowest validation loss"),
     ]
     if chart:
@@ -165,27 +162,66 @@ def train_dict(result: Result, data: dict[str, Any]) -> dict[str, Any]:
 SHORT = {UNDERFITTING: "underfit", OVERFITTING: "overfit", GOOD_FIT: "good fit"}
 
 
-def tune_table(tuning: Tuning, plain: bool) -> Table:
-    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
-    t.add_column("#", justify="right", overflow="fold")
-    for key in tuning.grid.keys:
-        t.add_column(key.replace("_", "\n"), justify="right", overflow="fold")
+GRID_HEADS = {"learning_rate": "η", "hidden": "hidden", "weight_decay": "λ", "epochs": "epochs"}
+GRID_KEY = {"learning_rate": "η: learning rate", "weight_decay": "λ: weight decay"}
+
+
+def table(heads: list[tuple[str, str]], rows: list[list[str]], plain: bool, width: int, optional: tuple[int, ...] = (), styles: list[str] | None = None) -> Table:
+    """A table that fits ``width`` without cutting a value.
+
+    Each column is as wide as its widest value and its longest header word; where that is too wide,
+    the ``optional`` columns are left out one by one, then header words break (the spare width going
+    to the columns whose header words are longest), and only where even the values do not fit do they fold.
+    """
+    sep = 3  # a space, a rule and a space between columns; framed tables add a rule and a space at each side
+    drops = [tuple(optional[:i]) for i in range(len(optional) + 1)]
+
+    def build(drop: tuple[int, ...], fixed: list[int] | None) -> Table:
+        t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain)
+        keep = [k for k in range(len(heads)) if k not in drop]
+        for j, k in enumerate(keep):
+            head, justify = heads[k]
+            t.add_column(head, justify=justify, overflow="fold", width=fixed[j] if fixed else None)  # type: ignore[arg-type]
+        for i, row in enumerate(rows):
+            t.add_row(*[row[k] for k in keep], style=styles[i] if styles else "")
+        return t
+
+    for words in (True, False):
+        for drop in drops:
+            keep = [k for k in range(len(heads)) if k not in drop]
+            values = [max((len(r[k]) for r in rows), default=1) for k in keep]
+            longest = [max([values[j]] + [len(x) for x in heads[k][0].split()]) for j, k in enumerate(keep)]
+            budget = width - sep * (len(keep) - 1) - (0 if plain else 4)
+            if sum(longest if words else values) > budget:
+                continue
+            fixed = list(longest if words else values)
+            spare = budget - sum(fixed)
+            while not words and spare > 0 and fixed != longest:
+                for j in sorted(range(len(fixed)), key=lambda j: fixed[j] - longest[j]):
+                    if spare > 0 and fixed[j] < longest[j]:
+                        fixed[j] += 1
+                        spare -= 1
+            return build(drop, fixed)
+    return build(optional, None)
+
+
+def tune_table(tuning: Tuning, plain: bool, width: int) -> Table:
     accuracy = tuning.trials[0].result.history.training.accuracy is not None
-    heads = ("training\nloss", "validation\nloss") + (("validation\naccuracy",) if accuracy else ())
-    for head in heads:
-        t.add_column(head, justify="right", overflow="fold")
-    t.add_column("verdict", overflow="fold")
-    t.add_column("lowest\nloss", overflow="fold")
+    heads = [("#", "right")] + [(GRID_HEADS[k], "right") for k in tuning.grid.keys]
+    heads += [("training\nloss", "right"), ("validation\nloss", "right")] + ([("val.\nacc.", "right")] if accuracy else [])
+    heads += [("verdict", "left"), ("lowest\nloss", "left")]
+    lowest = {(True, True): "both ◀", (True, False): "val. ◀", (False, True): "train.", (False, False): ""}
+    rows = []
     for i, trial in enumerate(tuning.trials):
         r = trial.result
         row = [str(i + 1)] + [f"{trial.combination[k]:g}" for k in tuning.grid.keys]
         row += [loss_text(r.verdict.training), loss_text(r.verdict.validation)]
         if accuracy:
-            row.append(share_text(r.history.validation.accuracy[-1]))
-        lowest = {(True, True): "both ◀", (True, False): "val. ◀", (False, True): "train.", (False, False): ""}
-        row += [SHORT[r.verdict.kind], lowest[(i == tuning.chosen, i == tuning.by_training)]]
-        t.add_row(*row, style="" if plain or i != tuning.chosen else "bold")
-    return t
+            row.append(share_text(r.history.validation.accuracy[-1]))  # type: ignore[index]
+        rows.append(row + [SHORT[r.verdict.kind], lowest[(i == tuning.chosen, i == tuning.by_training)]])
+    styles = ["" if plain or i != tuning.chosen else "bold" for i in range(len(rows))]
+    optional = ((len(heads) - 3,) if accuracy else ()) + (len(heads) - 1,)  # accuracy, then the "lowest" marks (said below)
+    return table(heads, rows, plain, width, optional, styles)
 
 
 def tune_lines(tuning: Tuning) -> list[str]:
@@ -211,10 +247,11 @@ def tune_lines(tuning: Tuning) -> list[str]:
     return lines
 
 
-def tune_renderable(tuning: Tuning, header: list[str], plain: bool) -> RenderableType:
+def tune_renderable(tuning: Tuning, header: list[str], width: int, plain: bool) -> RenderableType:
     parts: list[RenderableType] = [Text(line) for line in header]
-    parts.append(tune_table(tuning, plain))
-    parts.append(Text("◀ chosen: the lowest validation (val.) loss; train.: the lowest training loss"))
+    parts.append(tune_table(tuning, plain, width))
+    keys = [GRID_KEY[k] for k in tuning.grid.keys if k in GRID_KEY]
+    parts.append(Text("; ".join(["◀ chosen: the lowest validation (val.) loss", "train.: the lowest training loss", "acc.: accuracy", *keys])))
     parts += [Text(line) for line in tune_lines(tuning)]
     return Group(*parts)
 
