@@ -332,3 +332,14 @@ def test_training_samples_are_problem_files_that_validate_and_run() -> None:
         assert data["samples"] == [{k: json.loads(v) for k, v in zip(header.split(","), first.split(","))}]
     r = invoke(["run", str(T / "circles_underfit.json"), "--format", "json"])
     assert r.exit_code == 0 and len(json.loads(r.stdout)["samples"]) == 1000  # one sample, 1,000 epochs
+
+
+def test_a_four_key_tune_table_fits_60_columns_with_whole_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["tune", *UNDERFIT, "--grid", "learning_rate=0.1,1", "--grid", "hidden=2,3", "--grid", "weight_decay=0,0.01", "--grid", "epochs=5,10"]
+    numbers = ok_json(args)
+    monkeypatch.setenv("COLUMNS", "60")
+    r = invoke([*args, "--format", "plain"])
+    assert r.exit_code == 0, r.output
+    assert max(len(line) for line in r.stdout.splitlines()) <= 60 and "…" not in r.stdout
+    rows = [line.split() for line in r.stdout.splitlines() if re.match(r"\s*\d+\s+\d", line)]
+    assert [row[5:7] for row in rows] == [[f"{c['training_loss']:.4f}", f"{c['validation_loss']:.4f}"] for c in numbers["combinations"]]
