@@ -199,8 +199,10 @@ class Model:
             out.append((z, a))
         return out
 
-    def head(self, z: np.ndarray, y: np.ndarray | None, t: np.ndarray, delta: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Per-sample loss, the outputs and, if asked, dL/do for every output, as the engine computes them."""
+    def head(
+        self, z: np.ndarray, y: np.ndarray | None, t: np.ndarray, delta: bool = True, losses: bool = True
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+        """Per-sample losses (if asked), the outputs and, if asked, dL/do for every output, as the engine computes them."""
         net = self.net
         act = net.activation(len(net.layers) - 1)
         loss = net.loss
@@ -215,7 +217,8 @@ class Model:
             ybar = 1 - y
         if not loss.needs_probability or (loss.name, act.name) not in STABLE:
             d = np.where(y > 0.5, (1 - t) - ybar, y - t) if accurate else y - t
-        if loss.needs_probability:
+        total = None
+        if loss.needs_probability and (losses or not accurate):
             if act.name == "sigmoid":
                 tail = np.log1p(e)  # ln y = −softplus(−z), ln(1 − y) = −softplus(z), softplus(u) = max(u, 0) + ln(1 + e^(−|u|))
                 ly, l1y = -(np.maximum(-z, 0.0) + tail), -(np.maximum(z, 0.0) + tail)
@@ -231,14 +234,15 @@ class Model:
                         f" (the {act.name} output can leave that range; use sigmoid or softmax)"
                     )
                 ly, l1y = np.log(y), np.log1p(-y)
-        finite = act.name == "sigmoid"  # ln y and ln(1 − y) from softplus are finite: 0·v needs no guard
-        if loss.name == "bce":
-            terms = -(t * ly + (1 - t) * l1y) if finite else -(_nz(t, ly) + _nz(1 - t, l1y))
-        elif loss.name == "ce":
-            terms = -(t * ly) if finite else -_nz(t, ly)
-        else:
-            terms = {"half_sse": d**2 / 2, "sse": d**2, "mse": d**2 / n}[loss.name]
-        total = terms.sum(axis=1) if n > 1 else terms[:, 0]
+        if losses:
+            finite = act.name == "sigmoid"  # ln y and ln(1 − y) from softplus are finite: 0·v needs no guard
+            if loss.name == "bce":
+                terms = -(t * ly + (1 - t) * l1y) if finite else -(_nz(t, ly) + _nz(1 - t, l1y))
+            elif loss.name == "ce":
+                terms = -(t * ly) if finite else -_nz(t, ly)
+            else:
+                terms = {"half_sse": d**2 / 2, "sse": d**2, "mse": d**2 / n}[loss.name]
+            total = terms.sum(axis=1) if n > 1 else terms[:, 0]
         if not delta:
             return total, y, None
         key = (loss.name, act.name)
@@ -263,11 +267,13 @@ class Model:
         jac[:, idx, idx] = y * ybar
         return total, y, np.einsum("nj,njk->nk", dldy, jac)
 
-    def gradients(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
-        """Per-sample losses, the outputs, and the gradients summed over the rows of ``x``."""
+    def gradients(
+        self, x: np.ndarray, t: np.ndarray, losses: bool = True
+    ) -> tuple[np.ndarray | None, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Per-sample losses (if asked), the outputs, and the gradients summed over the rows of ``x``."""
         layers = self.forward(x)
         z, y = layers[-1]
-        total, y, delta = self.head(z, y, t)
+        total, y, delta = self.head(z, y, t, losses=losses)
         gw: list[np.ndarray] = [np.empty(0)] * len(self.W)
         gb: list[np.ndarray] = [np.empty(0)] * len(self.W)
         for layer in range(len(self.W) - 1, -1, -1):
@@ -282,13 +288,13 @@ class Model:
     def step(self, gw: list[np.ndarray], gb: list[np.ndarray], count: int, s: Settings) -> None:
         """p ← p − η·(g/count + λ·w), frozen parameters kept."""
         for layer in range(len(self.W)):
-            g = gw[layer] / count
+            g = gw[layer] / count if count != 1 else gw[layer]  # x / 1 is x
             if s.weight_decay:
                 g = g + s.weight_decay * self.W[layer]
             new = self.W[layer] - s.learning_rate * g
             self.W[layer] = np.where(self.free_W[layer], new, self.W[layer]) if self.any_frozen else new
             if self.b is not None:
-                new = self.b[layer] - s.learning_rate * (gb[layer] / count)
+                new = self.b[layer] - s.learning_rate * (gb[layer] / count if count != 1 else gb[layer])
                 self.b[layer] = np.where(self.free_b[layer], new, self.b[layer]) if self.any_frozen else new
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, classify: bool) -> tuple[float, float | None]:
@@ -365,7 +371,7 @@ def fit(
             else:
                 record(epoch - 1)
                 for i in range(count):
-                    _, _, gw, gb = model.gradients(x[i : i + 1], t[i : i + 1])
+                    _, _, gw, gb = model.gradients(x[i : i + 1], t[i : i + 1], losses=False)
                     model.step(gw, gb, 1, settings)
             if keep:
                 snapshots.append(model.parameters())  # type: ignore[union-attr]
