@@ -262,3 +262,8 @@ def check_command(problem: str, answers: str, tolerance: str | None, carry: bool
         emit(render_check(report, pr, plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
+
+
+from bpcalc.train.cli import register as _register_train  # noqa: E402  (data, train, tune; after the helpers it uses)
+
+_register_train(main)

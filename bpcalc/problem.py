@@ -65,8 +65,8 @@ def _short(value: Num) -> str:
     return text if len(text) <= 24 else f"{Decimal(value):.6e}"
 
 
-def read_text(path: str) -> tuple[str, str]:
-    """(text, display name) of a file, or of stdin for '-'."""
+def read_text(path: str, what: str = "a JSON problem file") -> tuple[str, str]:
+    """(text, display name) of a file, or of stdin for '-'; ``what`` names what the file should be, for errors."""
     if path == "-":
         import sys
 
@@ -76,16 +76,16 @@ def read_text(path: str) -> tuple[str, str]:
         try:
             return raw.read().decode("utf-8"), "<stdin>"
         except UnicodeDecodeError:
-            raise ProblemError("<stdin>", "", "not UTF-8 text, expected a JSON problem file") from None
+            raise ProblemError("<stdin>", "", f"not UTF-8 text, expected {what}") from None
     p = Path(path)
     try:
         return p.read_text(encoding="utf-8"), path
     except FileNotFoundError:
         raise ProblemError(path, "", "no such file") from None
     except IsADirectoryError:
-        raise ProblemError(path, "", "is a directory, expected a JSON problem file") from None
+        raise ProblemError(path, "", f"is a directory, expected {what}") from None
     except UnicodeDecodeError:
-        raise ProblemError(path, "", "not UTF-8 text, expected a JSON problem file") from None
+        raise ProblemError(path, "", f"not UTF-8 text, expected {what}") from None
     except OSError as e:
         raise ProblemError(path, "", f"cannot read: {e.strerror}") from None
 
