@@ -7,6 +7,9 @@ module, passed in so that importing this table never imports SymPy.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Callable
 
 Fn = Callable[..., Any]
@@ -22,48 +25,250 @@ class Activation:
     symbolic: Fn  # (sp, z) -> a
     complement: Fn | None = None  # (m, z) -> 1 - a, accurately, where it matters
     elementwise: bool = True
+    text: Fn | None = None  # (argument text) -> the activation of it as a text sheet writes it: σ(α_H1)
+    tex: Fn | None = None  # (argument LaTeX) -> the same in LaTeX: \\frac{1}{1 + e^{-o}}
 
 
 def _relu(m: Any, z: Any, slope: Any) -> Any:
     return z if m.is_pos(z) else slope * z
 
 
+def _abs(m: Any, x: Any) -> Any:
+    return x if m.is_pos(x) else -x
+
+
+def _dtanh(m: Any, u: Any) -> Any:
+    """1 − tanh²(u) = 4e/(1 + e)² with e = e^(−2|u|): never 1 − (a number that rounded to 1).
+
+    Written out here rather than through ``m.dtanh``, which `check` replaces by a student's wrong
+    tanh' at tanh units only.
+    """
+    e = m.exp(-2 * _abs(m, u))
+    return 4 * e / (1 + e) ** 2
+
+
+def _q(sp: Any, q: Fraction) -> Any:
+    return sp.Rational(q.numerator, q.denominator)
+
+
+def _text(q: Fraction) -> str:
+    """A parameter as written: a terminating decimal (0.1, 1.7159, 2), else p/q (2/3)."""
+    d = q.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return f"{q.numerator}/{q.denominator}"
+    value = Decimal(q.numerator) / Decimal(q.denominator)
+    return format(value.normalize(), "f")
+
+
+def _tex_q(q: Fraction) -> str:
+    text = _text(q)
+    return f"\\tfrac{{{q.numerator}}}{{{q.denominator}}}" if "/" in text else text
+
+
+def _paren(arg: str) -> str:
+    return f"({arg})" if arg.startswith("-") else arg
+
+
+def _minus(arg: str) -> str:
+    """−arg for an exponent: '-0.3' → '0.3', '0.3' → '-0.3', 'o' → '-o'."""
+    return arg[1:] if arg.startswith("-") else "-" + arg
+
+
+TEX_TIMES = " \\cdot "
+
+
+def _scaled(coefficient: Fraction, arg: str, times: str, number: Callable[[Fraction], str] = _text) -> str:
+    """coefficient·arg, or arg alone when the coefficient is 1."""
+    return arg if coefficient == 1 else f"{number(coefficient)}{times}{_paren(arg)}"
+
+
+def _base(name: str, text: Fn, tex: Fn, **kw: Any) -> Activation:
+    return Activation(name, text=text, tex=tex, **kw)
+
+
+def _sigmoid() -> Activation:
+    return _base(
+        "sigmoid",
+        value=lambda m, z: m.sigmoid(z),
+        derivative=lambda m, z, a: m.dsigmoid(z),
+        sheet=lambda sp, z: sp.exp(-z) / (1 + sp.exp(-z)) ** 2,
+        simple=lambda sp, z, a: a * (1 - a),
+        symbolic=lambda sp, z: 1 / (1 + sp.exp(-z)),
+        complement=lambda m, z: m.sigmoid(-z),
+        text=lambda x: f"σ({x})",
+        tex=lambda z: f"\\frac{{1}}{{1 + e^{{{_minus(z)}}}}}",
+    )
+
+
+def _tanh() -> Activation:
+    return _base(
+        "tanh",
+        value=lambda m, z: m.tanh(z),
+        derivative=lambda m, z, a: m.dtanh(z),
+        sheet=lambda sp, z: 4 * sp.exp(-2 * z) / (1 + sp.exp(-2 * z)) ** 2,
+        simple=lambda sp, z, a: 1 - a**2,
+        symbolic=lambda sp, z: sp.tanh(z),
+        text=lambda x: f"tanh({x})",
+        tex=lambda z: f"\\tanh({z})",
+    )
+
+
+def _relu_at(d0: Fraction) -> Activation:
+    """relu, its derivative at exactly 0 taken as ``d0`` (0, ½ or 1: sources differ)."""
+
+    def derivative(m: Any, z: Any, a: Any) -> Any:
+        if m.is_pos(z):
+            return m.num(1)
+        return m.num(d0) if d0 and z == 0 else m.num(0)
+
+    def piecewise(sp: Any, z: Any, *a: Any) -> Any:
+        if d0:
+            return sp.Piecewise((1, z > 0), (_q(sp, d0), sp.Eq(z, 0)), (0, True))
+        return sp.Piecewise((1, z > 0), (0, True))
+
+    return _base(
+        "relu",
+        value=lambda m, z: _relu(m, z, 0 * z),
+        derivative=derivative,
+        sheet=piecewise,
+        simple=piecewise,
+        symbolic=lambda sp, z: sp.Max(0, z),
+        text=lambda x: f"relu({x})",
+        tex=lambda z: f"\\max(0, {z})",
+    )
+
+
+def _leaky_relu(slope: Fraction) -> Activation:
+    default = slope == LEAKY_SLOPE
+
+    def piecewise(sp: Any, z: Any, *a: Any) -> Any:
+        return sp.Piecewise((1, z > 0), (_q(sp, slope), True))
+
+    return _base(
+        "leaky_relu",
+        value=lambda m, z: _relu(m, z, m.num(slope)),
+        derivative=lambda m, z, a: m.num(1) if m.is_pos(z) else m.num(slope),
+        sheet=piecewise,
+        simple=piecewise,
+        symbolic=lambda sp, z: sp.Piecewise((z, z > 0), (_q(sp, slope) * z, True)),
+        text=lambda x: f"leaky_relu({x})" if default else f"max({_text(slope)}·{_paren(x)}, {x})",
+        tex=lambda z: f"\\max({_text(slope)} \\cdot {_paren(z)}, {z})",
+    )
+
+
+def _bipolar_sigmoid(lam: Fraction) -> Activation:
+    """2/(1 + e^(−λz)) − 1 = tanh(λz/2), f' = (λ/2)(1 + f)(1 − f); λ = 1 is Fausett's, any λ Zurada's."""
+    half = lam / 2
+
+    def derivative(m: Any, z: Any, a: Any) -> Any:
+        return m.num(half) * _dtanh(m, m.num(half) * z)
+
+    return _base(
+        "bipolar_sigmoid",
+        value=lambda m, z: m.tanh(m.num(half) * z),
+        derivative=derivative,
+        sheet=lambda sp, z: 2 * _q(sp, lam) * sp.exp(-_q(sp, lam) * z) / (1 + sp.exp(-_q(sp, lam) * z)) ** 2,
+        simple=lambda sp, z, a: _q(sp, half) * (1 + a) * (1 - a),
+        symbolic=lambda sp, z: 2 / (1 + sp.exp(-_q(sp, lam) * z)) - 1,
+        text=lambda x: f"2σ({_scaled(lam, x, '·')}) - 1",
+        tex=lambda z: f"\\frac{{2}}{{1 + e^{{{_minus(_scaled(lam, z, TEX_TIMES, _tex_q))}}}}} - 1",
+    )
+
+
+def _scaled_tanh(a: Fraction, b: Fraction) -> Activation:
+    """a·tanh(b·z), f' = a·b·(1 − tanh²(b·z)) = (b/a)(a − f)(a + f); LeCun's a = 1.7159, b = 2/3."""
+
+    def derivative(m: Any, z: Any, out: Any) -> Any:
+        return m.num(a * b) * _dtanh(m, m.num(b) * z)
+
+    return _base(
+        "scaled_tanh",
+        value=lambda m, z: m.num(a) * m.tanh(m.num(b) * z),
+        derivative=derivative,
+        sheet=lambda sp, z: 4 * _q(sp, a * b) * sp.exp(-2 * _q(sp, b) * z) / (1 + sp.exp(-2 * _q(sp, b) * z)) ** 2,
+        simple=lambda sp, z, f: sp.Mul(_q(sp, b / a), _q(sp, a) - f, _q(sp, a) + f, evaluate=False),
+        symbolic=lambda sp, z: _q(sp, a) * sp.tanh(_q(sp, b) * z),
+        text=lambda x: _scaled(a, f"tanh({_scaled(b, x, '·')})", "·"),
+        tex=lambda z: f"{_tex_q(a)} \\tanh({_tex_q(b)} \\cdot {_paren(z)})",
+    )
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter an activation may be given in the problem file, with its default and allowed values."""
+
+    name: str
+    default: Fraction
+    allowed: Callable[[Fraction], bool]
+    expected: str  # what the error message says was expected
+
+
+LEAKY_SLOPE = Fraction(1, 100)
+
+PARAMETERS: dict[str, tuple[Parameter, ...]] = {
+    "relu": (Parameter("derivative_at_zero", Fraction(0), lambda v: v in (0, Fraction(1, 2), 1), "0, 0.5 or 1"),),
+    "leaky_relu": (Parameter("slope", LEAKY_SLOPE, lambda v: 0 < v < 1, "a number between 0 and 1"),),
+    "bipolar_sigmoid": (Parameter("slope", Fraction(1), lambda v: v > 0, "a positive number"),),
+    "scaled_tanh": (
+        Parameter("a", Fraction(17159, 10000), lambda v: v > 0, "a positive number"),
+        Parameter("b", Fraction(2, 3), lambda v: v > 0, "a positive number"),
+    ),
+}
+
+_BUILD: dict[str, Fn] = {
+    "relu": _relu_at,
+    "leaky_relu": _leaky_relu,
+    "bipolar_sigmoid": _bipolar_sigmoid,
+    "scaled_tanh": _scaled_tanh,
+}
+
+
+def spec(name: str, params: dict[str, Fraction] | None = None) -> str:
+    """The canonical spelling of an activation with parameters: its name, then the non-default ones.
+
+    leaky_relu with slope 0.1 is ``leaky_relu(slope=0.1)``; with its default slope, ``leaky_relu``.
+    This string is what :class:`bpcalc.network.Network` keeps and what the outputs show.
+    """
+    given = params or {}
+    shown = [f"{p.name}={_text(given[p.name])}" for p in PARAMETERS.get(name, ()) if p.name in given and given[p.name] != p.default]
+    return f"{name}({', '.join(shown)})" if shown else name
+
+
+def parse_spec(text: str) -> tuple[str, dict[str, Fraction]]:
+    """(name, every parameter with defaults filled in) of a canonical spelling; KeyError if it is none."""
+    name, _, rest = text.partition("(")
+    if name not in ACTIVATIONS or (rest and not rest.endswith(")")):
+        raise KeyError(text)
+    declared = {p.name: p for p in PARAMETERS.get(name, ())}
+    values = {n: p.default for n, p in declared.items()}
+    for item in filter(None, rest[:-1].split(", ")):
+        key, _, value = item.partition("=")
+        if key not in declared:
+            raise KeyError(text)
+        values[key] = Fraction(value)
+    return name, values
+
+
+@lru_cache(maxsize=256)
+def activation(text: str) -> Activation:
+    """The activation a canonical spelling names (``sigmoid``, ``leaky_relu(slope=0.1)``, ...)."""
+    name, values = parse_spec(text)
+    if name not in _BUILD:
+        return ACTIVATIONS[name]
+    return _BUILD[name](*values.values())
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation(
-            "sigmoid",
-            value=lambda m, z: m.sigmoid(z),
-            derivative=lambda m, z, a: m.dsigmoid(z),
-            sheet=lambda sp, z: sp.exp(-z) / (1 + sp.exp(-z)) ** 2,
-            simple=lambda sp, z, a: a * (1 - a),
-            symbolic=lambda sp, z: 1 / (1 + sp.exp(-z)),
-            complement=lambda m, z: m.sigmoid(-z),
-        ),
-        Activation(
-            "tanh",
-            value=lambda m, z: m.tanh(z),
-            derivative=lambda m, z, a: m.dtanh(z),
-            sheet=lambda sp, z: 4 * sp.exp(-2 * z) / (1 + sp.exp(-2 * z)) ** 2,
-            simple=lambda sp, z, a: 1 - a**2,
-            symbolic=lambda sp, z: sp.tanh(z),
-        ),
-        Activation(
-            "relu",
-            value=lambda m, z: _relu(m, z, 0 * z),
-            derivative=lambda m, z, a: m.num(1) if m.is_pos(z) else m.num(0),
-            sheet=lambda sp, z: sp.Piecewise((1, z > 0), (0, True)),
-            simple=lambda sp, z, a: sp.Piecewise((1, z > 0), (0, True)),
-            symbolic=lambda sp, z: sp.Max(0, z),
-        ),
-        Activation(
-            "leaky_relu",
-            value=lambda m, z: _relu(m, z, m.num("0.01")),
-            derivative=lambda m, z, a: m.num(1) if m.is_pos(z) else m.num("0.01"),
-            sheet=lambda sp, z: sp.Piecewise((1, z > 0), (sp.Rational(1, 100), True)),
-            simple=lambda sp, z, a: sp.Piecewise((1, z > 0), (sp.Rational(1, 100), True)),
-            symbolic=lambda sp, z: sp.Piecewise((z, z > 0), (z / 100, True)),
-        ),
+        _sigmoid(),
+        _tanh(),
+        _relu_at(Fraction(0)),
+        _leaky_relu(LEAKY_SLOPE),
         Activation(
             "linear",
             value=lambda m, z: z,
@@ -71,6 +276,8 @@ ACTIVATIONS: dict[str, Activation] = {
             sheet=lambda sp, z: sp.Integer(1),
             simple=lambda sp, z, a: sp.Integer(1),
             symbolic=lambda sp, z: z,
+            text=lambda x: f"linear({x})",
+            tex=lambda z: z,
         ),
         # softmax couples the outputs: y_k = e^{o_k} / Σ_j e^{o_j}, dy_k/do_j = y_k (δ_kj − y_j).
         Activation(
@@ -84,6 +291,8 @@ ACTIVATIONS: dict[str, Activation] = {
             complement=lambda m, zs: _softmax_complements(m, zs),
             elementwise=False,
         ),
+        _bipolar_sigmoid(Fraction(1)),
+        _scaled_tanh(Fraction(17159, 10000), Fraction(2, 3)),
     ]
 }
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from bpcalc.functions import ACTIVATIONS, LOSSES, Activation, Loss
+from bpcalc.functions import LOSSES, Activation, Loss, activation
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def canonical(name: str) -> str:
 @dataclass(frozen=True)
 class Network:
     layers: tuple[int, ...]
-    activations: tuple[str, ...]
+    activations: tuple[str, ...]  # each activation's canonical spelling: "tanh", "leaky_relu(slope=0.1)"
     loss_name: str
     bias: bool = True
 
@@ -112,7 +112,7 @@ class Network:
         return [u.target for u in self.outputs if u.target]
 
     def activation(self, layer: int) -> Activation:
-        return ACTIVATIONS[self.activations[layer - 1]]
+        return activation(self.activations[layer - 1])
 
     @property
     def loss(self) -> Loss:

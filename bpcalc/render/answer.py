@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from bpcalc.evaluate import Run, SampleResult
+from bpcalc.functions import activation
 from bpcalc.network import Network, latex_name
 from bpcalc.render.numbers import given
 from bpcalc.render.values import CLOSED_MATH, Numbers, paren, tex_number
@@ -100,17 +101,10 @@ def loss_tex(net: Network) -> str:
 
 def act_tex(kind: str, z: str) -> str:
     """An activation of the pre-activation named ``z`` (LaTeX), as the sheet writes it."""
-    if kind == "sigmoid":
-        return f"\\frac{{1}}{{1 + e^{{-{z}}}}}"
-    if kind == "tanh":
-        return f"\\tanh({z})"
-    if kind == "relu":
-        return f"\\max(0, {z})"
-    if kind == "leaky_relu":
-        return f"\\max(0.01 \\cdot {z}, {z})"
-    if kind == "linear":
-        return z
-    raise ValueError(kind)
+    tex = activation(kind).tex
+    if tex is None:
+        raise ValueError(kind)
+    return str(tex(z))
 
 
 def _neg_tex(text: str) -> str:

@@ -17,7 +17,6 @@ from bpcalc.render.values import Numbers
 
 SECTIONS = ("forward", "gradients", "updates", "parameters")
 
-ACT_SHEET = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu", "linear": "linear", "softmax": "softmax"}
 LOSS_SHEET = {
     "bce": "-t·ln(y) - (1-t)·ln(1-y)",
     "ce": "-t·ln(y)",
@@ -48,7 +47,7 @@ def act_formula(net: Network, layer: int, pos: int) -> str:
     name = net.activations[layer - 1]
     if name == "softmax":
         return f"e^{u.pre} / Σ e^o"
-    return f"{ACT_SHEET[name]}({pretty(u.pre or '')})"
+    return net.activation(layer).text(pretty(u.pre or ""))
 
 
 def loss_formula(net: Network) -> str:
@@ -118,7 +117,7 @@ def forward_table(run: Run, r: SampleResult, opts: TextOptions) -> Table:
             row(pretty(u.pre or ""), pre_formula(net, li, pos), _substituted(net, li, pos, values, r.before, nums), nums.text(f[u.pre]), x=f[u.pre])
         for pos, u in enumerate(net.units[li]):
             name = net.activations[li - 1]
-            sub = f"{ACT_SHEET[name]}({nums.text(f[u.pre])})" if name != "softmax" else ""
+            sub = net.activation(li).text(nums.text(f[u.pre])) if name != "softmax" else ""
             row(u.name, act_formula(net, li, pos), sub, nums.text(f[u.name]), x=f[u.name])
     row("L", loss_formula(net), "", nums.text(r.pass_.loss), x=r.pass_.loss)
     return t
