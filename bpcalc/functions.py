@@ -171,6 +171,8 @@ def _bipolar_sigmoid(lam: Fraction) -> Activation:
         "bipolar_sigmoid",
         value=lambda m, z: m.tanh(m.num(half) * z),
         derivative=derivative,
+        # 1 − f = 2/(1 + e^(λz)) = 2σ(−λz): exact where f rounds to 1
+        complement=lambda m, z: 2 * m.sigmoid(-m.num(lam) * z),
         sheet=lambda sp, z: 2 * _q(sp, lam) * sp.exp(-_q(sp, lam) * z) / (1 + sp.exp(-_q(sp, lam) * z)) ** 2,
         simple=lambda sp, z, a: _q(sp, half) * (1 + a) * (1 - a),
         symbolic=lambda sp, z: 2 / (1 + sp.exp(-_q(sp, lam) * z)) - 1,
@@ -189,6 +191,8 @@ def _scaled_tanh(a: Fraction, b: Fraction) -> Activation:
         "scaled_tanh",
         value=lambda m, z: m.num(a) * m.tanh(m.num(b) * z),
         derivative=derivative,
+        # 1 − a·tanh(bz) = (1 − a) + a·2σ(−2bz): exact where f rounds to 1 (a = 1)
+        complement=lambda m, z: m.num(1 - a) + m.num(a) * 2 * m.sigmoid(-2 * m.num(b) * z),
         sheet=lambda sp, z: 4 * _q(sp, a * b) * sp.exp(-2 * _q(sp, b) * z) / (1 + sp.exp(-2 * _q(sp, b) * z)) ** 2,
         simple=lambda sp, z, f: sp.Mul(_q(sp, b / a), _q(sp, a) - f, _q(sp, a) + f, evaluate=False),
         symbolic=lambda sp, z: _q(sp, a) * sp.tanh(_q(sp, b) * z),

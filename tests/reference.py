@@ -47,9 +47,39 @@ FD_DPS = 110
 #: finite-difference step is 10**-FD_STEP_EXP
 FD_STEP_EXP = 45
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax",
+               "bipolar_sigmoid", "scaled_tanh")
 LOSSES = ("bce", "ce", "half_sse", "sse", "mse")
-LEAKY_SLOPE = mpf("0.01")
+
+#: parameters an activation may be given as {"name": ..., key: value}, with
+#: their defaults (the forward rule only: relu's derivative at exactly 0 is
+#: invisible to a finite difference, so ``derivative_at_zero`` is accepted
+#: and ignored here; tests check it by hand)
+ACTIVATION_DEFAULTS = {
+    "relu": {"derivative_at_zero": 0},
+    "leaky_relu": {"slope": "0.01"},  # bpcalc's slope before it could be given
+    # Fausett's binary-to-bipolar sigmoid, Zurada's with steepness lambda
+    "bipolar_sigmoid": {"slope": 1},
+    # LeCun (1998) "Efficient BackProp": f(x) = 1.7159 tanh(2x/3)
+    "scaled_tanh": {"a": "1.7159", "b": mpf(2) / 3},
+}
+
+
+def activation_spec(entry) -> tuple:
+    """(name, {parameter: mpf}) of a ``network.activations`` entry: a name or an object."""
+    if isinstance(entry, str):
+        name, given = entry, {}
+    else:
+        given = dict(entry)
+        name = given.pop("name")
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name}")
+    defaults = ACTIVATION_DEFAULTS.get(name, {})
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown parameters of {name}: {sorted(unknown)}")
+    params = {k: to_mpf(given.get(k, v)) for k, v in defaults.items()}
+    return name, params
 
 
 # ---------------------------------------------------------------------------
@@ -84,7 +114,8 @@ class Network:
     def __init__(self, problem: dict):
         net = problem["network"]
         self.layers = [int(n) for n in net["layers"]]
-        self.activations = list(net["activations"])
+        self.specs = [activation_spec(a) for a in net["activations"]]
+        self.activations = [name for name, _ in self.specs]
         self.loss = net["loss"]
         self.bias = bool(net.get("bias", True))
         if len(self.layers) < 2:
@@ -159,15 +190,21 @@ class Network:
 
     # -- activations, written directly from their definitions --------------
     @staticmethod
-    def activate(kind: str, zs: list) -> list:
+    def activate(kind: str, zs: list, params: dict | None = None) -> list:
+        params = params or {k: to_mpf(v) for k, v in ACTIVATION_DEFAULTS.get(kind, {}).items()}
+        if kind == "bipolar_sigmoid":
+            lam = params["slope"]
+            return [2 / (1 + mp.exp(-lam * z)) - 1 for z in zs]
+        if kind == "scaled_tanh":
+            return [params["a"] * mp.tanh(params["b"] * z) for z in zs]
+        if kind == "leaky_relu":
+            return [z if z > 0 else params["slope"] * z for z in zs]
         if kind == "sigmoid":
             return [1 / (1 + mp.exp(-z)) for z in zs]
         if kind == "tanh":
             return [mp.tanh(z) for z in zs]
         if kind == "relu":
             return [z if z > 0 else mpf(0) for z in zs]
-        if kind == "leaky_relu":
-            return [z if z > 0 else LEAKY_SLOPE * z for z in zs]
         if kind == "linear":
             return [z for z in zs]
         if kind == "softmax":
@@ -189,7 +226,8 @@ class Network:
                 if bname is not None:
                     z += params[bname]
                 zs.append(z)
-            a = self.activate(self.activations[li], zs)
+            kind, act_params = self.specs[li]
+            a = self.activate(kind, zs, act_params)
             for name, z in zip(self.pre_names[li], zs):
                 named[name] = z
             for name, v in zip(self.act_names[li], a):
