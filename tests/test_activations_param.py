@@ -388,3 +388,25 @@ def test_bad_activation_values(spec: Any, place: str, message: str, tmp_path: Pa
         assert r.stdout == "" and "Traceback" not in r.stderr
         lines = r.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"bpcalc: {path}: {place}: {message}"), r.stderr
+
+
+# --- 9. the JSON Schema says the same ---------------------------------------------------------------
+
+
+def test_schema_accepts_the_good_and_rejects_the_bad_activations() -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "bpcalc" / "problem.schema.json").read_text())
+
+    def problem(spec: Any) -> dict:
+        return {"network": {"layers": [1, 1], "activations": [spec], "loss": "half_sse"},
+                "learning_rate": 0.5, "parameters": {"w11": 1, "b1": 0}, "samples": [{"f1": 1, "t": 0}]}
+
+    for spec in SPECS + [{"name": "sigmoid"}, {"name": "relu"}]:
+        jsonschema.validate(problem(spec), schema)
+        build_problem(problem(spec), "p.json")
+    for spec, _, _ in BAD:
+        if spec.get("slope") == "TINY":  # a number the schema cannot tell from others
+            continue
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(problem(spec), schema)
