@@ -3,7 +3,8 @@
 Sheet notation (the seed sheet's): units are numbered layer by layer from the inputs (f1..fn are
 units 1..n, then the first hidden layer, ...). ``w{i}{j}`` runs from unit number i to the j-th unit
 of the next layer (``w{i}_{j}`` once an index reaches 10); ``b{k}`` is the bias of the k-th non-input
-unit. Hidden units are H1, H2, ... counted across all hidden layers, with pre-activations α_H1, ...;
+unit (``theta{k}``, θk, a threshold on a fixed input −1, with ``"bias": "threshold"``). Hidden units
+are H1, H2, ... counted across all hidden layers, with pre-activations α_H1, ...;
 a single output unit is o → y with target t, several are o1 → y1 (t1), o2 → y2 (t2), ...
 """
 
@@ -46,8 +47,9 @@ _GREEK = {"alpha_": "α_", "delta_": "δ_"}
 
 
 def pretty(name: str) -> str:
-    """Display form of a name: b4 → β4, alpha_H1 → α_H1, dL/dalpha_H1 → dL/dα_H1."""
+    """Display form of a name: b4 → β4, theta4 → θ4, alpha_H1 → α_H1, dL/dalpha_H1 → dL/dα_H1."""
     out = re.sub(r"(?:(?<![A-Za-z])|(?<=/d))b(?=\d)", "β", name)
+    out = re.sub(r"(?:(?<![A-Za-z])|(?<=/d))theta(?=\d)", "θ", out)
     for ascii_, greek in _GREEK.items():
         out = out.replace(ascii_, greek)
     return out
@@ -67,7 +69,16 @@ class Network:
     layers: tuple[int, ...]
     activations: tuple[str, ...]  # each activation's canonical spelling: "tanh", "leaky_relu(slope=0.1)"
     loss_name: str
-    bias: bool = True
+    bias: bool | str = True  # True, False, or "threshold": θ on a fixed input −1, net = Σ w·x − θ
+
+    @property
+    def threshold(self) -> bool:
+        return self.bias == "threshold"
+
+    @property
+    def bias_input(self) -> int:
+        """What a unit's bias multiplies: 1 for a bias b, the fixed input −1 for a threshold θ."""
+        return -1 if self.threshold else 1
 
     @cached_property
     def units(self) -> tuple[tuple[Unit, ...], ...]:
@@ -84,7 +95,7 @@ class Network:
                     row.append(Unit(0, p, number, f"f{p}"))
                     continue
                 nonin += 1
-                b = f"b{nonin}" if self.bias else None
+                b = (f"theta{nonin}" if self.threshold else f"b{nonin}") if self.bias else None
                 if li < last:
                     hidden += 1
                     row.append(Unit(li, p, number, f"H{hidden}", f"alpha_H{hidden}", b))
@@ -156,7 +167,7 @@ class Network:
 
     def resolve_param(self, name: str) -> Param:
         """A parameter by any of its spellings; KeyError if there is none."""
-        c = canonical(name)
+        c = canonical(name.replace("θ", "theta") if self.threshold else name)
         if c in self.param_index:
             return self.param_index[c]
         squeezed = c.replace("_", "")
@@ -202,8 +213,8 @@ def latex_name(name: str) -> str:
     if m:
         sep = "," if "_" in name else ""
         return f"w_{{{m.group(1)}{sep}{m.group(2)}}}"
-    m = re.fullmatch(r"([bfHyot])(\d+)", name)
+    m = re.fullmatch(r"([bfHyot]|theta)(\d+)", name)
     if m:
-        base = "\\beta" if m.group(1) == "b" else m.group(1)
+        base = {"b": "\\beta", "theta": "\\theta"}.get(m.group(1), m.group(1))
         return f"{base}_{{{m.group(2)}}}"
     return name

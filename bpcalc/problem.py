@@ -195,8 +195,8 @@ def _network(raw: Any, source: str, bad: Any) -> Network:
         what = "unknown loss " if isinstance(loss, str) else "expected a loss name, got "
         raise bad("network.loss", f"{what}{_describe(loss)}; expected one of {', '.join(LOSSES)}")
     bias = raw.get("bias", True)
-    if not isinstance(bias, bool):
-        raise bad("network.bias", f"expected true or false, got {_describe(bias)}")
+    if not isinstance(bias, bool) and bias != "threshold":
+        raise bad("network.bias", f'expected true or false (or "threshold": θ on a fixed input −1), got {_describe(bias)}')
     return Network(tuple(layers), tuple(acts), loss, bias)
 
 

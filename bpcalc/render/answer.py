@@ -122,11 +122,13 @@ def forward_lines(run: Run, r: SampleResult, nums: Numbers) -> tuple[Line, ...]:
         for u in net.units[li]:
             terms = [f"{latex_name(s.name)} {latex_name(net.weight(s, u))}" for s in prev]
             subs = [f"{paren(tex_number(nums.value(vals[s.name])))} \\cdot {paren(tex_number(nums.value(r.before[net.weight(s, u)])))}" for s in prev]
-            if u.bias:
-                terms.append(latex_name(u.bias))
-                subs.append(paren(tex_number(nums.value(r.before[u.bias]))))
+            formula = " + ".join(terms)
+            if u.bias:  # + b, or − θ for a threshold on the fixed input −1
+                formula += f" {'-' if net.threshold else '+'} {latex_name(u.bias)}"
+                value = paren(tex_number(nums.value(r.before[u.bias])))
+                subs.append(f"(-1) \\cdot {value}" if net.threshold else value)
             z = r.pass_.forward[u.pre]
-            out.append(Line(latex_name(u.pre or ""), " + ".join(terms), tuple(subs), nums.text(z), closed_tex(nums, z)))
+            out.append(Line(latex_name(u.pre or ""), formula, tuple(subs), nums.text(z), closed_tex(nums, z)))
         for u in net.units[li]:
             z, a = r.pass_.forward[u.pre], r.pass_.forward[u.name]
             zn = latex_name(u.pre or "")

@@ -52,7 +52,7 @@ def sheet_str(expr: Any) -> str:
 
 def plain_str(expr: Any) -> str:
     """SymPy syntax (parsable by sympify), with sums ordered as on paper."""
-    return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("α_", "alpha_").replace("δ_", "delta_")
+    return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("θ", "theta").replace("α_", "alpha_").replace("δ_", "delta_")
 
 
 def paper_order(terms: list[Any]) -> list[Any]:

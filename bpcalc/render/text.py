@@ -37,9 +37,7 @@ class TextOptions:
 def pre_formula(net: Network, layer: int, pos: int) -> str:
     u = net.units[layer][pos]
     terms = [f"{s.name}·{net.weight(s, u)}" for s in net.units[layer - 1]]
-    if u.bias:
-        terms.append(pretty(u.bias))
-    return " + ".join(terms)
+    return _with_bias(net, " + ".join(terms), pretty(u.bias) if u.bias else None)
 
 
 def act_formula(net: Network, layer: int, pos: int) -> str:
@@ -62,9 +60,14 @@ def _substituted(net: Network, layer: int, pos: int, values: dict[str, Any], par
     terms = []
     for s in net.units[layer - 1]:
         terms.append(f"{_neg(_v(values[s.name], nums))}·({_v(params[net.weight(s, u)], nums)})")
-    if u.bias:
-        terms.append(_neg(_v(params[u.bias], nums)))
-    return " + ".join(terms)
+    return _with_bias(net, " + ".join(terms), _neg(_v(params[u.bias], nums)) if u.bias else None)
+
+
+def _with_bias(net: Network, weighted: str, bias: str | None) -> str:
+    """Σ w·x + b, or Σ w·x − θ for a threshold on the fixed input −1."""
+    if bias is None:
+        return weighted
+    return f"{weighted} {'-' if net.threshold else '+'} {bias}"
 
 
 def _neg(text: str) -> str:
