@@ -26,7 +26,8 @@ the same binary inputs and differ only by the code under test's rounding.
 Naming ("sheet" notation): units are numbered globally, layer by layer, from
 the inputs.  ``w{i}{j}``: i = the source unit's global number, j = the target
 unit's 1-based position in its own layer (``w{i}_{j}`` once i or j >= 10).
-``b1, b2, ...`` number the non-input units layer by layer.  Hidden units are
+``b1, b2, ...`` number the non-input units layer by layer (``theta1, ...`` with
+``"bias": "threshold"``: a threshold on a fixed input -1, net = sum(w x) - theta).  Hidden units are
 ``H1, H2, ...`` across all hidden layers (pre-activations ``alpha_H1, ...``);
 the output is ``o``/``y`` for one output unit and ``o1, y1, ...`` for several.
 Inputs are ``f1..fn``, targets ``t`` (one output) or ``t1..tm``.
@@ -117,7 +118,9 @@ class Network:
         self.specs = [activation_spec(a) for a in net["activations"]]
         self.activations = [name for name, _ in self.specs]
         self.loss = net["loss"]
-        self.bias = bool(net.get("bias", True))
+        # "threshold": a threshold theta{k} on a fixed input -1, net = sum(w x) - theta
+        self.threshold = net.get("bias", True) == "threshold"
+        self.bias = self.threshold or bool(net.get("bias", True))
         if len(self.layers) < 2:
             raise ValueError("need at least an input and an output layer")
         if len(self.activations) != len(self.layers) - 1:
@@ -160,7 +163,7 @@ class Network:
                     names.append(name)
                 bname = None
                 if self.bias:
-                    bname = f"b{self.first[l] + j - 1 - n0}"
+                    bname = f"{'theta' if self.threshold else 'b'}{self.first[l] + j - 1 - n0}"
                     names.append(bname)
                 layer_units.append((ws, bname))
             self.units.append(layer_units)
@@ -224,7 +227,7 @@ class Network:
             for ws, bname in layer_units:
                 z = mp.fsum(params[name] * a[s] for name, s in ws)
                 if bname is not None:
-                    z += params[bname]
+                    z += -params[bname] if self.threshold else params[bname]
                 zs.append(z)
             kind, act_params = self.specs[li]
             a = self.activate(kind, zs, act_params)
