@@ -410,3 +410,52 @@ def test_schema_accepts_the_good_and_rejects_the_bad_activations() -> None:
             continue
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(problem(spec), schema)
+
+
+# --- 10. check marks a bipolar sheet worked by hand the textbook way --------------------------------
+
+
+def test_check_accepts_a_hand_worked_bipolar_sheet(tmp_path: Path) -> None:
+    # Worked here as Fausett and Zurada do it: every value rounded to 4 decimals, f' = ½(1 + f)(1 − f)
+    # from the rounded output, δ_o = (y − t)·f'(o), δ_H = w·δ_o·f'(α), gradient = δ × input.
+    problem = {
+        "network": {"layers": [2, 2, 1], "activations": ["bipolar_sigmoid", "bipolar_sigmoid"], "loss": "half_sse"},
+        "learning_rate": 0.5,
+        "parameters": {"w11": 0.6, "w21": -0.1, "b1": 0.3, "w12": -0.3, "w22": 0.4, "b2": 0.5,
+                       "w31": 0.4, "w41": 0.1, "b3": -0.2},
+        "samples": [{"f1": -1, "f2": 1, "t": 1}],
+    }
+    q = Decimal("0.0001")
+
+    def r(x: Any) -> Decimal:
+        return Decimal(str(x)).quantize(q, rounding=ROUND_HALF_UP)
+
+    def f(z: Decimal) -> Decimal:
+        with mp.workdps(30):
+            return r(mp.nstr(2 / (1 + mp.exp(-mpf(str(z)))) - 1, 25))
+
+    p = {k: Decimal(str(v)) for k, v in problem["parameters"].items()}
+    x1, x2, t, eta, half = Decimal(-1), Decimal(1), Decimal(1), Decimal("0.5"), Decimal("0.5")
+    a1, a2 = r(x1 * p["w11"] + x2 * p["w21"] + p["b1"]), r(x1 * p["w12"] + x2 * p["w22"] + p["b2"])
+    h1, h2 = f(a1), f(a2)
+    o = r(h1 * p["w31"] + h2 * p["w41"] + p["b3"])
+    y = f(o)
+    do = r((y - t) * half * (1 + y) * (1 - y))
+    d1, d2 = r(p["w31"] * do * half * (1 + h1) * (1 - h1)), r(p["w41"] * do * half * (1 + h2) * (1 - h2))
+    g = {"w11": r(d1 * x1), "w21": r(d1 * x2), "b1": d1, "w12": r(d2 * x1), "w22": r(d2 * x2), "b2": d2,
+         "w31": r(do * h1), "w41": r(do * h2), "b3": do}
+    after = {k: r(p[k] - r(eta * v)) for k, v in g.items()}
+    # by hand: α_H1 = 0.6·(−1) − 0.1 + 0.3 = −0.4, H1 = (1 − e^0.4)/(1 + e^0.4) = −0.1974, y = −0.1122
+    assert (a1, h1, y) == (Decimal("-0.4000"), Decimal("-0.1974"), Decimal("-0.1122"))
+    lines = ["# sample 1", f"alpha_H1 = {a1}, alpha_H2 = {a2}", f"H1 = {h1}, H2 = {h2}", f"o = {o}, y = {y}"]
+    lines += [f"dL/d{k} = {v}" for k, v in g.items()] + [f"{k} = {v}" for k, v in after.items()]
+    (tmp_path / "p.json").write_text(json.dumps(problem))
+    (tmp_path / "hand.txt").write_text("\n".join(lines) + "\n")
+    r1 = CliRunner().invoke(main, ["check", str(tmp_path / "p.json"), str(tmp_path / "hand.txt"), "--format", "json"])
+    assert r1.exit_code == 0, r1.output
+    summary = json.loads(r1.output)["summary"]
+    assert summary["checked"] == 24 and summary["right"] == 24
+    # and a slip is caught: w31 after written 0.3548 instead of 0.3458
+    (tmp_path / "hand.txt").write_text("\n".join(lines).replace(f"w31 = {after['w31']}", "w31 = 0.3548") + "\n")
+    r2 = CliRunner().invoke(main, ["check", str(tmp_path / "p.json"), str(tmp_path / "hand.txt"), "--format", "json"])
+    assert r2.exit_code == 1 and json.loads(r2.output)["summary"]["wrong"] == 1
