@@ -225,8 +225,10 @@ def _activation(raw: Any, here: str, source: str, bad: Any) -> str:
                 raise bad(where, f"unknown parameter of {name}; {name} {takes}")
             param = declared[key]
             q = Fraction(number(value, source, where, param.expected))
-            if not param.allowed(q) or _digits(q) > MAX_PARAMETER_DIGITS:
+            if not param.allowed(q):
                 raise bad(where, f"expected {param.expected}, got {_short(value)}")
+            if _digits(q) > MAX_PARAMETER_DIGITS:  # exact arithmetic would carry every one of them
+                raise bad(where, f"expected {param.expected} of at most {MAX_PARAMETER_DIGITS} digits, got {_short(value)}")
             values[key] = q
         return spec(name, values)
     if not isinstance(raw, str) or raw not in ACTIVATIONS:

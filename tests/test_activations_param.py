@@ -372,7 +372,9 @@ BAD = [
     ({"name": "swish"}, "network.activations[0].name", 'unknown activation "swish"; expected one of sigmoid, tanh'),
     ({"name": 3}, "network.activations[0].name", "expected an activation name, got 3; expected one of"),
     # 1e-999 is between 0 and 1, but its 1000 digits are more than exact arithmetic should carry
-    ({"name": "leaky_relu", "slope": "TINY"}, "network.activations[0].slope", "expected a number between 0 and 1, got 1E-999"),
+    ({"name": "leaky_relu", "slope": "TINY"}, "network.activations[0].slope", "expected a number between 0 and 1 of at most 200 digits, got 1E-999"),
+    ({"name": "bipolar_sigmoid", "slope": 1e300}, "network.activations[0].slope", "expected a positive number of at most 200 digits, got 1E+300"),
+    ({"name": "scaled_tanh", "a": 1e400}, "network.activations[0].a", "expected a positive number, got 1E+400 (too large for a double)"),
 ]
 
 
@@ -381,7 +383,7 @@ def test_bad_activation_values(spec: Any, place: str, message: str, tmp_path: Pa
     problem = {"network": {"layers": [1, 1], "activations": [spec], "loss": "half_sse"},
                "learning_rate": 0.5, "parameters": {"w11": 1, "b1": 0}, "samples": [{"f1": 1, "t": 0}]}
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps(problem).replace('"TINY"', "1e-999"))
+    path.write_text(json.dumps(problem).replace('"TINY"', "1e-999").replace("Infinity", "1e400"))
     for args in (["run", str(path)], ["derive", "-p", "w11", "--problem", str(path)]):
         r = CliRunner().invoke(main, args)
         assert r.exit_code == 2, r.output
@@ -406,7 +408,7 @@ def test_schema_accepts_the_good_and_rejects_the_bad_activations() -> None:
         jsonschema.validate(problem(spec), schema)
         build_problem(problem(spec), "p.json")
     for spec, _, _ in BAD:
-        if spec.get("slope") == "TINY":  # a number the schema cannot tell from others
+        if spec.get("slope") in ("TINY", 1e300) or spec.get("a") == 1e400:  # numbers the schema cannot tell from others
             continue
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(problem(spec), schema)

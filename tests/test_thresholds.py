@@ -179,3 +179,12 @@ def test_schema_knows_thresholds() -> None:
     bad["network"]["bias"] = "thresholds"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_derive_shows_the_threshold_factor(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(XOR))
+    out = CliRunner().invoke(main, ["derive", "-p", "theta3", "--problem", str(path), "--format", "plain"]).output
+    # o = H1·w31 + H2·w41 − θ3, so do/dθ3 = −1 and dL/dθ3 = −(y − t)·y·(1 − y) (by hand)
+    assert "do/dθ3   -1" in out
+    assert "dL/dθ3 = -y·(1 - y)·(y - t)" in out
