@@ -86,12 +86,8 @@ def _scaled(coefficient: Fraction, arg: str, times: str, number: Callable[[Fract
     return arg if coefficient == 1 else f"{number(coefficient)}{times}{_paren(arg)}"
 
 
-def _base(name: str, text: Fn, tex: Fn, **kw: Any) -> Activation:
-    return Activation(name, text=text, tex=tex, **kw)
-
-
 def _sigmoid() -> Activation:
-    return _base(
+    return Activation(
         "sigmoid",
         value=lambda m, z: m.sigmoid(z),
         derivative=lambda m, z, a: m.dsigmoid(z),
@@ -105,7 +101,7 @@ def _sigmoid() -> Activation:
 
 
 def _tanh() -> Activation:
-    return _base(
+    return Activation(
         "tanh",
         value=lambda m, z: m.tanh(z),
         derivative=lambda m, z, a: m.dtanh(z),
@@ -130,7 +126,7 @@ def _relu_at(d0: Fraction) -> Activation:
             return sp.Piecewise((1, z > 0), (_q(sp, d0), sp.Eq(z, 0)), (0, True))
         return sp.Piecewise((1, z > 0), (0, True))
 
-    return _base(
+    return Activation(
         "relu",
         value=lambda m, z: _relu(m, z, 0 * z),
         derivative=derivative,
@@ -148,7 +144,7 @@ def _leaky_relu(slope: Fraction) -> Activation:
     def piecewise(sp: Any, z: Any, *a: Any) -> Any:
         return sp.Piecewise((1, z > 0), (_q(sp, slope), True))
 
-    return _base(
+    return Activation(
         "leaky_relu",
         value=lambda m, z: _relu(m, z, m.num(slope)),
         derivative=lambda m, z, a: m.num(1) if m.is_pos(z) else m.num(slope),
@@ -167,7 +163,7 @@ def _bipolar_sigmoid(lam: Fraction) -> Activation:
     def derivative(m: Any, z: Any, a: Any) -> Any:
         return m.num(half) * _dtanh(m, m.num(half) * z)
 
-    return _base(
+    return Activation(
         "bipolar_sigmoid",
         value=lambda m, z: m.tanh(m.num(half) * z),
         derivative=derivative,
@@ -187,7 +183,7 @@ def _scaled_tanh(a: Fraction, b: Fraction) -> Activation:
     def derivative(m: Any, z: Any, out: Any) -> Any:
         return m.num(a * b) * _dtanh(m, m.num(b) * z)
 
-    return _base(
+    return Activation(
         "scaled_tanh",
         value=lambda m, z: m.num(a) * m.tanh(m.num(b) * z),
         derivative=derivative,
@@ -197,7 +193,7 @@ def _scaled_tanh(a: Fraction, b: Fraction) -> Activation:
         simple=lambda sp, z, f: sp.Mul(_q(sp, b / a), _q(sp, a) - f, _q(sp, a) + f, evaluate=False),
         symbolic=lambda sp, z: _q(sp, a) * sp.tanh(_q(sp, b) * z),
         text=lambda x: _scaled(a, f"tanh({_scaled(b, x, '·')})", "·"),
-        tex=lambda z: f"{_tex_q(a)} \\tanh({_tex_q(b)} \\cdot {_paren(z)})",
+        tex=lambda z: _scaled(a, f"\\tanh({_scaled(b, z, TEX_TIMES, _tex_q)})", " ", _tex_q),
     )
 
 
