@@ -188,3 +188,14 @@ def test_derive_shows_the_threshold_factor(tmp_path: Path) -> None:
     # o = H1·w31 + H2·w41 − θ3, so do/dθ3 = −1 and dL/dθ3 = −(y − t)·y·(1 − y) (by hand)
     assert "do/dθ3   -1" in out
     assert "dL/dθ3 = -y·(1 - y)·(y - t)" in out
+
+
+def test_check_explains_a_pre_activation_with_its_threshold(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(json.dumps(XOR))
+    (tmp_path / "a.txt").write_text("# sample 1\nalpha_H1 = 1.7\n")
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "p.json"), str(tmp_path / "a.txt"), "--format", "json"])
+    assert r.exit_code == 1, r.output
+    item = json.loads(r.output)["items"][0]
+    # α_H1 = 1·0.5 + 1·0.4 − 0.8 = 0.1 (by hand); 1.7 is wrong
+    assert item["verdict"] == "wrong" and item["expected"] == pytest.approx(0.1)
+    assert "α_H1 = f1·w11 + f2·w21 - θ1 = 1·0.5 + 1·0.4 - 0.8 = 0.100" in item["diagnosis"]
