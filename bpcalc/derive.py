@@ -94,7 +94,7 @@ def build(net: Network) -> Derivation:
 
     for p in net.params:
         tail = f"d{p.target.pre}/d{p.name}"
-        src = sp.Integer(1) if p.is_bias else S(p.source.name)  # type: ignore[union-attr]
+        src = sp.Integer(net.bias_input) if p.is_bias else S(p.source.name)  # type: ignore[union-attr]
         factors[tail] = Factor(tail, src, src)
     for p in net.params:
         chain = tuple(factors[k] for k in net.chain(p))

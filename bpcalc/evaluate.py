@@ -97,8 +97,8 @@ def evaluate(
         zs = []
         for u in units[li]:
             terms = [params[net.weight(s, u)] * val[s.name] for s in prev]
-            if u.bias:
-                terms.append(params[u.bias])
+            if u.bias:  # a threshold θ sits on the fixed input −1
+                terms.append(-params[u.bias] if net.threshold else params[u.bias])
             z = computed[u.pre] = m.step(m.fsum(terms))
             z = given.get(u.pre, z)
             forward[u.pre] = z
@@ -169,7 +169,7 @@ def evaluate(
             factors[f"d{u.name}/d{u.pre}"] = dhda
             deltas[u.pre] = m.step(dldh * dhda)
 
-    one = m.num(1)
+    one = m.num(net.bias_input)  # dα/db = 1; dα/dθ = −1
     gradients: dict[str, Any] = {}
     for p in net.params:
         factors[f"d{p.target.pre}/d{p.name}"] = one if p.is_bias else val[p.source.name]  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ defined once and a worksheet gets it as a tree that each printer writes in its o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from bpcalc.names import Name
@@ -57,7 +58,7 @@ class Sym(Expr):
 
 @dataclass(frozen=True, eq=False)
 class Num(Expr):
-    """A number: ``role`` 'const' (a constant of the formula: 4, 1), 'given' (as the problem wrote it) or 'value' (computed)."""
+    """A number: ``role`` 'const' (a constant of the formula: 4, 1, an activation's parameter 0.1 or 2/3), 'given' (as the problem wrote it) or 'value' (computed)."""
 
     value: Any
     role: str = "value"
@@ -90,7 +91,10 @@ class Pow(Expr):
 
 @dataclass(frozen=True, eq=False)
 class Neg(Expr):
+    """-arg; ``as_written``: a subtraction the sheet writes out even once a negative number is put in (− θ: - (-0.100))."""
+
     arg: Expr
+    as_written: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +157,10 @@ class _Build:
         return Num(n, "const")
 
     def Rational(self, p: int, q: int) -> Expr:  # noqa: N802
-        return Num(p / q, "const")
+        return Num(Fraction(p, q), "const")  # exact: an activation's 2/3 prints as 2/3
+
+    def Eq(self, a: Any, b: Any) -> Expr:  # noqa: N802
+        return Cmp(lift(a), "=", lift(b))
 
     def Piecewise(self, *pairs: tuple[Any, Any]) -> Expr:  # noqa: N802
         return Cases(tuple((lift(v), None if c is True else c) for v, c in pairs))

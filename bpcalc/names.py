@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-KINDS = ("input", "hidden", "output", "target", "pre", "weight", "bias", "loss", "factor", "delta")
+KINDS = ("input", "hidden", "output", "target", "pre", "weight", "bias", "threshold", "loss", "factor", "delta")
 
 
 @dataclass(frozen=True)
 class Name:
-    """What a quantity is. ``index``: (p,) for f_p, H_p, y_p, b_p; (i, j) for w_ij; () for a single y, t or o.
+    """What a quantity is. ``index``: (p,) for f_p, H_p, y_p, b_p, θ_p; (i, j) for w_ij; () for a single y, t or o.
     ``parts``: (unit,) for a pre-activation, target or delta; (numerator, denominator) for a factor."""
 
     kind: str
@@ -80,6 +80,11 @@ def bias(k: int) -> Name:
     return Name("bias", (k,))
 
 
+def threshold(k: int) -> Name:
+    """The threshold θk of the k-th non-input unit: a weight on the fixed input −1 (net = Σ w·x − θ)."""
+    return Name("threshold", (k,))
+
+
 LOSS = Name("loss")
 
 
@@ -98,14 +103,14 @@ class Notation(Protocol):
     def parse(self, text: str) -> Name | None: ...
 
 
-_ALIASES = (("β", "b"), ("θ", "b"), ("ω", "w"), ("α", "alpha"), ("δ", "delta"), ("∂", "d"), ("{", ""), ("}", ""), (" ", ""))
+_ALIASES = (("β", "b"), ("θ", "theta"), ("ω", "w"), ("α", "alpha"), ("δ", "delta"), ("∂", "d"), ("{", ""), ("}", ""), (" ", ""))
 _LETTER = {"input": "f", "hidden": "H", "output": "y", "target": "t"}
 _GREEK = {"alpha": "α", "delta": "δ"}
-_UNIT = r"(?:f\d+|H\d+|y\d*|t\d*|o\d*|alpha_H\d+|delta_(?:H\d+|o\d*)|L|w\d+_?\d+|b\d+)"
+_UNIT = r"(?:f\d+|H\d+|y\d*|t\d*|o\d*|alpha_H\d+|delta_(?:H\d+|o\d*)|L|w\d+_?\d+|b\d+|theta\d+)"
 
 
 class SheetNotation:
-    """The seed sheet's notation: f1, H1, α_H1, o, y, t, w31, β4; dL/dy; δ_H1."""
+    """The seed sheet's notation: f1, H1, α_H1, o, y, t, w31, β4 (a threshold θ4); dL/dy; δ_H1."""
 
     def key(self, n: Name) -> str:
         return self._spell(n, "key")
@@ -152,6 +157,8 @@ class SheetNotation:
             return f"w{a}_{b}" if wide else f"w{a}{b}"
         if k == "bias":
             return f"\\beta_{{{i[0]}}}" if latex else ("β" if style == "text" else "b") + str(i[0])
+        if k == "threshold":
+            return f"\\theta_{{{i[0]}}}" if latex else ("θ" if style == "text" else "theta") + str(i[0])
         if k == "loss":
             return "L"
         if k == "factor":
@@ -160,12 +167,15 @@ class SheetNotation:
         raise ValueError(f"unknown kind {k!r}")
 
     def canonical(self, text: str) -> str:
-        """The ways people write a name (β4, ω31, w_{31}, α_H1, θ2) in the file's spelling (b4, w31, alpha_H1, b2)."""
+        """The ways people write a name (β4, ω31, w_{31}, α_H1, θ2) in the file's spelling (b4, w31, alpha_H1, theta2).
+
+        θ2 and theta2 name a threshold; a network with biases takes them for its b2 (:meth:`Network.resolve_param`).
+        """
         out = text.strip()
         for a, b in _ALIASES:
             out = out.replace(a, b)
         out = re.sub(r"^alpha(?=H)", "alpha_", out)
-        out = re.sub(r"^([wbft])_(?=\d)", r"\1", out)  # w_{31}, b_{4}, f_{1}
+        out = re.sub(r"^([wbft]|theta)_(?=\d)", r"\1", out)  # w_{31}, b_{4}, f_{1}, θ_{4}
         out = re.sub(r"^(w\d+),(\d+)$", r"\1_\2", out)  # w_{3,10}
         out = re.sub(r"^delta(?=[Ho])", "delta_", out)
         return out
@@ -200,6 +210,9 @@ class SheetNotation:
             if m.group(1) == "alpha":
                 return pre(unit) if unit.kind == "hidden" else None
             return delta(unit)
+        m = re.fullmatch(r"theta(\d+)", c)
+        if m:
+            return threshold(int(m.group(1)))
         m = re.fullmatch(r"w(\d+)_(\d+)", c)
         if m:
             return weight(int(m.group(1)), int(m.group(2)))

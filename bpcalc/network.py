@@ -3,7 +3,8 @@
 Sheet notation (the seed sheet's): units are numbered layer by layer from the inputs (f1..fn are
 units 1..n, then the first hidden layer, ...). ``w{i}{j}`` runs from unit number i to the j-th unit
 of the next layer (``w{i}_{j}`` once an index reaches 10); ``b{k}`` is the bias of the k-th non-input
-unit. Hidden units are H1, H2, ... counted across all hidden layers, with pre-activations α_H1, ...;
+unit (``theta{k}``, θk, a threshold on a fixed input −1, with ``"bias": "threshold"``). Hidden units
+are H1, H2, ... counted across all hidden layers, with pre-activations α_H1, ...;
 a single output unit is o → y with target t, several are o1 → y1 (t1), o2 → y2 (t2), ...
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bpcalc import names as N
-from bpcalc.functions import ACTIVATIONS, LOSSES, Activation, Loss
+from bpcalc.functions import LOSSES, Activation, Loss, activation
 from bpcalc.names import SHEET, Name
 
 
@@ -71,9 +72,22 @@ def canonical(name: str) -> str:
 @dataclass(frozen=True)
 class Network:
     layers: tuple[int, ...]
-    activations: tuple[str, ...]
+    activations: tuple[str, ...]  # each activation's canonical spelling: "tanh", "leaky_relu(slope=0.1)"
     loss_name: str
-    bias: bool = True
+    bias: bool | str = True  # True, False, or "threshold": θ on a fixed input −1, net = Σ w·x − θ
+
+    @property
+    def threshold(self) -> bool:
+        return self.bias == "threshold"
+
+    @property
+    def bias_input(self) -> int:
+        """What a unit's bias multiplies: 1 for a bias b, the fixed input −1 for a threshold θ."""
+        return -1 if self.threshold else 1
+
+    def offset(self, k: int) -> Name:
+        """The name of the k-th non-input unit's bias: βk, or θk for a threshold."""
+        return N.threshold(k) if self.threshold else N.bias(k)
 
     @cached_property
     def units(self) -> tuple[tuple[Unit, ...], ...]:
@@ -91,7 +105,7 @@ class Network:
                     row.append(Unit(0, p, number, u.key, id=u))
                     continue
                 nonin += 1
-                b = SHEET.key(N.bias(nonin)) if self.bias else None
+                b = SHEET.key(self.offset(nonin)) if self.bias else None
                 if li < last:
                     hidden += 1
                     u = N.hidden(hidden)
@@ -119,7 +133,7 @@ class Network:
         return [u.target for u in self.outputs if u.target]
 
     def activation(self, layer: int) -> Activation:
-        return ACTIVATIONS[self.activations[layer - 1]]
+        return activation(self.activations[layer - 1])
 
     @property
     def loss(self) -> Loss:
@@ -127,7 +141,7 @@ class Network:
 
     @cached_property
     def params(self) -> tuple[Param, ...]:
-        """Every parameter, in the sheet's table order: per unit its incoming weights, then its bias."""
+        """Every parameter, in the sheet's table order: per unit its incoming weights, then its bias (or threshold)."""
         out = []
         for li in range(1, len(self.layers)):
             for unit in self.units[li]:
@@ -135,7 +149,7 @@ class Network:
                     w = N.weight(src.number, unit.position)
                     out.append(Param(w.key, unit, src, w))
                 if unit.bias:
-                    out.append(Param(unit.bias, unit, None, N.bias(int(unit.bias[1:]))))
+                    out.append(Param(unit.bias, unit, None, self.offset(unit.number - self.layers[0])))
         return tuple(out)
 
     @cached_property
@@ -165,6 +179,9 @@ class Network:
     def resolve_param(self, name: str) -> Param:
         """A parameter by any of its spellings; KeyError if there is none."""
         c = canonical(name)
+        n = SHEET.parse(c)
+        if n is not None and n.kind == "threshold" and not self.threshold:
+            c = N.bias(*n.index).key  # θk, a usual letter for a bias too, is bk in a network with biases
         if c in self.param_index:
             return self.param_index[c]
         squeezed = c.replace("_", "")

@@ -6,11 +6,12 @@ import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Union
 
 from bpcalc.errors import ProblemError
-from bpcalc.functions import ACTIVATIONS, LOSSES
+from bpcalc.functions import ACTIVATIONS, LOSSES, PARAMETERS, spec
 from bpcalc.jsontext import NonFinite, parse_json, place
 from bpcalc.network import Network
 
@@ -22,6 +23,7 @@ NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
 UPDATES = ("online", "batch")
 MAX_EPOCHS = 100_000  # a sheet has a few; more only makes output nobody reads
 MAX_PARAMETERS = 100_000  # weights and biases in all: small dense networks, worked by hand
+MAX_PARAMETER_DIGITS = 200  # digits of an activation's parameter (slope, a, b): exact arithmetic carries them
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def build_problem(data: Any, source: str) -> Problem:
     title = data.get("title", "")
     if not isinstance(title, str):
         raise bad("title", f"expected a string, got {_describe(title)}")
-    net = _network(data["network"], bad)
+    net = _network(data["network"], source, bad)
 
     lr = number(data["learning_rate"], source, "learning_rate", "a positive number")
     if lr <= 0:
@@ -157,7 +159,7 @@ def build_problem(data: Any, source: str) -> Problem:
     return Problem(source, title, net, lr, params, samples, epochs, update, frozen)
 
 
-def _network(raw: Any, bad: Any) -> Network:
+def _network(raw: Any, source: str, bad: Any) -> Network:
     if not isinstance(raw, dict):
         raise bad("network", f"expected an object with layers, activations and loss, got {_describe(raw)}")
     for key in raw:
@@ -182,10 +184,8 @@ def _network(raw: Any, bad: Any) -> Network:
             f"expected a list of {len(layers) - 1} activation names (one per layer after the inputs), got {_describe(acts)}"
             + (f" with {len(acts)}" if isinstance(acts, list) else ""),
         )
+    acts = [_activation(a, f"network.activations[{i}]", source, bad) for i, a in enumerate(acts)]
     for i, a in enumerate(acts):
-        if not isinstance(a, str) or a not in ACTIVATIONS:
-            what = "unknown activation " if isinstance(a, str) else "expected an activation name, got "
-            raise bad(f"network.activations[{i}]", f"{what}{_describe(a)}; expected one of {', '.join(ACTIVATIONS)}")
         if a == "softmax" and i != len(acts) - 1:
             raise bad(f"network.activations[{i}]", "softmax is allowed on the output layer only")
         if a == "softmax" and layers[-1] < 2:
@@ -195,9 +195,46 @@ def _network(raw: Any, bad: Any) -> Network:
         what = "unknown loss " if isinstance(loss, str) else "expected a loss name, got "
         raise bad("network.loss", f"{what}{_describe(loss)}; expected one of {', '.join(LOSSES)}")
     bias = raw.get("bias", True)
-    if not isinstance(bias, bool):
-        raise bad("network.bias", f"expected true or false, got {_describe(bias)}")
+    if not isinstance(bias, bool) and bias != "threshold":
+        raise bad("network.bias", f'expected true or false (or "threshold": θ on a fixed input −1), got {_describe(bias)}')
     return Network(tuple(layers), tuple(acts), loss, bias)
+
+
+def _digits(q: Fraction) -> int:
+    return len(str(q.numerator)) + len(str(q.denominator))
+
+
+def _activation(raw: Any, here: str, source: str, bad: Any) -> str:
+    """An activation as the file writes it — a name, or {"name": ..., parameter: value} — in its canonical spelling."""
+    names = ", ".join(ACTIVATIONS)
+    if isinstance(raw, dict):
+        if "name" not in raw:
+            raise bad(f"{here}.name", f"missing; an activation object needs its name, one of {names}")
+        name = raw["name"]
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            what = "unknown activation " if isinstance(name, str) else "expected an activation name, got "
+            raise bad(f"{here}.name", f"{what}{_describe(name)}; expected one of {names}")
+        declared = {p.name: p for p in PARAMETERS.get(name, ())}
+        values: dict[str, Fraction] = {}
+        for key, value in raw.items():
+            if key == "name":
+                continue
+            where = place(here, key)
+            if key not in declared:
+                takes = f"takes {', '.join(declared)}" if declared else "takes no parameters"
+                raise bad(where, f"unknown parameter of {name}; {name} {takes}")
+            param = declared[key]
+            q = Fraction(number(value, source, where, param.expected))
+            if not param.allowed(q):
+                raise bad(where, f"expected {param.expected}, got {_short(value)}")
+            if _digits(q) > MAX_PARAMETER_DIGITS:  # exact arithmetic would carry every one of them
+                raise bad(where, f"expected {param.expected} of at most {MAX_PARAMETER_DIGITS} digits, got {_short(value)}")
+            values[key] = q
+        return spec(name, values)
+    if not isinstance(raw, str) or raw not in ACTIVATIONS:
+        what = "unknown activation " if isinstance(raw, str) else "expected an activation name, got "
+        raise bad(here, f"{what}{_describe(raw)}; expected one of {names}")
+    return raw
 
 
 def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]:

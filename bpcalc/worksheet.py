@@ -156,8 +156,10 @@ class Forms:
         if bottom.kind == "pre":  # da/dz of the unit's activation
             u = unit_of(net, top)
             return net.activation(u.layer).sheet(BUILD, Sym(bottom))
-        if bottom.kind in ("weight", "bias"):
-            return Num(1, "const") if bottom.kind == "bias" else Sym(_source(net, bottom))
+        if bottom.kind == "weight":
+            return Sym(_source(net, bottom))
+        if bottom.kind in ("bias", "threshold"):  # dα/dβ = 1; dα/dθ = -1, θ sitting on the fixed input -1
+            return Num(net.bias_input, "const")
         return Sym(_weight_between(net, bottom, top))  # do/dH1 = w31
 
 
@@ -193,7 +195,7 @@ def _substitute(e: Expr, values: dict[Name, Any]) -> Expr:
     if isinstance(e, F.Pow):
         return F.Pow(_substitute(e.base, values), e.exp)
     if isinstance(e, F.Neg):
-        return F.Neg(_substitute(e.arg, values))
+        return F.Neg(_substitute(e.arg, values), e.as_written)
     if isinstance(e, F.Call):
         return F.Call(e.fn, _substitute(e.arg, values))
     if isinstance(e, F.Cases):
@@ -224,11 +226,12 @@ def _known(net: Network, r: SampleResult) -> dict[Name, Any]:
 
 
 def pre_formula(net: Network, li: int, pos: int) -> Expr:
-    """α_H1 = f1·w11 + f2·w21 + β1."""
+    """α_H1 = f1·w11 + f2·w21 + β1, or f1·w11 + f2·w21 - θ1 for a threshold."""
     u = net.units[li][pos]
     terms: list[Expr] = [F.Mul((Sym(s.id), Sym(N.weight(s.number, u.position)))) for s in net.units[li - 1]]
     if u.bias:
-        terms.append(Sym(N.bias(int(u.bias[1:]))))
+        b = Sym(net.param_index[u.bias].id)
+        terms.append(F.Neg(b, as_written=True) if net.threshold else b)
     return F.Add(tuple(terms)) if len(terms) > 1 else terms[0]
 
 
@@ -328,6 +331,8 @@ def summary(run: Run) -> tuple[str, ...]:
     ]
     if not net.bias:
         bits.append("no biases")
+    if net.threshold:
+        bits.append("thresholds θ on a fixed input -1")
     if pr.frozen:
         bits.append("frozen: " + ", ".join(str(q.id) for q in net.params if q.name in pr.frozen))
     return tuple(bits)

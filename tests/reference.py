@@ -26,7 +26,8 @@ the same binary inputs and differ only by the code under test's rounding.
 Naming ("sheet" notation): units are numbered globally, layer by layer, from
 the inputs.  ``w{i}{j}``: i = the source unit's global number, j = the target
 unit's 1-based position in its own layer (``w{i}_{j}`` once i or j >= 10).
-``b1, b2, ...`` number the non-input units layer by layer.  Hidden units are
+``b1, b2, ...`` number the non-input units layer by layer (``theta1, ...`` with
+``"bias": "threshold"``: a threshold on a fixed input -1, net = sum(w x) - theta).  Hidden units are
 ``H1, H2, ...`` across all hidden layers (pre-activations ``alpha_H1, ...``);
 the output is ``o``/``y`` for one output unit and ``o1, y1, ...`` for several.
 Inputs are ``f1..fn``, targets ``t`` (one output) or ``t1..tm``.
@@ -47,9 +48,39 @@ FD_DPS = 110
 #: finite-difference step is 10**-FD_STEP_EXP
 FD_STEP_EXP = 45
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax",
+               "bipolar_sigmoid", "scaled_tanh")
 LOSSES = ("bce", "ce", "half_sse", "sse", "mse")
-LEAKY_SLOPE = mpf("0.01")
+
+#: parameters an activation may be given as {"name": ..., key: value}, with
+#: their defaults (the forward rule only: relu's derivative at exactly 0 is
+#: invisible to a finite difference, so ``derivative_at_zero`` is accepted
+#: and ignored here; tests check it by hand)
+ACTIVATION_DEFAULTS = {
+    "relu": {"derivative_at_zero": 0},
+    "leaky_relu": {"slope": "0.01"},  # bpcalc's slope before it could be given
+    # Fausett's binary-to-bipolar sigmoid, Zurada's with steepness lambda
+    "bipolar_sigmoid": {"slope": 1},
+    # LeCun (1998) "Efficient BackProp": f(x) = 1.7159 tanh(2x/3)
+    "scaled_tanh": {"a": "1.7159", "b": mpf(2) / 3},
+}
+
+
+def activation_spec(entry) -> tuple:
+    """(name, {parameter: mpf}) of a ``network.activations`` entry: a name or an object."""
+    if isinstance(entry, str):
+        name, given = entry, {}
+    else:
+        given = dict(entry)
+        name = given.pop("name")
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name}")
+    defaults = ACTIVATION_DEFAULTS.get(name, {})
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown parameters of {name}: {sorted(unknown)}")
+    params = {k: to_mpf(given.get(k, v)) for k, v in defaults.items()}
+    return name, params
 
 
 # ---------------------------------------------------------------------------
@@ -84,9 +115,12 @@ class Network:
     def __init__(self, problem: dict):
         net = problem["network"]
         self.layers = [int(n) for n in net["layers"]]
-        self.activations = list(net["activations"])
+        self.specs = [activation_spec(a) for a in net["activations"]]
+        self.activations = [name for name, _ in self.specs]
         self.loss = net["loss"]
-        self.bias = bool(net.get("bias", True))
+        # "threshold": a threshold theta{k} on a fixed input -1, net = sum(w x) - theta
+        self.threshold = net.get("bias", True) == "threshold"
+        self.bias = self.threshold or bool(net.get("bias", True))
         if len(self.layers) < 2:
             raise ValueError("need at least an input and an output layer")
         if len(self.activations) != len(self.layers) - 1:
@@ -129,7 +163,7 @@ class Network:
                     names.append(name)
                 bname = None
                 if self.bias:
-                    bname = f"b{self.first[l] + j - 1 - n0}"
+                    bname = f"{'theta' if self.threshold else 'b'}{self.first[l] + j - 1 - n0}"
                     names.append(bname)
                 layer_units.append((ws, bname))
             self.units.append(layer_units)
@@ -159,15 +193,21 @@ class Network:
 
     # -- activations, written directly from their definitions --------------
     @staticmethod
-    def activate(kind: str, zs: list) -> list:
+    def activate(kind: str, zs: list, params: dict | None = None) -> list:
+        params = params or {k: to_mpf(v) for k, v in ACTIVATION_DEFAULTS.get(kind, {}).items()}
+        if kind == "bipolar_sigmoid":
+            lam = params["slope"]
+            return [2 / (1 + mp.exp(-lam * z)) - 1 for z in zs]
+        if kind == "scaled_tanh":
+            return [params["a"] * mp.tanh(params["b"] * z) for z in zs]
+        if kind == "leaky_relu":
+            return [z if z > 0 else params["slope"] * z for z in zs]
         if kind == "sigmoid":
             return [1 / (1 + mp.exp(-z)) for z in zs]
         if kind == "tanh":
             return [mp.tanh(z) for z in zs]
         if kind == "relu":
             return [z if z > 0 else mpf(0) for z in zs]
-        if kind == "leaky_relu":
-            return [z if z > 0 else LEAKY_SLOPE * z for z in zs]
         if kind == "linear":
             return [z for z in zs]
         if kind == "softmax":
@@ -187,9 +227,10 @@ class Network:
             for ws, bname in layer_units:
                 z = mp.fsum(params[name] * a[s] for name, s in ws)
                 if bname is not None:
-                    z += params[bname]
+                    z += -params[bname] if self.threshold else params[bname]
                 zs.append(z)
-            a = self.activate(self.activations[li], zs)
+            kind, act_params = self.specs[li]
+            a = self.activate(kind, zs, act_params)
             for name, z in zip(self.pre_names[li], zs):
                 named[name] = z
             for name, v in zip(self.act_names[li], a):

@@ -194,7 +194,7 @@ def test_key_with_a_space_is_placed_as_jq_writes_it(tmp_path: Path) -> None:
     )
 
 
-ACTS = "sigmoid, tanh, relu, leaky_relu, linear, softmax"
+ACTS = "sigmoid, tanh, relu, leaky_relu, linear, softmax, bipolar_sigmoid, scaled_tanh"
 
 
 @pytest.mark.parametrize(

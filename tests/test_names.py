@@ -16,6 +16,8 @@ Y = N.output()
     "name,key,text,latex",
     [
         (N.bias(4), "b4", "β4", "\\beta_{4}"),
+        (N.threshold(4), "theta4", "θ4", "\\theta_{4}"),
+        (N.factor(N.pre(Y), N.threshold(3)), "do/dtheta3", "do/dθ3", "\\frac{\\partial o}{\\partial \\theta_{3}}"),
         (N.pre(H1), "alpha_H1", "α_H1", "\\alpha_{H_{1}}"),
         (N.factor(N.LOSS, N.pre(H1)), "dL/dalpha_H1", "dL/dα_H1", "\\frac{\\partial L}{\\partial \\alpha_{H_{1}}}"),
         (N.factor(H1, N.pre(H1)), "dH1/dalpha_H1", "dH1/dα_H1", "\\frac{\\partial H_{1}}{\\partial \\alpha_{H_{1}}}"),
@@ -38,7 +40,7 @@ def test_spellings(name: N.Name, key: str, text: str, latex: str) -> None:
     assert SHEET.parse(text) == name
 
 
-@pytest.mark.parametrize("alias,key", [("β4", "b4"), ("ω31", "w31"), ("w_{31}", "w31"), ("θ2", "b2"), ("α_H1", "alpha_H1"), ("αH1", "alpha_H1"), ("δ_H4", "delta_H4"), ("∂L/∂y", "dL/dy")])
+@pytest.mark.parametrize("alias,key", [("β4", "b4"), ("ω31", "w31"), ("w_{31}", "w31"), ("θ2", "theta2"), ("θ_{2}", "theta2"), ("α_H1", "alpha_H1"), ("αH1", "alpha_H1"), ("δ_H4", "delta_H4"), ("∂L/∂y", "dL/dy")])
 def test_aliases(alias: str, key: str) -> None:
     n = SHEET.parse(alias)
     assert n is not None and n.key == key
@@ -62,3 +64,13 @@ def test_network_names_are_the_evaluators_keys() -> None:
     # the wrappers the checker uses
     assert (pretty("dL/dalpha_H1"), canonical("β4"), latex_name("b4")) == ("dL/dα_H1", "b4", "\\beta_{4}")
     assert net.resolve_param("ω31").name == "w31"
+    assert net.resolve_param("θ4").name == "b4"  # a student's θ for a bias, in a network with biases
+
+
+def test_threshold_names() -> None:
+    net = Network((2, 3, 1), ("tanh", "sigmoid"), "bce", "threshold")
+    assert net.param_index["theta4"].id == N.threshold(4) and net.units[1][0].bias == "theta1"
+    assert [net.resolve_param(s).name for s in ("θ4", "theta4", "θ_{4}")] == ["theta4"] * 3
+    with pytest.raises(KeyError):
+        net.resolve_param("b4")  # a network with thresholds has no biases
+    assert (pretty("dalpha_H1/dtheta1"), latex_name("theta4")) == ("dα_H1/dθ1", "\\theta_{4}")

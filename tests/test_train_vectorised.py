@@ -118,6 +118,35 @@ def test_random_nets_agree_epoch_by_epoch(seed: int, hidden: tuple[str, ...], ou
     assert_agree(vectorised_epochs(pr, pr.epochs), want, json.dumps(data["network"]))
 
 
+PARAMETERISED = [
+    {"name": "leaky_relu", "slope": 0.1},
+    {"name": "relu", "derivative_at_zero": 0.5},
+    {"name": "bipolar_sigmoid", "slope": 2},
+    "bipolar_sigmoid",
+    {"name": "scaled_tanh", "a": 1.5, "b": 0.5},
+    "scaled_tanh",
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_parameterised_activations_and_thresholds_agree(seed: int) -> None:
+    """Activations with parameters, in hidden and output layers, and thresholds (net = Σ w·x − θ) on half the nets."""
+    hidden = PARAMETERISED[seed % 6]
+    out = PARAMETERISED[(seed + 2) % 6]
+    data = random_problem(seed, ("tanh",), "linear", "half_sse", ("online", "batch")[seed % 2], bias=True, frozen=seed % 3)
+    data["network"]["activations"] = [hidden, out]
+    if seed % 2:
+        data["network"]["bias"] = "threshold"
+        data["parameters"] = {("theta" + k[1:] if k.startswith("b") else k): v for k, v in data["parameters"].items()}
+        data["frozen"] = ["theta" + k[1:] if k.startswith("b") else k for k in data["frozen"]]
+    if hidden == {"name": "relu", "derivative_at_zero": 0.5}:  # first sample: every hidden unit exactly at 0
+        data["samples"][0] = {**data["samples"][0], **{f: 0 for f in data["samples"][0] if f.startswith("f")}}
+        offset = "theta" if seed % 2 else "b"
+        data["parameters"].update({f"{offset}{k}": 0 for k in range(1, data["network"]["layers"][1] + 1)})
+    pr = build_problem(data, f"random {seed}")
+    assert_agree(vectorised_epochs(pr, pr.epochs), engine_epochs(pr), json.dumps(data["network"]))
+
+
 def test_saturated_units_agree() -> None:
     """The seed sheet's inputs (f1 = 100) saturate tanh and σ: the stable forms must match the engine's there too."""
     pr = load_problem(str(ROOT / "samples" / "q3.json"))

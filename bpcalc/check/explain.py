@@ -56,9 +56,10 @@ def forward_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
                 for s in net.units[li - 1]:
                     src = w.inputs[s.name] if s.layer == 0 else f[s.name]
                     terms.append(f"{factor(w.m.to_float(src), p)}·{factor(w.m.to_float(w.params[net.weight(s, u)]), p)}")
+                joined = " + ".join(terms)
                 if u.bias:
-                    terms.append(factor(w.m.to_float(w.params[u.bias]), p))
-                return f"{pretty(name)} = {pre_formula(net, li, pos)} = {' + '.join(terms)} = {value}"
+                    joined += f" {'-' if net.threshold else '+'} {factor(w.m.to_float(w.params[u.bias]), p)}"
+                return f"{pretty(name)} = {pre_formula(net, li, pos)} = {joined} = {value}"
             if u.name == name:
                 formula = act_formula(net, li, pos)
                 if net.activations[li - 1] == "softmax":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Callable
 
 from bpcalc import formula as F
+from bpcalc.functions import fraction_text
 from bpcalc.names import SHEET, Notation
 from bpcalc.render.values import paren, tex_number
 
@@ -57,6 +59,10 @@ class _Printer:
     def paren(self, s: str) -> str:
         return f"({s})"
 
+    def number_paren(self, s: str) -> str:
+        """A negative number as a sheet writes it after a sign: (-0.100)."""
+        return f"({s})"
+
     def write(self, e: F.Expr) -> str:
         return getattr(self, _METHOD[type(e)])(e)  # type: ignore[no-any-return]
 
@@ -68,7 +74,10 @@ class _Printer:
     def _add(self, e: F.Add) -> str:
         out = self.p(e.terms[0], 1)
         for t in e.terms[1:]:
-            if isinstance(t, F.Neg) and not isinstance(t.arg, F.Num):
+            if isinstance(t, F.Neg) and t.as_written and isinstance(t.arg, F.Num):  # − θ with θ = -0.1: - (-0.100)
+                s = self.write(t.arg)
+                out += " - " + (self.number_paren(s) if s.startswith("-") else s)
+            elif isinstance(t, F.Neg) and not isinstance(t.arg, F.Num):
                 out += " - " + self.p(t.arg, 2)
             elif isinstance(t, F.Neg) and isinstance(t.arg, F.Num) and not self.num(t.arg).startswith("-"):
                 out += " - " + self.write(t.arg)
@@ -102,6 +111,7 @@ class TextPrinter(_Printer):
             if (
                 _prec(f, self.num) < (2 if i == 0 else 3)
                 or (i and isinstance(f, F.Num))
+                or (isinstance(f, F.Num) and "/" in s)  # (2/3)·α_H1, never 2/3·α_H1
                 or (s.startswith("-") and isinstance(f, F.Num) and f.role != "const")
                 or (isinstance(f, F.Div) and len(e.factors) > 1)  # (a/b)·c, never a/b·c
             ):
@@ -133,6 +143,9 @@ class LatexPrinter(_Printer):
         return self.names.latex(e.name)
 
     def _num(self, e: F.Num) -> str:
+        v = e.value
+        if e.role == "const" and isinstance(v, Fraction) and "/" in fraction_text(v):  # 2/3 → \tfrac{2}{3}
+            return f"{'-' if v < 0 else ''}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
         return tex_number(self.num(e))
 
     def _mul(self, e: F.Mul) -> str:
@@ -177,6 +190,14 @@ def latex(e: F.Expr, num: NumberText, names: Notation = SHEET) -> str:
     return LatexPrinter(num, names).write(e)
 
 
+def const_text(n: F.Num) -> str:
+    """A formula's constant: 4, 0.5, an activation's parameter exactly as the file gave it (0.1, 1.7159, 2/3)."""
+    v = n.value
+    if isinstance(v, Fraction):
+        return fraction_text(v)
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
 def number_text(nums: Any) -> NumberText:
     """How a worksheet's numbers read inside formulas: constants and given numbers as written, values whole when whole."""
     from bpcalc.render.numbers import given
@@ -196,8 +217,7 @@ def number_text(nums: Any) -> NumberText:
 
     def formatted(n: F.Num) -> str:
         if n.role == "const":
-            v = n.value
-            return str(int(v)) if float(v).is_integer() else repr(float(v))
+            return const_text(n)
         if n.role == "given":
             return given(n.value)
         return nums.value(n.value)

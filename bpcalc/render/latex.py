@@ -212,10 +212,16 @@ class MathPrinter:
     def gradient_header(self) -> str:
         return "\\overline{\\partial L/\\partial p}" if self.ws.run.problem.update == "batch" else "\\partial L/\\partial p"
 
+    def chain_form(self, f: F.Expr, several: bool) -> str:
+        """One factor's form in the chain: a sum in parentheses, and a threshold's -1 as (-1)."""
+        if isinstance(f, F.Add) and several:
+            return f"\\left({self.form(f)}\\right)"
+        return paren(self.form(f)) if isinstance(f, F.Num) else self.form(f)
+
     def chain_parts(self, st: Step) -> tuple[str, str, list[str]]:
         """∂L/∂p &= the chain's factors; the sheet's forms of them; the numbers substituted."""
         lhs = f"{self.names.latex(st.target)} &= " + " \\cdot ".join(self.names.latex(f.name) for f in st.formula.factors)  # type: ignore[union-attr]
-        forms = [f"\\left({self.form(f)}\\right)" if isinstance(f, F.Add) and len(st.forms) > 1 else self.form(f) for f in st.forms]
+        forms = [self.chain_form(f, len(st.forms) > 1) for f in st.forms]
         numbers = [paren(self.e(f)) for f in st.substituted.factors]  # type: ignore[union-attr]
         return lhs, " \\cdot ".join(forms), numbers
 

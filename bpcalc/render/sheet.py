@@ -52,7 +52,7 @@ def sheet_str(expr: Any) -> str:
 
 def plain_str(expr: Any) -> str:
     """SymPy syntax (parsable by sympify), with sums ordered as on paper."""
-    return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("α_", "alpha_").replace("δ_", "delta_")
+    return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("θ", "theta").replace("α_", "alpha_").replace("δ_", "delta_")
 
 
 def paper_order(terms: list[Any]) -> list[Any]:
@@ -97,21 +97,28 @@ def chain_ordered(product: Any, factors: Any) -> list[Any]:
     return sorted(sp.Mul.make_args(product), key=rank)
 
 
+def _sign(args: list[Any]) -> tuple[str, list[Any]]:
+    """A leading factor −1 (a threshold's dα/dθ) as a minus sign: −y·(1 − y), not −1·y·(1 − y)."""
+    if len(args) > 1 and args[0] == -1:
+        return "-", args[1:]
+    return "", args
+
+
 def product_str(product: Any, factors: Any) -> str:
-    args = chain_ordered(product, factors)
+    sign, args = _sign(chain_ordered(product, factors))
     if len(args) == 1:
-        return sheet_str(args[0])
+        return sign + sheet_str(args[0])
     parts = []
     for a in args:
         s = sheet_str(a)
         parts.append(f"({s})" if a.is_Add else s)
-    return "·".join(parts)
+    return sign + "·".join(parts)
 
 
 def product_latex(product: Any, factors: Any) -> str:
-    args = chain_ordered(product, factors)
+    sign, args = _sign(chain_ordered(product, factors))
     parts = []
     for a in args:
         s = latex(a)
         parts.append(f"\\left({s}\\right)" if a.is_Add and len(args) > 1 else s)
-    return " \\cdot ".join(parts)
+    return sign + " \\cdot ".join(parts)

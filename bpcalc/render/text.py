@@ -24,24 +24,21 @@ from bpcalc.worksheet import Section, View, Worksheet, build
 def pre_formula(net: Network, layer: int, pos: int) -> str:
     from bpcalc.worksheet import pre_formula as tree
 
-    return expr.text(tree(net, layer, pos), _const)
+    return expr.text(tree(net, layer, pos), expr.const_text)
 
 
 def act_formula(net: Network, layer: int, pos: int) -> str:
     from bpcalc.worksheet import act_formula as tree
 
-    return expr.text(tree(net, layer, pos)[0], _const)
+    return expr.text(tree(net, layer, pos)[0], expr.const_text)
 
 
 def loss_formula(net: Network) -> str:
     from bpcalc.worksheet import loss_formula as tree
 
-    return expr.text(tree(net), _const)
+    return expr.text(tree(net), expr.const_text)
 
 
-def _const(n: Any) -> str:
-    v = n.value
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
 # --- tables -------------------------------------------------------------------------------------

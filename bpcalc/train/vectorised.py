@@ -10,14 +10,14 @@ the objective of every update, so each weight's gradient gains λ·w.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 
 from bpcalc.errors import BpcalcError
+from bpcalc.functions import parse_spec
 from bpcalc.network import Network
-
-LEAKY_SLOPE = 0.01  # as bpcalc.functions' leaky_relu
 STABLE = {("bce", "sigmoid"), ("ce", "sigmoid"), ("ce", "softmax")}  # dL/do in a form of its own, without y − t
 
 
@@ -85,7 +85,15 @@ def _softmax_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p, _others(p), (z - top) - tail
 
 
-def _value(name: str, z: np.ndarray) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _spec(spec: str) -> tuple[str, tuple[float, ...]]:
+    """An activation's canonical spelling (``leaky_relu(slope=0.1)``) as its name and its parameters as floats."""
+    name, values = parse_spec(spec)
+    return name, tuple(float(v) for v in values.values())
+
+
+def _value(spec: str, z: np.ndarray) -> np.ndarray:
+    name, p = _spec(spec)
     if name == "sigmoid":
         return _sigmoid(z)
     if name == "tanh":
@@ -93,7 +101,11 @@ def _value(name: str, z: np.ndarray) -> np.ndarray:
     if name == "relu":
         return np.where(z > 0, z, 0.0 * z)
     if name == "leaky_relu":
-        return np.where(z > 0, z, LEAKY_SLOPE * z)
+        return np.where(z > 0, z, p[0] * z)
+    if name == "bipolar_sigmoid":  # 2/(1 + e^(−λz)) − 1 = tanh(λz/2)
+        return np.tanh((p[0] / 2) * z)
+    if name == "scaled_tanh":  # a·tanh(b·z)
+        return p[0] * np.tanh(p[1] * z)
     if name == "linear":
         return z
     if name == "softmax":
@@ -114,16 +126,32 @@ def _saturating(z: np.ndarray, k: float, c: float) -> np.ndarray:
     return e
 
 
-def _derivative(name: str, z: np.ndarray) -> np.ndarray:
+def _complement(spec: str, z: np.ndarray) -> np.ndarray:
+    """1 − a of the activations with an accurate complement besides σ (bpcalc.functions' ``complement``)."""
+    name, p = _spec(spec)
+    if name == "bipolar_sigmoid":  # 2σ(−λz)
+        return 2 * _sigmoid(-p[0] * z)
+    if name == "scaled_tanh":  # (1 − a) + a·2σ(−2bz)
+        return (1 - p[0]) + p[0] * 2 * _sigmoid(-2 * p[1] * z)
+    raise ValueError(f"no complement for {spec}")
+
+
+def _derivative(spec: str, z: np.ndarray) -> np.ndarray:
     """da/dz of an elementwise activation, accurate where the unit saturates."""
+    name, p = _spec(spec)
     if name == "sigmoid":
         return _saturating(z, -1.0, 1.0)
     if name == "tanh":
         return _saturating(z, -2.0, 4.0)
-    if name == "relu":
-        return np.where(z > 0, 1.0, 0.0)
+    if name == "relu":  # p[0]: the derivative taken at exactly 0
+        return np.where(z > 0, 1.0, np.where(z == 0, p[0], 0.0)) if p[0] else np.where(z > 0, 1.0, 0.0)
     if name == "leaky_relu":
-        return np.where(z > 0, 1.0, LEAKY_SLOPE)
+        return np.where(z > 0, 1.0, p[0])
+    if name == "bipolar_sigmoid":  # (λ/2)·(1 − tanh²(λz/2))
+        half = p[0] / 2
+        return half * _saturating(half * z, -2.0, 4.0)
+    if name == "scaled_tanh":  # a·b·(1 − tanh²(b·z))
+        return (p[0] * p[1]) * _saturating(p[1] * z, -2.0, 4.0)
     if name == "linear":
         return np.ones_like(z)
     raise ValueError(f"no elementwise derivative for {name}")
@@ -157,7 +185,11 @@ def constant_loss(loss: str, p: np.ndarray, t: np.ndarray) -> np.ndarray:
 # --- the model --------------------------------------------------------------------------------
 
 class Model:
-    """Weights W[l] (inputs × units) and biases b[l] of each layer, mapped to and from the sheet's names."""
+    """Weights W[l] (inputs × units) and biases b[l] of each layer, mapped to and from the sheet's names.
+
+    A threshold θ is kept as the bias b = −θ it amounts to (net = Σ w·x − θ): the same sums, and
+    gradient steps on b are the steps on θ negated.
+    """
 
     def __init__(self, net: Network, params: dict[str, float], frozen: frozenset[str] = frozenset()) -> None:
         self.net = net
@@ -173,7 +205,7 @@ class Model:
             row = None if p.is_bias else p.source.position - 1  # type: ignore[union-attr]
             self.places.append((p.name, layer, row, col))
             if row is None:
-                self.b[layer][col] = float(params[p.name])  # type: ignore[index]
+                self.b[layer][col] = net.bias_input * float(params[p.name])  # type: ignore[index]
                 self.free_b[layer][col] = p.name not in frozen
             else:
                 self.W[layer][row, col] = float(params[p.name])
@@ -181,8 +213,9 @@ class Model:
 
     def parameters(self) -> dict[str, float]:
         out = {}
+        sign = self.net.bias_input
         for name, layer, row, col in self.places:
-            out[name] = float(self.b[layer][col] if row is None else self.W[layer][row, col])  # type: ignore[index]
+            out[name] = float(sign * self.b[layer][col] if row is None else self.W[layer][row, col])  # type: ignore[index]
         return out
 
     def forward(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -205,14 +238,17 @@ class Model:
         """Per-sample losses (if asked), the outputs and, if asked, dL/do for every output, as the engine computes them."""
         net = self.net
         act = net.activation(len(net.layers) - 1)
+        spec = net.activations[-1]
         loss = net.loss
         n = t.shape[1]
         softmax = act.name == "softmax"
         accurate = act.complement is not None
         if softmax:
             y, ybar, log_softmax = _softmax_parts(z)
-        elif accurate:
+        elif act.name == "sigmoid":
             y, ybar, e = _sigmoid_parts(z)
+        elif accurate:
+            ybar = _complement(spec, z)
         else:
             ybar = 1 - y
         if not loss.needs_probability or (loss.name, act.name) not in STABLE:
@@ -260,7 +296,7 @@ class Model:
         else:
             dldy = {"half_sse": d, "sse": 2 * d, "mse": 2 * d / n}[loss.name]
         if not softmax:
-            return total, y, dldy * _derivative(act.name, z)
+            return total, y, dldy * _derivative(spec, z)
         # dL/do_k = Σ_j dL/dy_j · dy_j/do_k, with dy_k/do_k = y_k(1 − y_k) and dy_j/do_k = −y_j·y_k
         jac = -y[:, :, None] * y[:, None, :]
         idx = np.arange(n)
