@@ -208,6 +208,10 @@ def test_derive_shows_the_threshold_factor(tmp_path: Path) -> None:
     # o = H1·w31 + H2·w41 − θ3, so do/dθ3 = −1 and dL/dθ3 = −(y − t)·y·(1 − y) (by hand)
     assert "do/dθ3   -1" in out
     assert "dL/dθ3 = -y·(1 - y)·(y - t)" in out
+    # dL/dθ1 = (y − t)·y(1 − y)·w31·H1(1 − H1)·(−1) (by hand), the −1 in parentheses among the factors
+    tex = CliRunner().invoke(main, ["derive", "-p", "θ1", "--problem", str(path), "--format", "latex", "--latex-body"]).output
+    assert "&= \\left(y - t\\right) \\cdot y \\left(1 - y\\right) \\cdot w_{31} \\cdot H_{1} \\left(1 - H_{1}\\right) \\cdot (-1) \\\\\n" in tex
+    assert "&= -y \\cdot \\left(1 - y\\right) \\cdot \\left(y - t\\right) \\cdot w_{31} \\cdot H_{1} \\cdot \\left(1 - H_{1}\\right)\n" in tex
 
 
 def test_check_explains_a_pre_activation_with_its_threshold(tmp_path: Path) -> None:

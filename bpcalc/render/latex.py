@@ -385,8 +385,10 @@ def derive_body(sheet: DerivationSheet) -> str:
 
 
 def _wrap_sum(latex: Any, e: Any, count: int) -> str:
-    """A sum among several factors in parentheses."""
+    """A sum among several factors in parentheses; a negative number too (a threshold's -1)."""
     tex = latex(e)
+    if e.is_Number and e.is_negative and count > 1:
+        return f"({tex})"
     return f"\\left({tex}\\right)" if e.is_Add and count > 1 else tex
 
 
