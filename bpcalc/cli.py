@@ -295,3 +295,10 @@ def check_command(problem: str, answers: str, tolerance: str | None, carry: bool
         emit(render_check(report, pr, plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
+
+
+from bpcalc.classroom.cli import new_command, quality_command, variants_command  # noqa: E402  (the instructor's commands)
+
+main.add_command(new_command)
+main.add_command(variants_command)
+main.add_command(quality_command)

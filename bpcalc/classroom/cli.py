@@ -1,0 +1,140 @@
+"""The instructor's commands, thin over the classroom library: `new`, `variants`, `quality`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bpcalc.cli import emit, resolve_format, user_errors
+from bpcalc.errors import BpcalcError
+
+REPORT_FORMATS = ["auto", "rich", "plain", "json"]
+
+
+def _write_or_echo(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise BpcalcError(f"{output}: cannot write: {e.strerror}") from None
+
+
+def _bounds(saturation: float, precision: int) -> object:
+    from bpcalc.classroom.quality import Bounds
+
+    if not 0 < saturation < 1000:
+        raise BpcalcError(f"--saturation: expected a bound between 0 and 1000, got {saturation:g}")
+    return Bounds(saturation=saturation, precision=precision)
+
+
+def bound_options(fn: object) -> object:
+    fn = click.option("--precision", type=click.IntRange(1, 10), default=3, show_default=True, help="Display decimals: every update must show, and every classic mistake be told apart, at these.")(fn)  # type: ignore[arg-type]
+    return click.option("--saturation", type=float, default=3.0, show_default=True, help="Largest |pre-activation| of a sigmoid or tanh unit.")(fn)  # type: ignore[arg-type]
+
+
+@click.command("new")
+@click.option("--layers", required=True, metavar="2-3-1", help="Unit counts, inputs first.")
+@click.option("--activations", required=True, metavar="tanh,sigmoid", help="One per layer after the inputs.")
+@click.option("--loss", required=True, metavar="LOSS", help="bce, ce, half_sse, sse or mse.")
+@click.option("--lr", default="0.1", show_default=True, metavar="η", help="Learning rate.")
+@click.option("--samples", type=int, default=2, show_default=True, help="Number of samples.")
+@click.option("--seed", type=int, default=None, help="Seed for the random values (default 1).")
+@click.option("--template", is_flag=True, help="Write null for every value, to fill in (run names each one left).")
+@click.option("--no-bias", is_flag=True, help="A network without biases.")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the problem here (default: standard output).")
+@user_errors
+def new_command(layers: str, activations: str, loss: str, lr: str, samples: int, seed: int | None, template: bool, no_bias: bool, output: str | None) -> None:
+    """A complete problem file: every parameter named in the sheet's order, with hand-friendly values that pass
+    every quality check (see `bpcalc quality`), or with --template null to fill in."""
+    from bpcalc.classroom.new import NewOptions, new_problem
+
+    if template and seed is not None:
+        raise BpcalcError("--seed has no use with --template: a template has no values")
+    made = new_problem(NewOptions(layers, activations, loss, lr, samples, 1 if seed is None else seed, template, not no_bias))
+    _write_or_echo(made.text, output)
+    if made.quality is not None and not made.quality.ok:
+        click.echo(f"bpcalc: note: no draw passed every quality check ({', '.join(made.quality.failed)} failed); see bpcalc quality", err=True)
+
+
+@click.command("quality")
+@click.argument("problem", metavar="PROBLEM")
+@bound_options
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="auto", show_default=True, help="rich, plain or json.")
+@user_errors
+def quality_command(problem: str, saturation: float, precision: int, fmt: str) -> None:
+    """Is PROBLEM good to work by hand? No saturated unit, no dead relu, every update visible, hand rounding within
+    the checker's tolerance, every classic mistake visible and told apart. Exit 1 when a check fails."""
+    from bpcalc.classroom.quality import assess
+    from bpcalc.problem import load_problem
+
+    bounds = _bounds(saturation, precision)
+    q = assess(load_problem(problem), bounds)  # type: ignore[arg-type]
+    _report(q, resolve_format(fmt))
+    if not q.ok:
+        sys.exit(1)
+
+
+def _report(q: object, fmt: str) -> None:
+    from bpcalc.classroom.report import quality_dict, render_quality
+
+    if fmt == "json":
+        from bpcalc.render.json import dumps
+
+        click.echo(dumps(quality_dict(q)), nl=False)  # type: ignore[arg-type]
+    else:
+        emit(render_quality(q, plain=fmt == "plain"), fmt)  # type: ignore[arg-type]
+
+
+@click.command("variants")
+@click.argument("problem", metavar="PROBLEM")
+@click.option("--count", type=int, default=30, show_default=True, help="How many variants.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same variants, on every machine.")
+@click.option("--out", "out", default=None, metavar="DIR", help="Write the variants, answer keys and manifest.csv here.")
+@click.option("--check-only", is_flag=True, help="Make no variants: report the quality checks on PROBLEM itself (as `bpcalc quality`).")
+@bound_options
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS + ["moodle"]), default="auto", show_default=True, help="The report: rich, plain, json; moodle: a Moodle XML quiz, one Cloze question per variant.")
+@user_errors
+def variants_command(problem: str, count: int, seed: int, out: str | None, check_only: bool, saturation: float, precision: int, fmt: str) -> None:
+    """Variants of PROBLEM for each student: the same network, new hand-friendly numbers, each passing every quality check,
+    each with its answer key (vNN-key.json, vNN-key.tex), and manifest.csv (variant, file, seed)."""
+    from bpcalc.problem import load_problem
+
+    bounds = _bounds(saturation, precision)
+    base = load_problem(problem)
+    if check_only:
+        from bpcalc.classroom.quality import assess
+
+        if fmt == "moodle":
+            raise BpcalcError("--check-only reports the checks: use --format rich, plain or json")
+        q = assess(base, bounds)  # type: ignore[arg-type]
+        _report(q, resolve_format(fmt))
+        if not q.ok:
+            sys.exit(1)
+        return
+    if out is None:
+        raise BpcalcError("--out DIR is needed: where the variants, answer keys and manifest go")
+    from bpcalc.classroom.variants import make_variants, write_variants
+
+    variants = make_variants(base, count, seed, bounds)  # type: ignore[arg-type]
+    manifest = write_variants(variants, Path(out), precision)
+    if fmt == "moodle":
+        from bpcalc.classroom.moodle import quiz
+
+        click.echo(quiz(((v.draw.problem.title, v.draw.problem) for v in variants), precision), nl=False)
+        return
+    fmt = resolve_format(fmt)
+    from bpcalc.classroom.report import render_variants, variants_dict
+
+    if fmt == "json":
+        from bpcalc.render.json import dumps
+
+        click.echo(dumps(variants_dict(variants, manifest)), nl=False)
+    else:
+        emit(render_variants(variants, manifest, plain=fmt == "plain"), fmt)
+
+
+COMMANDS = (new_command, variants_command, quality_command)

@@ -1,0 +1,254 @@
+"""Is a problem good to work by hand? Five checks, each with the values that fail it and why.
+
+* ``saturation`` — every sigmoid and tanh pre-activation within ±``Bounds.saturation`` (default 3:
+  there σ'(3) = 0.045 and tanh'(3) = 0.0099; beyond it a unit's derivative rounds towards 0 and
+  the updates through it teach nothing);
+* ``relu`` — no relu or leaky-relu pre-activation at exactly 0 (where the derivative is only a
+  convention) and no such unit below 0 in every sample (dead: its weights never learn);
+* ``updates`` — every update changes its parameter at the display precision (default 3 decimals);
+  an update that is exactly 0 because a relu unit is off in that sample is not counted (no update
+  is what relu teaches there);
+* ``hand_rounding`` — the whole problem worked by hand, every step rounded to 3 decimals
+  (``bpcalc run --round-steps 3``), is marked right everywhere by ``bpcalc check``;
+* ``mistakes`` — every classic mistake the checker names, made in any one sample (worked from the
+  correct parameters before it), changes some value of that sample by more than one unit of the
+  display precision, and no two different mistakes give values all within one unit of each other.
+  One unit apart is the least that tells two values apart at that precision: no value written to
+  it lies within the checker's half a unit of both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bpcalc.arith import RoundedMath
+from bpcalc.check.model import Key
+from bpcalc.classroom.mistakes import MistakeWorking, SampleWorkings, catalogue, changed, widest, work_samples
+from bpcalc.evaluate import Run, train
+from bpcalc.network import pretty
+from bpcalc.problem import Problem
+from bpcalc.render.numbers import fmt
+
+CHECKS = ("saturation", "relu", "updates", "hand_rounding", "mistakes")
+CHEAP = ("saturation", "relu", "updates")
+SATURATING = ("sigmoid", "tanh")
+RELUS = ("relu", "leaky_relu")
+MOST_REASONS = 6  # reasons listed per check; the count says how many there are
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The limits the checks hold a problem to."""
+
+    saturation: float = 3.0  # |pre-activation| of a sigmoid or tanh unit
+    precision: int = 3  # display decimals: updates must show, mistakes must be told apart at them
+    hand_decimals: int = 3  # the hand working rounds every step to these
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    ok: bool
+    summary: str  # one line: what was checked, or what failed
+    reasons: tuple[str, ...] = ()  # each value that fails, and why
+    count: int = 0  # how many reasons there are in all (only the first MOST_REASONS are kept)
+
+
+@dataclass(frozen=True)
+class Quality:
+    source: str
+    findings: tuple[Finding, ...]
+    bounds: Bounds = field(default_factory=Bounds)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    @property
+    def failed(self) -> list[str]:
+        return [f.check for f in self.findings if not f.ok]
+
+
+def _where(problem: Problem, epoch: int, sample: int) -> str:
+    return f"sample {sample}" if problem.epochs == 1 else f"epoch {epoch}, sample {sample}"
+
+
+def _finding(check: str, reasons: list[str], ok_text: str, bad_text: str) -> Finding:
+    if not reasons:
+        return Finding(check, True, ok_text)
+    return Finding(check, False, bad_text.format(n=len(reasons)), tuple(reasons[:MOST_REASONS]), len(reasons))
+
+
+def saturation(problem: Problem, run: Run, bounds: Bounds) -> Finding:
+    net, m = problem.network, run.math
+    reasons, largest = [], 0.0
+    units = [u for li, row in enumerate(net.units) if li for u in row if net.activations[li - 1] in SATURATING]
+    for r in run.results:
+        for u in units:
+            z = m.to_float(r.pass_.forward[u.pre])
+            largest = max(largest, abs(z))
+            if not abs(z) <= bounds.saturation:
+                act = net.activations[u.layer - 1]
+                d = m.to_float(m.dtanh(z) if act == "tanh" else m.dsigmoid(z))
+                fn = "σ" if act == "sigmoid" else "tanh"
+                reasons.append(
+                    f"{fn}({pretty(u.pre)} = {fmt(z, bounds.precision)}) in {_where(problem, r.epoch, r.sample)}: "
+                    f"saturated, |{pretty(u.pre)}| > {bounds.saturation:g} and {fn}' = {fmt(d, bounds.precision)}"
+                )
+    if not units:
+        return Finding("saturation", True, "no sigmoid or tanh unit")
+    return _finding(
+        "saturation", reasons,
+        f"every sigmoid/tanh pre-activation within ±{bounds.saturation:g} (largest |value| {fmt(largest, bounds.precision)})",
+        "{n} saturated pre-activation(s)" + f" (|value| > {bounds.saturation:g})",
+    )
+
+
+def relu(problem: Problem, run: Run, bounds: Bounds) -> Finding:
+    net, m = problem.network, run.math
+    units = [u for li, row in enumerate(net.units) if li for u in row if net.activations[li - 1] in RELUS]
+    if not units:
+        return Finding("relu", True, "no relu unit")
+    reasons = []
+    for u in units:
+        zs = [(r, m.to_float(r.pass_.forward[u.pre])) for r in run.results]
+        for r, z in zs:
+            if abs(z) < 1e-9:
+                reasons.append(f"{pretty(u.pre)} = 0 in {_where(problem, r.epoch, r.sample)}: the relu derivative at 0 is only a convention")
+        if all(z < 0 for _, z in zs):
+            reasons.append(f"{u.name} is dead: {pretty(u.pre)} < 0 in every sample, so its weights never learn")
+    return _finding("relu", reasons, "no relu pre-activation at 0, no dead relu unit", "{n} relu unit problem(s)")
+
+
+def updates(problem: Problem, run: Run, bounds: Bounds) -> Finding:
+    m, p = run.math, bounds.precision
+    reasons, count = [], 0
+    relu_off = "relu" in problem.network.activations
+    for r in run.results:
+        if r.update is None:
+            continue
+        for name in problem.network.param_names:
+            if name in problem.frozen:
+                continue
+            if relu_off and m.to_float(r.update.gradients[name]) == 0.0:
+                continue  # a relu unit off in this sample: no update is what it teaches
+            count += 1
+            before, after = m.to_float(r.update.before[name]), m.to_float(r.update.after[name])
+            if _shown(before, p) == _shown(after, p):
+                step = m.to_float(r.update.steps[name])
+                reasons.append(
+                    f"{pretty(name)} after {_where(problem, r.epoch, r.sample)}: {_shown(before, p)} → {_shown(after, p)} "
+                    f"(η·g = {fmt(step, p)}): the update does not show to {p} decimals"
+                )
+    return _finding("updates", reasons, f"all {count} updates show to {p} decimals", "{n} update(s)" + f" invisible to {p} decimals")
+
+
+def _shown(x: float, precision: int) -> str:
+    text = f"{x:.{precision}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def hand_answers(problem: Problem, decimals: int) -> str:
+    """The problem worked by hand, every step rounded to ``decimals``, as an answers file (run-JSON shape)."""
+    run = train(problem, RoundedMath(decimals))
+    m = run.math
+
+    def written(values: dict[str, object]) -> dict[str, str]:
+        return {k: _shown(m.to_float(v), decimals) for k, v in values.items()}
+
+    samples = [
+        {
+            "epoch": r.epoch,
+            "sample": r.sample,
+            "forward": written(r.pass_.forward),
+            "loss": _shown(m.to_float(r.pass_.loss), decimals),
+            "gradients": written(r.pass_.gradients),
+            "parameters_after": written(r.after),
+        }
+        for r in run.results
+    ]
+    return json.dumps({"samples": samples})
+
+
+def hand_rounding(problem: Problem, run: Run, bounds: Bounds) -> Finding:
+    from bpcalc.check import check, parse_answers
+
+    d = bounds.hand_decimals
+    try:
+        answers = parse_answers(hand_answers(problem, d), f"the problem worked to {d} decimals", problem)
+    except (ArithmeticError, ValueError) as e:  # a hand working that breaks down (a log of a rounded 0)
+        return Finding("hand_rounding", False, f"worked by hand to {d} decimals it breaks down: {e}", (), 1)
+    report = check(problem, answers)
+    reasons = [
+        f"{i.step}: by hand {i.given.text}, correct {fmt(i.correct, d + 2)} — {i.verdict} by the checker"
+        for i in report.items
+        if i.verdict != "right"
+    ]
+    return _finding(
+        "hand_rounding", reasons,
+        f"every value worked by hand to {d} decimals is marked right ({len(report.items)} values)",
+        "{n} value(s)" + f" worked by hand to {d} decimals fall outside the checker's tolerance",
+    )
+
+
+def mistakes(problem: Problem, run: Run, bounds: Bounds) -> Finding:
+    workings = catalogue(problem)
+    unit = 10.0 ** -bounds.precision
+    reasons: list[str] = []
+    samples = work_samples(problem, run, workings)
+    for s in samples:
+        where = _where(problem, s.epoch, s.sample)
+        made = _visible(s, unit, where, reasons)
+        for i, (a, av) in enumerate(made):
+            for b, bv in made[i + 1:]:
+                if a.id == b.id:
+                    continue
+                key, apart = widest(av, bv)
+                if apart <= unit:
+                    reasons.append(
+                        f"{a.label} and {b.label} in {where}: every value within {fmt(apart, bounds.precision + 1)} of each other "
+                        f"(widest at {_name(key)}), not told apart at {bounds.precision} decimals"
+                    )
+    classes = len({w.id for w in workings})
+    return _finding(
+        "mistakes", reasons,
+        f"{len(workings)} workings of {classes} classic mistakes, each visible and told apart at {bounds.precision} decimals in every sample",
+        "{n} mistake(s) not visible or not told apart" + f" at {bounds.precision} decimals",
+    )
+
+
+def _visible(s: SampleWorkings, unit: float, where: str, reasons: list[str]) -> list[tuple[MistakeWorking, dict[Key, float]]]:
+    """The mistakes that change something in this sample; those that change nothing by more than a unit are reasons."""
+    made = []
+    for mw, values in s.mistaken:
+        moved = changed(values, s.correct)
+        if not moved:
+            continue  # not a mistake that can be made here (an update mistake where no update follows)
+        key, most = max(moved, key=lambda kd: kd[1])
+        if most <= unit:
+            reasons.append(f"{mw.label} in {where}: changes no value by more than {unit:g} (most: {_name(key)} by {most:.1e})")
+        made.append((mw, dict(values)))
+    return made
+
+
+def _name(key: Key) -> str:
+    return key.label()
+
+
+RUNNERS = {"saturation": saturation, "relu": relu, "updates": updates, "hand_rounding": hand_rounding, "mistakes": mistakes}
+
+
+def assess(problem: Problem, bounds: Bounds = Bounds(), stop_early: bool = False) -> Quality:
+    """Every check on ``problem``; with ``stop_early`` the costly ones are skipped once a check fails (for searching)."""
+    run = train(problem)
+    findings = []
+    for name in CHECKS:
+        if stop_early and findings and not all(f.ok for f in findings):
+            break
+        try:
+            findings.append(RUNNERS[name](problem, run, bounds))
+        except (ArithmeticError, ValueError) as e:
+            findings.append(Finding(name, False, f"cannot be checked: {e}", (), 1))
+    return Quality(problem.source, tuple(findings), bounds)
+
