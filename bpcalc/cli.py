@@ -245,9 +245,21 @@ def derive(
     emit(render_derivation(d, precision=precision, plain=fmt == "plain"), fmt)
 
 
+def class_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from bpcalc.classroom.cli import class_options as options
+
+    return options(fn)
+
+
+def check_class(*args: Any, **kwargs: Any) -> int:
+    from bpcalc.classroom.cli import check_class as run
+
+    return run(*args, **kwargs)
+
+
 @main.command("check")
 @click.argument("problem", metavar="PROBLEM")
-@click.argument("answers", metavar="ANSWERS")
+@click.argument("answers", metavar="ANSWERS...", nargs=-1, required=True)
 @click.option(
     "--tolerance",
     default=None,
@@ -263,25 +275,30 @@ def derive(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "rich", "plain", "json"]),
+    type=click.Choice(["auto", "rich", "plain", "json", "gradescope"]),
     default="auto",
     show_default=True,
-    help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders.",
+    help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders; gradescope: Gradescope's results.json.",
 )
+@class_options
 @user_errors
-def check_command(problem: str, answers: str, tolerance: str | None, carry: bool, fmt: str) -> None:
+def check_command(problem: str, answers: tuple[str, ...], tolerance: str | None, carry: bool, fmt: str, **marking: Any) -> None:
     """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
 
-    Exit status: 0 when nothing is wrong, 1 when something is, 2 for bad input.
+    Several files, or a directory of them, are marked in one go (with --variants each against its variant).
+    Exit status: 0 when nothing is wrong (or missing), 1 when something is, 2 for bad input.
     """
     from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance
     from bpcalc.problem import load_problem, read_text
 
-    if problem == "-" and answers == "-":
+    if problem == "-" and "-" in answers:
         raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
     options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None)
     pr = load_problem(problem)
-    text, source = read_text(answers)
+    if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
+        sys.exit(check_class(pr, answers, options, fmt, **marking))
+    answers = answers[0]  # type: ignore[assignment]
+    text, source = read_text(answers)  # type: ignore[arg-type]
     report = check(pr, parse_answers(text, source, pr), options)
     fmt = resolve_format(fmt)
     if fmt == "json":

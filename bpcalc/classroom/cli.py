@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -137,4 +138,79 @@ def variants_command(problem: str, count: int, seed: int, out: str | None, check
         emit(render_variants(variants, manifest, plain=fmt == "plain"), fmt)
 
 
-COMMANDS = (new_command, variants_command, quality_command)
+def class_options(fn: Any) -> Any:
+    """`check`'s options for marking a class: the gradebook, what is required, the rubric, the variants."""
+    options = [
+        click.option("--gradebook", default=None, metavar="FILE", help="Write the gradebook here (CSV, one row per file; - for standard output)."),
+        click.option("--require", default=None, metavar="PARTS", help="What every sheet must hold, counted missing otherwise: forward,gradients,updates,parameters and/or names (y, loss, dL/dw11, w11)."),
+        click.option("--rubric", default=None, metavar="FILE", help="Points per kind of value and credit for follow-through (JSON; see the README)."),
+        click.option("--variants", "variants", default=None, metavar="MANIFEST", help="Mark each file against its variant (the manifest.csv of bpcalc variants)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def check_class(problem: Any, answers: tuple[str, ...], check: Any, fmt: str, gradebook: str | None, require: str | None, rubric: str | None, variants: str | None) -> int:
+    """Mark every file; print the class table (or JSON, or Gradescope's results); write the gradebook. The exit status."""
+    from bpcalc.classroom.marking import ClassOptions, exit_status, expand, mark_files
+    from bpcalc.classroom.rubric import DEFAULT, load_rubric, parse_require
+
+    files = expand(answers)
+    manifest = None
+    if variants is not None:
+        from bpcalc.classroom.manifest import read_manifest
+
+        manifest = read_manifest(variants)
+    options = ClassOptions(check, load_rubric(rubric) if rubric is not None else DEFAULT, parse_require(require))
+    marked = mark_files(problem, files, options, manifest)
+    for m in marked:
+        if m.error:
+            click.echo(f"bpcalc: {m.error}", err=True)
+    if gradebook is not None:
+        from bpcalc.classroom.gradebook import gradebook_csv
+
+        _write_or_echo(gradebook_csv(marked), gradebook)
+        if gradebook == "-":
+            return exit_status(marked)
+    fmt = resolve_format(fmt)
+    if fmt in ("json", "gradescope"):
+        from bpcalc.render.json import dumps
+
+        if fmt == "gradescope":
+            from bpcalc.classroom.gradescope import gradescope
+
+            data = gradescope(marked)
+        else:
+            from bpcalc.classroom.gradebook import grade_dict
+
+            data = {"files": [grade_dict(m) for m in marked]}
+        click.echo(dumps(data), nl=False)
+    elif len(marked) == 1 and marked[0].grade is not None:
+        _one(marked[0], fmt)
+    else:
+        from bpcalc.classroom.gradebook import render_class
+
+        emit(render_class(marked, plain=fmt == "plain"), fmt)
+    return exit_status(marked)
+
+
+def _one(m: Any, fmt: str) -> None:
+    """One file with --require or a rubric: the check report, and what is missing and the points under it."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from bpcalc.classroom.gradebook import points_text
+    from bpcalc.classroom.grade import mark_step
+    from bpcalc.render.check import render_check
+
+    g = m.grade
+    lines = []
+    if g.missing:
+        names = ", ".join(mark_step(m.problem, x) for x in g.missing[:8]) + (", ..." if len(g.missing) > 8 else "")
+        lines.append(Text(f"missing {len(g.missing)}: {names}"))
+    for x in g.marks:
+        if x.note and x.earned < x.points:
+            lines.append(Text(f"{mark_step(m.problem, x)}: {x.note}"))
+    lines.append(Text(f"points {points_text(g.earned)} of {points_text(g.possible)} · score {g.score:.3f}", style="" if fmt == "plain" else "bold"))
+    emit(Group(render_check(g.report, m.problem, plain=fmt == "plain"), *lines), fmt)

@@ -122,3 +122,8 @@ def changed(values: Mapping[Key, float], correct: Mapping[Key, float]) -> list[t
 def widest(values: Mapping[Key, float], others: Mapping[Key, float]) -> tuple[Key, float]:
     key = max(values, key=lambda k: gap(values[k], others[k]))
     return key, gap(values[key], others[key])
+
+
+def working_ids(problem: Problem) -> frozenset[str]:
+    """The ids of the mistakes the checker reproduces by a working (a value it names one of was worked, not guessed)."""
+    return frozenset(w.id for w in catalogue(problem))
