@@ -121,7 +121,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("problem", metavar="PROBLEM")
-@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
+@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS + ["moodle"]), default="auto", show_default=True, help=FORMAT_HELP + " moodle: a Moodle XML quiz (one Cloze question).")
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
@@ -151,7 +151,11 @@ def run(
     k = parse_sample(sample, len(pr.samples), pr.source)
     result = train(pr, math)
     precision = _precision(precision, math)
-    if fmt == "json":
+    if fmt == "moodle":
+        from bpcalc.classroom.moodle import moodle_run
+
+        click.echo(moodle_run(pr, math, precision, sections, k), nl=False)
+    elif fmt == "json":
         from bpcalc.render.json import dumps, run_dict
 
         click.echo(dumps(run_dict(result, sections, k)), nl=False)

@@ -24,15 +24,16 @@ def _write_or_echo(text: str, output: str | None) -> None:
         raise BpcalcError(f"{output}: cannot write: {e.strerror}") from None
 
 
-def _bounds(saturation: float, precision: int) -> object:
+def _bounds(saturation: float, precision: int, every_value: bool) -> object:
     from bpcalc.classroom.quality import Bounds
 
     if not 0 < saturation < 1000:
         raise BpcalcError(f"--saturation: expected a bound between 0 and 1000, got {saturation:g}")
-    return Bounds(saturation=saturation, precision=precision)
+    return Bounds(saturation=saturation, precision=precision, every_value=every_value)
 
 
 def bound_options(fn: object) -> object:
+    fn = click.option("--every-value", is_flag=True, help="A mistake made in one value (an update, a gradient) must show at each parameter, not only somewhere in the sample.")(fn)  # type: ignore[arg-type]
     fn = click.option("--precision", type=click.IntRange(1, 10), default=3, show_default=True, help="Display decimals: every update must show, and every classic mistake be told apart, at these.")(fn)  # type: ignore[arg-type]
     return click.option("--saturation", type=float, default=3.0, show_default=True, help="Largest |pre-activation| of a sigmoid or tanh unit.")(fn)  # type: ignore[arg-type]
 
@@ -66,13 +67,13 @@ def new_command(layers: str, activations: str, loss: str, lr: str, samples: int,
 @bound_options
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="auto", show_default=True, help="rich, plain or json.")
 @user_errors
-def quality_command(problem: str, saturation: float, precision: int, fmt: str) -> None:
+def quality_command(problem: str, saturation: float, precision: int, every_value: bool, fmt: str) -> None:
     """Is PROBLEM good to work by hand? No saturated unit, no dead relu, every update visible, hand rounding within
     the checker's tolerance, every classic mistake visible and told apart. Exit 1 when a check fails."""
     from bpcalc.classroom.quality import assess
     from bpcalc.problem import load_problem
 
-    bounds = _bounds(saturation, precision)
+    bounds = _bounds(saturation, precision, every_value)
     q = assess(load_problem(problem), bounds)  # type: ignore[arg-type]
     _report(q, resolve_format(fmt))
     if not q.ok:
@@ -99,12 +100,14 @@ def _report(q: object, fmt: str) -> None:
 @bound_options
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS + ["moodle"]), default="auto", show_default=True, help="The report: rich, plain, json; moodle: a Moodle XML quiz, one Cloze question per variant.")
 @user_errors
-def variants_command(problem: str, count: int, seed: int, out: str | None, check_only: bool, saturation: float, precision: int, fmt: str) -> None:
+def variants_command(
+    problem: str, count: int, seed: int, out: str | None, check_only: bool, saturation: float, precision: int, every_value: bool, fmt: str
+) -> None:
     """Variants of PROBLEM for each student: the same network, new hand-friendly numbers, each passing every quality check,
     each with its answer key (vNN-key.json, vNN-key.tex), and manifest.csv (variant, file, seed)."""
     from bpcalc.problem import load_problem
 
-    bounds = _bounds(saturation, precision)
+    bounds = _bounds(saturation, precision, every_value)
     base = load_problem(problem)
     if check_only:
         from bpcalc.classroom.quality import assess

@@ -26,8 +26,9 @@ class MistakeWorking:
 
     id: str
     name: str
-    variant: str  # "" for a mistake with one way of making it; else what the variant touches ("units H1", "index 2")
+    variant: str  # "" for a mistake with one way of making it; else what the variant touches ("at H1", "chain factor 2")
     working: Working
+    local: bool = True  # made in one value (one parameter's gradient or update) rather than throughout a sample
 
     @property
     def label(self) -> str:
@@ -59,7 +60,7 @@ def catalogue(problem: Problem) -> list[MistakeWorking]:
     for mistake in MISTAKES:
         for w in mistake.variants(problem):
             if w.applies(problem):
-                out.append(MistakeWorking(mistake.id, mistake.name, _describe(w), w))
+                out.append(MistakeWorking(mistake.id, mistake.name, _describe(w), w, getattr(mistake, "local", True)))
     return out
 
 
@@ -117,6 +118,11 @@ def changed(values: Mapping[Key, float], correct: Mapping[Key, float]) -> list[t
         if d > 1e-12 * max(1.0, abs(c) if math.isfinite(c) else 1.0):
             out.append((k, d))
     return out
+
+
+def place(key: Key) -> str:
+    """Where a mistake made in one value shows: a parameter's gradient and its update together, else the value itself."""
+    return key.name if key.kind in ("gradient", "parameter_after") else f"{key.kind}:{key.name}"
 
 
 def widest(values: Mapping[Key, float], others: Mapping[Key, float]) -> tuple[Key, float]:

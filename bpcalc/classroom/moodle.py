@@ -13,6 +13,7 @@ File text (the title) is HTML-escaped, with braces written as entities so that i
 from __future__ import annotations
 
 import html
+from decimal import ROUND_CEILING, Decimal
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -68,8 +69,14 @@ def _number(x: float, decimals: int) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def tolerance_text(tolerance: float, decimals: int) -> str:
+    """The tolerance rounded up to two more decimals than asked for (never narrower than the checker's)."""
+    q = Decimal(repr(tolerance)).quantize(Decimal(1).scaleb(-(decimals + 2)), rounding=ROUND_CEILING)
+    return format(q.normalize(), "f")
+
+
 def blank_text(b: Blank, decimals: int) -> str:
-    return f"{{1:NUMERICAL:={_number(b.value, decimals)}:{_number(b.tolerance, decimals + 2)}}}"
+    return f"{{1:NUMERICAL:={_number(b.value, decimals)}:{tolerance_text(b.tolerance, decimals)}}}"
 
 
 def _label(key: Key) -> str:
@@ -117,3 +124,15 @@ def quiz(questions: Iterable[tuple[str, Problem]], decimals: int = 3) -> str:
     """The quiz file: one Cloze question per (name, problem)."""
     body = "".join(question_xml(p, name, decimals) for name, p in questions)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n{body}</quiz>\n'
+
+
+def moodle_run(problem: Problem, math: object, precision: int, show: tuple[str, ...], sample: int | None) -> str:
+    """`run --format moodle`: the problem as one Cloze question, its values asked to ``precision`` decimals."""
+    from bpcalc.errors import BpcalcError
+    from bpcalc.modes import SECTIONS
+
+    if getattr(math, "name", "float") != "float":
+        raise BpcalcError("--format moodle asks for the correct values: it cannot be used with --round-steps or --exact")
+    if sample is not None or tuple(show) != SECTIONS:
+        raise BpcalcError("--format moodle asks for every value of every sample: --sample and --show do not apply")
+    return quiz([(problem.title or problem.source, problem)], precision)

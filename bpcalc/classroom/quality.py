@@ -10,21 +10,24 @@
   is what relu teaches there);
 * ``hand_rounding`` — the whole problem worked by hand, every step rounded to 3 decimals
   (``bpcalc run --round-steps 3``), is marked right everywhere by ``bpcalc check``;
-* ``mistakes`` — every classic mistake the checker names, made in any one sample (worked from the
-  correct parameters before it), changes some value of that sample by more than one unit of the
-  display precision, and no two different mistakes give values all within one unit of each other.
-  One unit apart is the least that tells two values apart at that precision: no value written to
-  it lies within the checker's half a unit of both.
+* ``mistakes`` — every classic mistake the checker names (every variant of every class in its
+  catalogue), made throughout any one sample (worked from the correct parameters before it),
+  produces a value of that sample more than one unit of the display precision from the correct
+  one, and a value more than one unit from what every other mistake gives. One unit apart is the
+  least that tells two values apart at that precision: no value written to it lies within the
+  checker's half a unit of both. With ``every_value`` (``--every-value``) a mistake made in one
+  value (an update or a gradient) must show so at each parameter it changes.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from bpcalc.arith import RoundedMath
 from bpcalc.check.model import Key
-from bpcalc.classroom.mistakes import MistakeWorking, SampleWorkings, catalogue, changed, widest, work_samples
+from bpcalc.classroom.mistakes import MistakeWorking, SampleWorkings, catalogue, changed, gap, place, work_samples
 from bpcalc.evaluate import Run, train
 from bpcalc.network import pretty
 from bpcalc.problem import Problem
@@ -44,6 +47,7 @@ class Bounds:
     saturation: float = 3.0  # |pre-activation| of a sigmoid or tanh unit
     precision: int = 3  # display decimals: updates must show, mistakes must be told apart at them
     hand_decimals: int = 3  # the hand working rounds every step to these
+    every_value: bool = False  # a mistake made in one value (an update, a gradient) must show in each value, not only somewhere
 
 
 @dataclass(frozen=True)
@@ -196,20 +200,13 @@ def mistakes(problem: Problem, run: Run, bounds: Bounds) -> Finding:
     workings = catalogue(problem)
     unit = 10.0 ** -bounds.precision
     reasons: list[str] = []
-    samples = work_samples(problem, run, workings)
-    for s in samples:
+    for s in work_samples(problem, run, workings):
         where = _where(problem, s.epoch, s.sample)
-        made = _visible(s, unit, where, reasons)
+        made = _visible(s, unit, where, reasons, bounds.every_value)
         for i, (a, av) in enumerate(made):
             for b, bv in made[i + 1:]:
-                if a.id == b.id:
-                    continue
-                key, apart = widest(av, bv)
-                if apart <= unit:
-                    reasons.append(
-                        f"{a.label} and {b.label} in {where}: every value within {fmt(apart, bounds.precision + 1)} of each other "
-                        f"(widest at {_name(key)}), not told apart at {bounds.precision} decimals"
-                    )
+                if a.id != b.id:
+                    _apart(a, av, b, bv, s.correct, unit, where, bounds, reasons)
     classes = len({w.id for w in workings})
     return _finding(
         "mistakes", reasons,
@@ -218,18 +215,54 @@ def mistakes(problem: Problem, run: Run, bounds: Bounds) -> Finding:
     )
 
 
-def _visible(s: SampleWorkings, unit: float, where: str, reasons: list[str]) -> list[tuple[MistakeWorking, dict[Key, float]]]:
-    """The mistakes that change something in this sample; those that change nothing by more than a unit are reasons."""
+def _groups(values: Mapping[Key, float], correct: Mapping[Key, float], local: bool) -> dict[str, list[Key]]:
+    """The places a mistake changes: for one made in one value, each parameter (its gradient and update) or value
+    apart; for one made throughout a sample, the whole sample as one."""
+    out: dict[str, list[Key]] = {}
+    for key, _ in changed(values, correct):
+        out.setdefault(place(key) if local else "", []).append(key)
+    return out
+
+
+def _visible(s: SampleWorkings, unit: float, where: str, reasons: list[str], every_value: bool) -> list[tuple[MistakeWorking, Mapping[Key, float]]]:
+    """The mistakes that change something in this sample; a place where one changes nothing by more than a unit is a reason."""
     made = []
     for mw, values in s.mistaken:
-        moved = changed(values, s.correct)
-        if not moved:
+        local = mw.local and every_value
+        groups = _groups(values, s.correct, local)
+        if not groups:
             continue  # not a mistake that can be made here (an update mistake where no update follows)
-        key, most = max(moved, key=lambda kd: kd[1])
-        if most <= unit:
-            reasons.append(f"{mw.label} in {where}: changes no value by more than {unit:g} (most: {_name(key)} by {most:.1e})")
-        made.append((mw, dict(values)))
+        for keys in groups.values():
+            key = max(keys, key=lambda k: gap(values[k], s.correct[k]))
+            most = gap(values[key], s.correct[key])
+            if most <= unit:
+                at = f" at {_name(key)}" if local else ""
+                reasons.append(f"{mw.label}{at} in {where}: changes no value by more than {unit:g} (most: {_name(key)} by {most:.1e})")
+        made.append((mw, values))
     return made
+
+
+def _apart(a: MistakeWorking, av: Mapping[Key, float], b: MistakeWorking, bv: Mapping[Key, float], correct: Mapping[Key, float],
+           unit: float, where: str, bounds: Bounds, reasons: list[str]) -> None:
+    """Two mistakes must differ by more than a unit somewhere in the sample (with ``every_value``: in each place a
+    mistake made in one value and the other both change)."""
+    precision = bounds.precision
+    a_local, b_local = a.local and bounds.every_value, b.local and bounds.every_value
+    if a_local or b_local:
+        ga, gb = _groups(av, correct, a_local), _groups(bv, correct, b_local)
+        local, other = (ga, gb) if a_local else (gb, ga)
+        touched = {k for keys in other.values() for k in keys}
+        places = [keys for keys in local.values() if touched & set(keys)]
+    else:
+        places = [list(correct)]
+    for keys in places:
+        key = max(keys, key=lambda k: gap(av[k], bv[k]))
+        if gap(av[key], bv[key]) <= unit:
+            at = f" at {_name(key)}" if a_local or b_local else f" (widest at {_name(key)})"
+            reasons.append(
+                f"{a.label} and {b.label}{at} in {where}: within {fmt(gap(av[key], bv[key]), precision + 1)} of each other, "
+                f"not told apart at {precision} decimals"
+            )
 
 
 def _name(key: Key) -> str:
