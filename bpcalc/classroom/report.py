@@ -24,7 +24,7 @@ def bounds_text(q: Quality) -> str:
 
 
 def render_quality(q: Quality, plain: bool = False) -> RenderableType:
-    lines: list[RenderableType] = [Text(f"Quality of {one_line(q.source)}: {bounds_text(q)}")]
+    lines: list[RenderableType] = [Text(f"Quality of {one_line(q.source)}"), Text(bounds_text(q))]
     for f in q.findings:
         style = "" if plain else ("green" if f.ok else "bold red")
         lines.append(Text(f"{MARK[f.ok]} {f.check:<14} {f.summary}", style=style))
