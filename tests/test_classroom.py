@@ -265,3 +265,21 @@ def test_variants_that_cannot_pass_say_why(tmp_path: Path) -> None:
 
 def test_variants_needs_out() -> None:
     assert "--out DIR is needed" in one_line_error(invoke(["variants", Q3]))
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None and not __import__("os").environ.get("CI"), reason="pdflatex is not installed")
+def test_variant_answer_key_compiles(thirty: Path, tmp_path: Path) -> None:
+    from test_render_latex import compile_tex
+
+    log = compile_tex((thirty / "v05-key.tex").read_text(), tmp_path)
+    assert "Overfull \\hbox" not in log
+
+
+def test_instructor_commands_stay_light() -> None:
+    """No SymPy or NumPy on the paths that do not need them."""
+    from probes import modules_after
+
+    for args in (["new", "--layers", "2-3-1", "--activations", "tanh,sigmoid", "--loss", "bce"], ["quality", Q3],
+                 ["check", Q3, str(ROOT / "samples" / "class")], ["run", Q3, "--format", "moodle"]):
+        mods = modules_after(args)
+        assert "sympy" not in mods and "numpy" not in mods, args

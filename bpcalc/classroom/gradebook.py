@@ -67,12 +67,13 @@ def gradebook_csv(marked: list[Marked]) -> str:
 
 
 def render_class(marked: list[Marked], plain: bool = False) -> RenderableType:
-    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain, header_style="" if plain else "bold cyan")
-    for name in ("file", "score", "right", "follows", "wrong", "missing"):
-        t.add_column(name, justify="left" if name == "file" else "right")
-    t.add_column("first mistake", ratio=1)
-    for m in marked:
-        name = one_line(m.name) + (f" ({one_line(m.variant)})" if m.variant else "")
+    t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if plain else "bold cyan")
+    names = [one_line(m.name) + (f" ({one_line(m.variant)})" if m.variant else "") for m in marked]
+    t.add_column("file", overflow="fold")
+    for name in ("score", "right", "follows", "wrong", "missing"):
+        t.add_column(name, justify="right")
+    t.add_column("first mistake", ratio=1, min_width=13, overflow="fold")
+    for m, name in zip(marked, names):
         if m.grade is None:
             t.add_row(name, "", "", "", "", "", "bad input: " + one_line(m.error))
             continue

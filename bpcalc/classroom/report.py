@@ -48,19 +48,19 @@ def quality_dict(q: Quality) -> dict[str, Any]:
 
 
 def render_variants(variants: list[Variant], manifest: Path, plain: bool = False) -> RenderableType:
-    t = Table(box=box.SIMPLE if plain else box.ROUNDED, show_edge=not plain, pad_edge=not plain, header_style="" if plain else "bold cyan")
-    for name, justify in (("variant", "left"), ("file", "left"), ("seed", "right"), ("draws", "right")):
-        t.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for check in CHECKS:
-        t.add_column(check.replace("_", " "), justify="center")
+    t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if plain else "bold cyan")
+    t.add_column("variant", overflow="fold")
+    t.add_column("seed", justify="right", overflow="fold")
+    t.add_column("draws", justify="right", overflow="fold")
+    t.add_column("quality checks", ratio=1, overflow="fold")
     for v in variants:
-        marks = {f.check: MARK[f.ok] for f in v.draw.quality.findings}
-        t.add_row(v.id, f"{v.id}.json", str(v.seed), str(v.draw.draws), *(marks.get(c, "-") for c in CHECKS))
+        q = v.draw.quality
+        t.add_row(v.id, str(v.seed), str(v.draw.draws), f"all {len(q.findings)} pass" if q.ok else "fails " + ", ".join(q.failed))
     where = one_line(str(manifest.parent))
     passing = sum(1 for v in variants if v.draw.quality.ok)
     summary = (
-        f"{len(variants)} variant{'s' if len(variants) != 1 else ''} in {where}, {passing} passing all {len(CHECKS)} quality checks; "
-        f"answer keys vNN-key.json and vNN-key.tex; manifest {one_line(str(manifest))}"
+        f"{len(variants)} variant{'s' if len(variants) != 1 else ''} in {where}, {passing} passing all {len(CHECKS)} quality checks "
+        f"({', '.join(CHECKS)}): problems vNN.json, answer keys vNN-key.json and vNN-key.tex, manifest {one_line(str(manifest))}"
     )
     return Group(t, Text(summary))
 
