@@ -283,3 +283,20 @@ def test_guard_rule_on_synthetic_items() -> None:
     assert no_attempt(item("0.9", 0.354), frozenset()) == ""  # off, but no further than a slip goes
     assert no_attempt(item("0", 0.354, "lr_missing"), frozenset({"lr_missing"})) == ""
     assert no_attempt(item("0.0000", 0.354), frozenset()) == "y in sample 1 was written 0.0000"
+
+
+def test_right_value_with_a_wrong_method(tmp_path: Path) -> None:
+    """y of sample 2 written 0.2 off, then the loss, every gradient and every update right as if y were right:
+    with "right_wrong_method": 0.5 those 27 values earn half their point each."""
+    problem = write(tmp_path, "problem.json", PROBLEM)
+
+    def y_off(samples: list[dict[str, Any]]) -> None:
+        samples[1]["forward"]["y"] = text(REF["samples"][1]["forward"]["y"] - Decimal("0.2"))
+
+    answers = write(tmp_path, "s.json", sheet(y_off))
+    rubric = write(tmp_path, "r.json", {"right_wrong_method": 0.5})
+    book = tmp_path / "g.csv"
+    r = invoke(["check", problem, answers, "--rubric", rubric, "--gradebook", book])
+    assert r.exit_code == 1
+    row = rows(book)["s.json"]
+    assert (row["right"], row["wrong"], row["points"]) == (str(2 * PER_SAMPLE - 1), "1", str(2 * PER_SAMPLE - 1 - Decimal("13.5")))
