@@ -300,3 +300,22 @@ def test_right_value_with_a_wrong_method(tmp_path: Path) -> None:
     assert r.exit_code == 1
     row = rows(book)["s.json"]
     assert (row["right"], row["wrong"], row["points"]) == (str(2 * PER_SAMPLE - 1), "1", str(2 * PER_SAMPLE - 1 - Decimal("13.5")))
+
+
+@pytest.mark.parametrize("style", ["whole", "0e300"])
+def test_no_marks_for_missing_precision(tmp_path: Path, style: str) -> None:
+    """Sample 1's parameters after written as whole numbers (or all 0e300): a value earns its point only when it is
+    within 0.005 of the correct one (the reference's), whatever the checker's tolerance for the digits written."""
+    problem = write(tmp_path, "problem.json", PROBLEM)
+    after = REF["samples"][0]["parameters_after"]
+    written = {k: (str(int(Decimal(str(v)).to_integral_value())) if style == "whole" else "0e300") for k, v in after.items()}
+    answers = write(tmp_path, "s.json", {"samples": [{"sample": 1, "parameters_after": written}]})
+    earned = sum(1 for k, v in after.items() if abs(Decimal(written[k]) - Decimal(str(v))) <= Decimal("0.005"))
+    book = tmp_path / "g.csv"
+    r = invoke(["check", problem, answers, "--gradebook", book])
+    row = rows(book)["s.json"]
+    assert row["points"] == str(earned) and row["max_points"] == "13"
+    assert r.exit_code == 1  # not clean: values earned nothing
+    assert int(row["no_credit"]) == 13 - earned - int(row["wrong"])
+    if int(row["wrong"]) == 0:
+        assert row["diagnosis"].startswith("too few digits: you wrote ")

@@ -4,11 +4,16 @@ The checker's verdicts are kept; this only adds what is missing and what each va
 
 * right: full points; right but worked on from a wrong value the student wrote in the same sample
   (a forward value or the loss before it, or its own gradient): the rubric's ``right_wrong_method`` share;
-* follows through: the rubric's ``follows`` share — none (with ``guard``) when a wrong value it can
-  be carried from is **no attempt**: a value no working gives (the checker names no classic
+* follows through: the rubric's ``follows`` share — none (with ``guard``) when a value it can be
+  carried from earned nothing for too few digits (below), or is a wrong value that is **no attempt**: a value no working gives (the checker names no classic
   mistake for it, only an arithmetic slip) that is 0 where the correct value is not 0 to two
   decimals, or that is far from what was expected: off by more than max(2·|expected|, 1);
-* wrong or missing: nothing.
+* wrong or missing: nothing;
+* **no marks for missing precision**: a value written with fewer decimals than the answer precision
+  (two, or the problem's ``answer_decimals`` where it has one) earns nothing unless it is within
+  half a unit of that precision of the value it was marked against (the correct one, or the one
+  its follow-through gives) — whatever the checker's tolerance for the digits written: ``0`` for
+  0.354, ``1`` for 0.75 or ``0e300`` for −0.1 earn nothing; −0.1 for −0.100 and 0 for 3.9e−06 do.
 
 "Can be carried from": in the same sample, a forward value or the loss before it, or the value's
 own gradient; across samples, a parameter written after an earlier sample (in batch mode also
@@ -26,6 +31,7 @@ from bpcalc.classroom.rubric import DEFAULT, Rubric, Slot
 from bpcalc.network import pretty
 from bpcalc.problem import Problem
 
+ANSWER_DECIMALS = 2  # the answer precision when the problem names none
 ZERO_BELOW = 0.005  # a correct value this small is 0 to two decimals: writing 0 for it is an answer
 FAR = 2.0  # off by more than FAR × |expected| (and by more than 1): no reasonable working
 
@@ -63,12 +69,12 @@ class Grade:
 
     @property
     def guarded(self) -> int:
-        """Values that follow through with no credit: carried from a value that is no attempt."""
-        return sum(1 for m in self.marks if m.verdict == "follows" and m.note.startswith("no credit"))
+        """Values right or following through that earn nothing: carried from a value that is no attempt, or too few digits."""
+        return sum(1 for m in self.marks if m.verdict in ("right", "follows") and m.points and not m.earned)
 
     @property
     def clean(self) -> bool:
-        return not self.count("wrong") and not self.count("missing")
+        return not self.count("wrong") and not self.count("missing") and not self.guarded
 
     @property
     def missing(self) -> list[Mark]:
@@ -111,6 +117,16 @@ def no_attempt(item: Item, workings: frozenset[str]) -> str:
     return ""
 
 
+def too_few_digits(item: Item, decimals: int) -> str:
+    """Why a value marked right earns nothing for its missing precision (see the module), or ''."""
+    if item.given.decimals >= decimals:
+        return ""
+    g, room = float(item.given.value), 0.5 * 10.0**-decimals * (1 + 1e-9)
+    if abs(g - item.correct) <= room or (item.verdict == "follows" and abs(g - item.expected) <= room):
+        return ""
+    return f"too few digits: you wrote {item.given.text}; to {decimals} decimals it is {item.expected:.{decimals}f}"
+
+
 def grade(problem: Problem, report: Report, rubric: Rubric = DEFAULT, require: frozenset[Slot] = frozenset(), workings: frozenset[str] = frozenset()) -> Grade:
     """The report scored by ``rubric``, with every slot of ``require`` not written counted missing.
 
@@ -118,11 +134,14 @@ def grade(problem: Problem, report: Report, rubric: Rubric = DEFAULT, require: f
     of is an attempt); see :func:`bpcalc.classroom.mistakes.working_ids`.
     """
     order = _order(problem)
+    decimals = getattr(problem, "answer_decimals", None) or ANSWER_DECIMALS
     items = list(report.items)
+    short = [too_few_digits(item, decimals) if item.verdict != "wrong" else "" for item in items]
     marks = []
     for i, item in enumerate(items):
         points = rubric.worth(item.key)
         earlier = [e for e in items[:i] if e.verdict == "wrong" and carried_from(problem, item, e, order)]
+        coarse = [f"{e.step} was written {e.given.text} (too few digits)" for j, e in enumerate(items[:i]) if short[j] and carried_from(problem, item, e, order)]
         note = ""
         if item.verdict == "right":
             share = Decimal(1)
@@ -132,11 +151,13 @@ def grade(problem: Problem, report: Report, rubric: Rubric = DEFAULT, require: f
                 note = f"right, but not from your own {same[0].step}"
         elif item.verdict == "follows":
             share = rubric.follows
-            gamed = [why for e in earlier if (why := no_attempt(e, workings))] if rubric.guard else []
+            gamed = [why for e in earlier if (why := no_attempt(e, workings))] + coarse if rubric.guard else []
             if gamed:
                 share, note = Decimal(0), f"no credit for following through: {gamed[0]}, which is no attempt"
         else:
             share = Decimal(0)
+        if short[i]:
+            share, note = Decimal(0), short[i]
         marks.append(Mark(item.epoch, item.sample, item.key, item.verdict, points, points * share, note))
     written = {(i.epoch, i.sample, i.key) for i in items}
     for epoch, sample, key in sorted(require - written, key=lambda s: (s[0], s[1], order[s[2]])):

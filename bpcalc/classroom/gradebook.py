@@ -52,6 +52,9 @@ def first_mistake_for(m: Marked) -> tuple[str, str]:
     item = m.grade.report.first_mistake
     if item is not None:
         return item.step, f"{item.mistake_name}: {item.note}" if item.mistake_name else item.note
+    nothing = [x for x in m.grade.marks if x.verdict in ("right", "follows") and x.points and not x.earned]
+    if nothing and m.problem is not None:
+        return mark_step(m.problem, nothing[0]), nothing[0].note
     missing = m.grade.missing
     if missing and m.problem is not None:
         return "", f"{len(missing)} missing, the first: {mark_step(m.problem, missing[0])}"
