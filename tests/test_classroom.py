@@ -283,3 +283,33 @@ def test_instructor_commands_stay_light() -> None:
                  ["check", Q3, str(ROOT / "samples" / "class")], ["run", Q3, "--format", "moodle"]):
         mods = modules_after(args)
         assert "sympy" not in mods and "numpy" not in mods, args
+
+
+def test_checker_finds_each_mistake_on_variants(thirty: Path) -> None:
+    """The catalogue run in reverse, checked forward: a student who makes a classic mistake throughout sample 1 of a
+    variant (every value written to 3 decimals) gets a value marked wrong, and the checker names that mistake."""
+    from bpcalc.check import check, parse_answers
+    from bpcalc.classroom.mistakes import catalogue, changed, work_samples
+    from bpcalc.evaluate import train
+    from bpcalc.problem import load_problem
+
+    made = named = 0
+    for k in (1, 2, 3):
+        p = load_problem(str(thirty / f"v{k:02d}.json"))
+        first = work_samples(p, train(p), catalogue(p))[0]
+        for mw, values in first.mistaken:
+            if not changed(values, first.correct):
+                continue
+            entry: dict[str, Any] = {"sample": 1, "forward": {}, "gradients": {}, "parameters_after": {}}
+            for key, v in values.items():
+                section = {"forward": "forward", "gradient": "gradients", "parameter_after": "parameters_after"}.get(key.kind)
+                if section is None:
+                    entry["loss"] = f"{v:.3f}"
+                else:
+                    entry[section][key.name] = f"{v:.3f}"
+            report = check(p, parse_answers(json.dumps({"samples": [entry]}), "sheet", p))
+            ids = {i.mistake for i in report.items if i.verdict == "wrong"}
+            assert ids, (k, mw.label)
+            made += 1
+            named += mw.id in ids
+    assert named >= 0.9 * made, (named, made)
