@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from bpcalc.cli import emit, resolve_format, user_errors
 from bpcalc.errors import BpcalcError
 
+if TYPE_CHECKING:
+    from bpcalc.classroom.marking import Marked
+    from bpcalc.classroom.quality import Bounds, Quality
+
 REPORT_FORMATS = ["auto", "rich", "plain", "json"]
+Command = Callable[..., Any]
 
 
 def _write_or_echo(text: str, output: str | None) -> None:
@@ -24,7 +29,7 @@ def _write_or_echo(text: str, output: str | None) -> None:
         raise BpcalcError(f"{output}: cannot write: {e.strerror}") from None
 
 
-def _bounds(saturation: float, precision: int, every_value: bool) -> object:
+def _bounds(saturation: float, precision: int, every_value: bool) -> Bounds:
     from bpcalc.classroom.quality import Bounds
 
     if not 0 < saturation < 1000:
@@ -32,10 +37,11 @@ def _bounds(saturation: float, precision: int, every_value: bool) -> object:
     return Bounds(saturation=saturation, precision=precision, every_value=every_value)
 
 
-def bound_options(fn: object) -> object:
-    fn = click.option("--every-value", is_flag=True, help="A mistake made in one value (an update, a gradient) must show at each parameter, not only somewhere in the sample.")(fn)  # type: ignore[arg-type]
-    fn = click.option("--precision", type=click.IntRange(1, 10), default=3, show_default=True, help="Display decimals: every update must show, and every classic mistake be told apart, at these.")(fn)  # type: ignore[arg-type]
-    return click.option("--saturation", type=float, default=3.0, show_default=True, help="Largest |pre-activation| of a sigmoid or tanh unit.")(fn)  # type: ignore[arg-type]
+def bound_options(fn: Command) -> Command:
+    """The quality bounds, shared by `quality` and `variants`."""
+    fn = click.option("--every-value", is_flag=True, help="A mistake made in one value (an update, a gradient) must show at each parameter, not only somewhere in the sample.")(fn)
+    fn = click.option("--precision", type=click.IntRange(1, 10), default=3, show_default=True, help="Display decimals: every update must show, and every classic mistake be told apart, at these.")(fn)
+    return click.option("--saturation", type=float, default=3.0, show_default=True, help="Largest |pre-activation| of a sigmoid or tanh unit.")(fn)
 
 
 @click.command("new")
@@ -74,21 +80,21 @@ def quality_command(problem: str, saturation: float, precision: int, every_value
     from bpcalc.problem import load_problem
 
     bounds = _bounds(saturation, precision, every_value)
-    q = assess(load_problem(problem), bounds)  # type: ignore[arg-type]
+    q = assess(load_problem(problem), bounds)
     _report(q, resolve_format(fmt))
     if not q.ok:
         sys.exit(1)
 
 
-def _report(q: object, fmt: str) -> None:
+def _report(q: Quality, fmt: str) -> None:
     from bpcalc.classroom.report import quality_dict, render_quality
 
     if fmt == "json":
         from bpcalc.render.json import dumps
 
-        click.echo(dumps(quality_dict(q)), nl=False)  # type: ignore[arg-type]
+        click.echo(dumps(quality_dict(q)), nl=False)
     else:
-        emit(render_quality(q, plain=fmt == "plain"), fmt)  # type: ignore[arg-type]
+        emit(render_quality(q, plain=fmt == "plain"), fmt)
 
 
 @click.command("variants")
@@ -114,7 +120,7 @@ def variants_command(
 
         if fmt == "moodle":
             raise BpcalcError("--check-only reports the checks: use --format rich, plain or json")
-        q = assess(base, bounds)  # type: ignore[arg-type]
+        q = assess(base, bounds)
         _report(q, resolve_format(fmt))
         if not q.ok:
             sys.exit(1)
@@ -123,7 +129,7 @@ def variants_command(
         raise BpcalcError("--out DIR is needed: where the variants, answer keys and manifest go")
     from bpcalc.classroom.variants import make_variants, write_variants
 
-    variants = make_variants(base, count, seed, bounds)  # type: ignore[arg-type]
+    variants = make_variants(base, count, seed, bounds)
     manifest = write_variants(variants, Path(out), precision)
     if fmt == "moodle":
         from bpcalc.classroom.moodle import quiz
@@ -141,7 +147,7 @@ def variants_command(
         emit(render_variants(variants, manifest, plain=fmt == "plain"), fmt)
 
 
-def class_options(fn: Any) -> Any:
+def class_options(fn: Command) -> Command:
     """`check`'s options for marking a class: the gradebook, what is required, the rubric, the variants."""
     options = [
         click.option("--gradebook", default=None, metavar="FILE", help="Write the gradebook here (CSV, one row per file; - for standard output)."),
@@ -198,7 +204,7 @@ def check_class(problem: Any, answers: tuple[str, ...], check: Any, fmt: str, gr
     return exit_status(marked)
 
 
-def _one(m: Any, fmt: str) -> None:
+def _one(m: Marked, fmt: str) -> None:
     """One file with --require or a rubric: the check report, and what is missing and the points under it."""
     from rich.console import Group
     from rich.text import Text
@@ -208,6 +214,7 @@ def _one(m: Any, fmt: str) -> None:
     from bpcalc.render.check import render_check
 
     g = m.grade
+    assert g is not None and m.problem is not None
     lines = []
     if g.missing:
         names = ", ".join(mark_step(m.problem, x) for x in g.missing[:8]) + (", ..." if len(g.missing) > 8 else "")

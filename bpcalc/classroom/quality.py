@@ -90,15 +90,16 @@ def saturation(problem: Problem, run: Run, bounds: Bounds) -> Finding:
     units = [u for li, row in enumerate(net.units) if li for u in row if net.activations[li - 1] in SATURATING]
     for r in run.results:
         for u in units:
-            z = m.to_float(r.pass_.forward[u.pre])
+            pre = u.pre or ""
+            z = m.to_float(r.pass_.forward[pre])
             largest = max(largest, abs(z))
             if not abs(z) <= bounds.saturation:
                 act = net.activations[u.layer - 1]
                 d = m.to_float(m.dtanh(z) if act == "tanh" else m.dsigmoid(z))
                 fn = "σ" if act == "sigmoid" else "tanh"
                 reasons.append(
-                    f"{fn}({pretty(u.pre)} = {fmt(z, bounds.precision)}) in {_where(problem, r.epoch, r.sample)}: "
-                    f"saturated, |{pretty(u.pre)}| > {bounds.saturation:g} and {fn}' = {fmt(d, bounds.precision)}"
+                    f"{fn}({pretty(pre)} = {fmt(z, bounds.precision)}) in {_where(problem, r.epoch, r.sample)}: "
+                    f"saturated, |{pretty(pre)}| > {bounds.saturation:g} and {fn}' = {fmt(d, bounds.precision)}"
                 )
     if not units:
         return Finding("saturation", True, "no sigmoid or tanh unit")
@@ -116,12 +117,13 @@ def relu(problem: Problem, run: Run, bounds: Bounds) -> Finding:
         return Finding("relu", True, "no relu unit")
     reasons = []
     for u in units:
-        zs = [(r, m.to_float(r.pass_.forward[u.pre])) for r in run.results]
+        pre = u.pre or ""
+        zs = [(r, m.to_float(r.pass_.forward[pre])) for r in run.results]
         for r, z in zs:
             if abs(z) < 1e-9:
-                reasons.append(f"{pretty(u.pre)} = 0 in {_where(problem, r.epoch, r.sample)}: the relu derivative at 0 is only a convention")
+                reasons.append(f"{pretty(pre)} = 0 in {_where(problem, r.epoch, r.sample)}: the relu derivative at 0 is only a convention")
         if all(z < 0 for _, z in zs):
-            reasons.append(f"{u.name} is dead: {pretty(u.pre)} < 0 in every sample, so its weights never learn")
+            reasons.append(f"{u.name} is dead: {pretty(pre)} < 0 in every sample, so its weights never learn")
     return _finding("relu", reasons, "no relu pre-activation at 0, no dead relu unit", "{n} relu unit problem(s)")
 
 
@@ -275,7 +277,7 @@ RUNNERS = {"saturation": saturation, "relu": relu, "updates": updates, "hand_rou
 def assess(problem: Problem, bounds: Bounds = Bounds(), stop_early: bool = False) -> Quality:
     """Every check on ``problem``; with ``stop_early`` the costly ones are skipped once a check fails (for searching)."""
     run = train(problem)
-    findings = []
+    findings: list[Finding] = []
     for name in CHECKS:
         if stop_early and findings and not all(f.ok for f in findings):
             break
