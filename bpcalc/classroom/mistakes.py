@@ -1,9 +1,9 @@
-"""The checker's catalogue of classic mistakes run in reverse: each mistake's own working gives the values a
-student who makes it would write.
+"""The checker's workings run in reverse: each classic mistake's own working gives the values a student who
+makes it would write, and each hand-rounding style the values a careful student rounding every step writes.
 
 This is the one module of the classroom package that reaches inside :mod:`bpcalc.check`: it walks
 ``diagnose.MISTAKES`` generically (every class, every variant a class works for the problem), so a
-mistake class added to the catalogue is picked up here with no change.
+mistake class added to the catalogue is picked up here with no change, and ``styles.STYLES`` likewise.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Mapping
 
 from bpcalc.check.diagnose import MISTAKES
 from bpcalc.check.model import Key
-from bpcalc.check.working import CORRECT, SampleContext, Working
+from bpcalc.check.styles import STYLES, Rounding
+from bpcalc.check.working import CORRECT, SampleContext, Working, work_through
 from bpcalc.errors import BpcalcError
 from bpcalc.evaluate import Run
 from bpcalc.problem import Problem
@@ -133,3 +134,14 @@ def widest(values: Mapping[Key, float], others: Mapping[Key, float]) -> tuple[Ke
 def working_ids(problem: Problem) -> frozenset[str]:
     """The ids of the mistakes the checker reproduces by a working (a value it names one of was worked, not guessed)."""
     return frozenset(w.id for w in catalogue(problem))
+
+
+def hand_workings(problem: Problem, decimals: int) -> dict[str, list[Mapping[Key, float]]]:
+    """The problem worked by hand, every step rounded to ``decimals``, in each of the checker's styles (by sample)."""
+    out: dict[str, list[Mapping[Key, float]]] = {}
+    for style in STYLES:
+        try:
+            out[style] = work_through(problem, CORRECT, Rounding(decimals, style))
+        except (BpcalcError, ArithmeticError, ValueError):
+            continue  # a hand working that breaks down (a log of a rounded 0): no values to write
+    return out

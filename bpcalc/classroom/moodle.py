@@ -6,18 +6,19 @@ Moodle's XML format: ``<quiz>`` holds ``<question type="cloze">`` elements, each
 
 The tolerance of a blank is the checker's for a value written to the decimals the question asks
 for: half a unit of the last decimal around the correct value, widened to reach the same value
-worked by hand with every step rounded to those decimals (``bpcalc run --round-steps``).
+worked by hand with every step rounded to those decimals, in each way the checker knows (every
+chain-rule factor rounded, as ``bpcalc run --round-steps`` does; one rounded δ per unit).
 File text (the title) is HTML-escaped, with braces written as entities so that it cannot open a blank.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from decimal import ROUND_CEILING, Decimal
 from dataclasses import dataclass
 from typing import Iterable
 
-from bpcalc.arith import RoundedMath
 from bpcalc.check.model import Key
 from bpcalc.escape import one_line
 from bpcalc.evaluate import Run, SampleResult, train
@@ -51,14 +52,16 @@ def _values(run: Run, r: SampleResult) -> list[tuple[Key, float]]:
 
 def blanks(problem: Problem, decimals: int) -> list[list[Blank]]:
     """Per sample, every value with its tolerance (see the module)."""
-    run, hand = train(problem), train(problem, RoundedMath(decimals))
+    from bpcalc.classroom.mistakes import hand_workings
+
+    run = train(problem)
+    hands = list(hand_workings(problem, decimals).values())
     half = 0.5 * 10.0**-decimals
     out = []
-    for r, h in zip(run.results, hand.results):
-        hand_values = dict(_values(hand, h))
+    for index, r in enumerate(run.results):
         row = []
         for key, value in _values(run, r):
-            drift = abs(hand_values[key] - value)
+            drift = max((abs(h[index][key] - value) for h in hands if math.isfinite(h[index][key])), default=0.0)
             row.append(Blank(key, value, half + drift))
         out.append(row)
     return out

@@ -8,8 +8,9 @@
 * ``updates`` — every update changes its parameter at the display precision (default 3 decimals);
   an update that is exactly 0 because a relu unit is off in that sample is not counted (no update
   is what relu teaches there);
-* ``hand_rounding`` — the whole problem worked by hand, every step rounded to 3 decimals
-  (``bpcalc run --round-steps 3``), is marked right everywhere by ``bpcalc check``;
+* ``hand_rounding`` — the whole problem worked by hand, every step rounded to 3 decimals, in each
+  way the checker knows (every chain-rule factor rounded, as ``bpcalc run --round-steps 3`` does;
+  one rounded δ per unit), is marked right everywhere by ``bpcalc check``;
 * ``mistakes`` — every classic mistake the checker names (every variant of every class in its
   catalogue), made throughout any one sample (worked from the correct parameters before it),
   produces a value of that sample more than one unit of the display precision from the correct
@@ -25,9 +26,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from bpcalc.arith import RoundedMath
 from bpcalc.check.model import Key
-from bpcalc.classroom.mistakes import MistakeWorking, SampleWorkings, catalogue, changed, gap, place, work_samples
+from bpcalc.classroom.mistakes import MistakeWorking, SampleWorkings, catalogue, changed, gap, hand_workings, place, work_samples
 from bpcalc.evaluate import Run, train
 from bpcalc.network import pretty
 from bpcalc.problem import Problem
@@ -155,45 +155,45 @@ def _shown(x: float, precision: int) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-def hand_answers(problem: Problem, decimals: int) -> str:
-    """The problem worked by hand, every step rounded to ``decimals``, as an answers file (run-JSON shape)."""
-    run = train(problem, RoundedMath(decimals))
-    m = run.math
+STYLE_WORDS = {"sheet": "every chain-rule factor rounded, as run --round-steps does", "delta": "one rounded δ per unit"}
 
-    def written(values: dict[str, object]) -> dict[str, str]:
-        return {k: _shown(m.to_float(v), decimals) for k, v in values.items()}
 
-    samples = [
-        {
-            "epoch": r.epoch,
-            "sample": r.sample,
-            "forward": written(r.pass_.forward),
-            "loss": _shown(m.to_float(r.pass_.loss), decimals),
-            "gradients": written(r.pass_.gradients),
-            "parameters_after": written(r.after),
-        }
-        for r in run.results
-    ]
+def hand_answers(problem: Problem, worked: list[Mapping[Key, float]], decimals: int) -> str:
+    """A hand working's values (by sample) as an answers file (run-JSON shape), each written to ``decimals``."""
+    sections = {"forward": "forward", "gradient": "gradients", "parameter_after": "parameters_after"}
+    samples = []
+    count = len(problem.samples)
+    for index, values in enumerate(worked):
+        entry: dict[str, object] = {"epoch": index // count + 1, "sample": index % count + 1}
+        for key, v in values.items():
+            if key.kind == "loss":
+                entry["loss"] = _shown(v, decimals)
+            else:
+                entry.setdefault(sections[key.kind], {})[key.name] = _shown(v, decimals)  # type: ignore[union-attr]
+        samples.append(entry)
     return json.dumps({"samples": samples})
 
 
 def hand_rounding(problem: Problem, run: Run, bounds: Bounds) -> Finding:
+    """The problem worked by hand in each of the checker's rounding styles, marked by the checker: all right?"""
     from bpcalc.check import check, parse_answers
 
     d = bounds.hand_decimals
-    try:
-        answers = parse_answers(hand_answers(problem, d), f"the problem worked to {d} decimals", problem)
-    except (ArithmeticError, ValueError) as e:  # a hand working that breaks down (a log of a rounded 0)
-        return Finding("hand_rounding", False, f"worked by hand to {d} decimals it breaks down: {e}", (), 1)
-    report = check(problem, answers)
-    reasons = [
-        f"{i.step}: by hand {i.given.text}, correct {fmt(i.correct, d + 2)} — {i.verdict} by the checker"
-        for i in report.items
-        if i.verdict != "right"
-    ]
+    reasons, count = [], 0
+    for style, worked in hand_workings(problem, d).items():
+        answers = parse_answers(hand_answers(problem, worked, d), f"the problem worked to {d} decimals", problem)
+        report = check(problem, answers)
+        count += len(report.items)
+        reasons += [
+            f"{i.step}: by hand ({STYLE_WORDS.get(style, style)}) {i.given.text}, correct {fmt(i.correct, d + 2)} — {i.verdict} by the checker"
+            for i in report.items
+            if i.verdict != "right"
+        ]
+    if not count:
+        return Finding("hand_rounding", False, f"worked by hand to {d} decimals it breaks down", (), 1)
     return _finding(
         "hand_rounding", reasons,
-        f"every value worked by hand to {d} decimals is marked right ({len(report.items)} values)",
+        f"every value worked by hand to {d} decimals is marked right ({count} values, {len(STYLE_WORDS)} ways of rounding)",
         "{n} value(s)" + f" worked by hand to {d} decimals fall outside the checker's tolerance",
     )
 
