@@ -319,3 +319,18 @@ def test_no_marks_for_missing_precision(tmp_path: Path, style: str) -> None:
     assert int(row["no_credit"]) == 13 - earned - int(row["wrong"])
     if int(row["wrong"]) == 0:
         assert row["diagnosis"].startswith("too few digits: you wrote ")
+
+
+def test_gradescope_for_a_bad_file_and_stdin(klass: tuple[Path, Path]) -> None:
+    problem, d = klass
+    bad = write(d, "bad.json", "{")
+    r = invoke(["check", problem, bad, "--format", "gradescope"])
+    assert r.exit_code == 2 and r.stderr.startswith(f"bpcalc: {bad}: ")
+    res = json.loads(r.stdout)  # Gradescope still gets a results.json, with the reason
+    assert res["score"] == 0.0 and res["tests"] == [] and res["output"].startswith("bpcalc could not mark this file: ")
+    r = CliRunner().invoke(main, ["check", str(problem), "-", str(d / "a_clean.json"), "--gradebook", "-"], input=json.dumps(sheet(b4_slip)))
+    assert r.exit_code == 1
+    names = [row[0] for row in csv.reader(io.StringIO(r.stdout))][1:]
+    assert names == ["<stdin>", str(d / "a_clean.json")]
+    r = invoke(["check", problem, "-", "-"])
+    assert r.exit_code == 2 and "standard input (-) can be read only once" in r.stderr

@@ -44,7 +44,7 @@ def bound_options(fn: Command) -> Command:
     return click.option("--saturation", type=float, default=3.0, show_default=True, help="Largest |pre-activation| of a sigmoid or tanh unit.")(fn)
 
 
-@click.command("new")
+@click.command("new", short_help="A problem file to start from: a template, or hand-friendly values.")
 @click.option("--layers", required=True, metavar="2-3-1", help="Unit counts, inputs first.")
 @click.option("--activations", required=True, metavar="tanh,sigmoid", help="One per layer after the inputs.")
 @click.option("--loss", required=True, metavar="LOSS", help="bce, ce, half_sse, sse or mse.")
@@ -68,7 +68,7 @@ def new_command(layers: str, activations: str, loss: str, lr: str, samples: int,
         click.echo(f"bpcalc: note: no draw passed every quality check ({', '.join(made.quality.failed)} failed); see bpcalc quality", err=True)
 
 
-@click.command("quality")
+@click.command("quality", short_help="Is PROBLEM good to work by hand? Each check, and why it fails.")
 @click.argument("problem", metavar="PROBLEM")
 @bound_options
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="auto", show_default=True, help="rich, plain or json.")
@@ -97,7 +97,7 @@ def _report(q: Quality, fmt: str) -> None:
         emit(render_quality(q, plain=fmt == "plain"), fmt)
 
 
-@click.command("variants")
+@click.command("variants", short_help="Variants of PROBLEM for each student, with answer keys and a manifest.")
 @click.argument("problem", metavar="PROBLEM")
 @click.option("--count", type=int, default=30, show_default=True, help="How many variants.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same variants, on every machine.")
