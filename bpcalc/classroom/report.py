@@ -27,7 +27,11 @@ def render_quality(q: Quality, plain: bool = False) -> RenderableType:
     lines: list[RenderableType] = [Text(f"Quality of {one_line(q.source)}"), Text(bounds_text(q))]
     for f in q.findings:
         style = "" if plain else ("green" if f.ok else "bold red")
-        lines.append(Text(f"{MARK[f.ok]} {f.check:<14} {f.summary}", style=style))
+        head = Table.grid(padding=(0, 1))
+        head.add_column(min_width=15, no_wrap=True)
+        head.add_column(ratio=1)
+        head.add_row(Text(f"{MARK[f.ok]} {f.check}", style=style), Text(f.summary, style=style))
+        lines.append(head)
         for reason in f.reasons:
             lines.append(Padding(Text(reason), (0, 0, 0, 4), expand=False))
         if f.count > len(f.reasons):
