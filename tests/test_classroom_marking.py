@@ -334,3 +334,40 @@ def test_gradescope_for_a_bad_file_and_stdin(klass: tuple[Path, Path]) -> None:
     assert names == ["<stdin>", str(d / "a_clean.json")]
     r = invoke(["check", problem, "-", "-"])
     assert r.exit_code == 2 and "standard input (-) can be read only once" in r.stderr
+
+
+def test_thirty_students(tmp_path: Path) -> None:
+    """30 sheets, one process: 12 clean, 6 with the learning rate left out in one update of sample 2, 6 with a slip
+    there, 6 with a gradient of sample 2 written 0 and its update carried from it. Counts known by construction."""
+    problem = write(tmp_path, "problem.json", PROBLEM)
+    d = tmp_path / "class"
+    d.mkdir()
+    s2 = REF["samples"][1]
+    # parameters whose update shows the injected mistake at 4 decimals (by the reference's gradients)
+    params = [n for n, g in s2["gradients"].items() if abs(g) * 0.9 > 0.001 and abs(g) > 0.01]
+    assert len(params) >= 6
+    expect = {}
+    n = 2 * PER_SAMPLE
+    for k in range(30):
+        name, p = f"s{k:02d}.json", params[k % 6]
+
+        def inject(samples: list[dict[str, Any]], k: int = k, p: str = p) -> None:
+            if 12 <= k < 18:
+                samples[1]["parameters_after"][p] = text(s2["parameters_before"][p] - s2["gradients"][p])
+            elif 18 <= k < 24:
+                samples[1]["parameters_after"][p] = text(s2["parameters_after"][p] - reference.to_mpf("0.3"))
+            elif k >= 24:
+                samples[1]["gradients"][p] = "0.0000"
+                samples[1]["parameters_after"][p] = samples[0]["parameters_after"][p]
+
+        write(d, name, sheet(inject))
+        expect[name] = (n, 0, 0, 0) if k < 12 else (n - 1, 0, 1, 0) if k < 24 else (n - 2, 1, 1, 1)
+    book = tmp_path / "grades.csv"
+    r = invoke(["check", problem, d, "--gradebook", book])
+    assert r.exit_code == 1, r.stderr
+    g = rows(book)
+    for name, (right, follows, wrong, none) in expect.items():
+        row = g[name]
+        assert (int(row["right"]), int(row["follows"]), int(row["wrong"]), int(row["no_credit"])) == (right, follows, wrong, none), name
+        assert row["score"] == f"{right / n:.3f}", name
+    assert all(g[f"s{k:02d}.json"]["diagnosis"].startswith("learning rate left out") for k in range(12, 18))
