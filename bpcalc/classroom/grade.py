@@ -18,6 +18,8 @@ The checker's verdicts are kept; this only adds what is missing and what each va
 "Can be carried from": in the same sample, a forward value or the loss before it, or the value's
 own gradient; across samples, a parameter written after an earlier sample (in batch mode also
 a gradient of an earlier sample of the epoch, for the update at its end).
+A value left blank is not in the report at all: nothing is carried from it, and a requirement
+counts it missing.
 """
 
 from __future__ import annotations
