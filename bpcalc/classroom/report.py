@@ -55,11 +55,10 @@ def render_variants(variants: list[Variant], manifest: Path, plain: bool = False
     t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if plain else "bold cyan")
     t.add_column("variant", overflow="fold")
     t.add_column("seed", justify="right", overflow="fold")
-    t.add_column("draws", justify="right", overflow="fold")
     t.add_column("quality checks", ratio=1, overflow="fold")
     for v in variants:
         q = v.draw.quality
-        t.add_row(v.id, str(v.seed), str(v.draw.draws), f"all {len(q.findings)} pass" if q.ok else "fails " + ", ".join(q.failed))
+        t.add_row(v.id, str(v.seed), f"all {len(q.findings)} pass" if q.ok else "fails " + ", ".join(q.failed))
     where = one_line(str(manifest.parent))
     passing = sum(1 for v in variants if v.draw.quality.ok)
     summary = (
