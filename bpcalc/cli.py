@@ -250,12 +250,14 @@ def derive(
 
 
 def class_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`check`'s options for marking a class (see bpcalc.classroom.cli)."""
     from bpcalc.classroom.cli import class_options as options
 
     return options(fn)
 
 
 def check_class(*args: Any, **kwargs: Any) -> int:
+    """Mark many files (or with the class options): bpcalc.classroom.cli.check_class; the exit status."""
     from bpcalc.classroom.cli import check_class as run
 
     return run(*args, **kwargs)
@@ -301,8 +303,7 @@ def check_command(problem: str, answers: tuple[str, ...], tolerance: str | None,
     pr = load_problem(problem)
     if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
         sys.exit(check_class(pr, answers, options, fmt, **marking))
-    answers = answers[0]  # type: ignore[assignment]
-    text, source = read_text(answers)  # type: ignore[arg-type]
+    text, source = read_text(answers[0])
     report = check(pr, parse_answers(text, source, pr), options)
     fmt = resolve_format(fmt)
     if fmt == "json":
