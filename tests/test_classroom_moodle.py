@@ -110,6 +110,16 @@ def test_file_text_cannot_break_the_quiz(tmp_path: Path) -> None:
     assert "\x1b" not in r.output and "\u202e" not in r.output and "\\x1b[31m" in r.output
 
 
-def test_moodle_refuses_partial_runs() -> None:
+def test_moodle_refuses_hand_rounding() -> None:
     r = invoke(["run", Q3, "--format", "moodle", "--round-steps", "3"])
     assert r.exit_code == 2 and "--format moodle asks for the correct values" in r.stderr
+
+
+def test_moodle_asks_for_some_tables_of_some_samples() -> None:
+    r = invoke(["run", Q3, "--format", "moodle", "--show", "parameters", "--sample", "2"])
+    assert r.exit_code == 0
+    (q,) = questions(r.output)
+    (row,) = blanks(q)
+    assert q.find("questiontext/text").text.count("<h4>Sample 2:") == 1
+    want = expected(json.loads(Q3.read_text()))[1][-13:]
+    assert [b[0] for b in row] == [w[0] for w in want] and all(abs(b[1] - float(w[1])) <= 1e-8 for b, w in zip(row, want))

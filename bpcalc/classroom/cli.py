@@ -134,7 +134,9 @@ def variants_command(
     if fmt == "moodle":
         from bpcalc.classroom.moodle import quiz
 
-        click.echo(quiz(((v.draw.problem.title, v.draw.problem) for v in variants), precision), nl=False)
+        from bpcalc.classroom.moodle import Ask
+
+        click.echo(quiz(((v.draw.problem.title, v.draw.problem) for v in variants), Ask(precision)), nl=False)
         return
     fmt = resolve_format(fmt)
     from bpcalc.classroom.report import render_variants, variants_dict

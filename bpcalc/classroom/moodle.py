@@ -86,7 +86,20 @@ def _label(key: Key) -> str:
     return _text(key.label())
 
 
-def question_html(problem: Problem, decimals: int = 3) -> str:
+@dataclass(frozen=True)
+class Ask:
+    """What the question asks for: the values' decimals, which kinds (forward, loss, gradient, parameter_after), which sample."""
+
+    decimals: int = 3
+    kinds: tuple[str, ...] = ("forward", "loss", "gradient", "parameter_after")
+    sample: int | None = None  # every sample (in every epoch) when None
+
+
+SHOW_KINDS = {"forward": ("forward", "loss"), "gradients": ("gradient",), "updates": ("parameter_after",), "parameters": ("parameter_after",)}
+
+
+def question_html(problem: Problem, ask: Ask = Ask()) -> str:
+    decimals = ask.decimals
     net = problem.network
     shape = "-".join(map(str, net.layers))
     parts = []
@@ -101,6 +114,9 @@ def question_html(problem: Problem, decimals: int = 3) -> str:
     cells = "".join(f"<tr><td>{_text(pretty(n))}</td><td>{given(v)}</td></tr>" for n, v in problem.parameters.items())
     parts.append(f"<p>Parameters before training:</p><table><tr><th>parameter</th><th>value</th></tr>{cells}</table>")
     for r, row in zip(train(problem).results, blanks(problem, decimals)):
+        row = [b for b in row if b.key.kind in ask.kinds]
+        if ask.sample is not None and r.sample != ask.sample or not row:
+            continue
         s = problem.samples[r.sample - 1]
         head = ", ".join(f"{k} = {given(v)}" for k, v in {**s.inputs, **s.targets}.items())
         where = f"Sample {r.sample}" if problem.epochs == 1 else f"Epoch {r.epoch}, sample {r.sample}"
@@ -109,8 +125,8 @@ def question_html(problem: Problem, decimals: int = 3) -> str:
     return "\n".join(parts)
 
 
-def question_xml(problem: Problem, name: str, decimals: int = 3) -> str:
-    body = question_html(problem, decimals)
+def question_xml(problem: Problem, name: str, ask: Ask = Ask()) -> str:
+    body = question_html(problem, ask)
     assert "]]>" not in body
     return (
         '  <question type="cloze">\n'
@@ -123,19 +139,18 @@ def question_xml(problem: Problem, name: str, decimals: int = 3) -> str:
     )
 
 
-def quiz(questions: Iterable[tuple[str, Problem]], decimals: int = 3) -> str:
+def quiz(questions: Iterable[tuple[str, Problem]], ask: Ask = Ask()) -> str:
     """The quiz file: one Cloze question per (name, problem)."""
-    body = "".join(question_xml(p, name, decimals) for name, p in questions)
+    body = "".join(question_xml(p, name, ask) for name, p in questions)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n{body}</quiz>\n'
 
 
 def moodle_run(problem: Problem, math: object, precision: int, show: tuple[str, ...], sample: int | None) -> str:
-    """`run --format moodle`: the problem as one Cloze question, its values asked to ``precision`` decimals."""
+    """`run --format moodle`: the problem as one Cloze question, its values asked to ``precision`` decimals
+    (``show``: which tables; ``sample``: only that sample)."""
     from bpcalc.errors import BpcalcError
-    from bpcalc.modes import SECTIONS
 
     if getattr(math, "name", "float") != "float":
         raise BpcalcError("--format moodle asks for the correct values: it cannot be used with --round-steps or --exact")
-    if sample is not None or tuple(show) != SECTIONS:
-        raise BpcalcError("--format moodle asks for every value of every sample: --sample and --show do not apply")
-    return quiz([(problem.title or problem.source, problem)], precision)
+    kinds = tuple(dict.fromkeys(k for part in show for k in SHOW_KINDS[part]))
+    return quiz([(problem.title or problem.source, problem)], Ask(precision, kinds, sample))
