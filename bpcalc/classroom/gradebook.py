@@ -17,7 +17,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bpcalc.classroom.grade import mark_step
+from bpcalc.classroom.grade import Mark, mark_step
 from bpcalc.classroom.marking import Marked
 from bpcalc.escape import one_line
 
@@ -109,6 +109,11 @@ def grade_dict(m: Marked) -> dict[str, Any]:
         "follows": g.count("follows"),
         "wrong": g.count("wrong"),
         "missing": [{"epoch": x.epoch, "sample": x.sample, "kind": x.key.kind, "name": x.key.name} for x in g.missing],
-        "no_credit": [{"epoch": x.epoch, "sample": x.sample, "name": x.key.name, "note": x.note} for x in g.marks if x.note and x.earned < x.points],
+        "no_credit": [_noted(x) for x in g.marks if x.verdict in ("right", "follows") and x.points and not x.earned],
+        "reduced": [_noted(x) for x in g.marks if x.note and 0 < x.earned < x.points],
         "report": check_dict(g.report),
     }
+
+
+def _noted(x: Mark) -> dict[str, Any]:
+    return {"epoch": x.epoch, "sample": x.sample, "kind": x.key.kind, "name": x.key.name, "note": x.note}
