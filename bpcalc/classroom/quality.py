@@ -168,7 +168,7 @@ def hand_answers(problem: Problem, worked: list[Mapping[Key, float]], decimals: 
         for key, v in values.items():
             if key.kind == "loss":
                 entry["loss"] = _shown(v, decimals)
-            else:
+            elif key.kind in sections:  # the values a sheet holds (a checker may work more, such as each factor)
                 entry.setdefault(sections[key.kind], {})[key.name] = _shown(v, decimals)  # type: ignore[union-attr]
         samples.append(entry)
     return json.dumps({"samples": samples})
