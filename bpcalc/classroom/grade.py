@@ -70,13 +70,13 @@ class Grade:
         return float(self.earned / self.possible) if self.possible else 1.0
 
     @property
-    def guarded(self) -> int:
+    def no_credit(self) -> int:
         """Values right or following through that earn nothing: carried from a value that is no attempt, or too few digits."""
         return sum(1 for m in self.marks if m.verdict in ("right", "follows") and m.points and not m.earned)
 
     @property
     def clean(self) -> bool:
-        return not self.count("wrong") and not self.count("missing") and not self.guarded
+        return not self.count("wrong") and not self.count("missing") and not self.no_credit
 
     @property
     def missing(self) -> list[Mark]:

@@ -43,7 +43,7 @@ def row(m: Marked) -> list[Any]:
     step, diagnosis = first_mistake_for(m)
     return [
         cell(m.name), cell(m.variant), f"{g.score:.3f}", points_text(g.earned), points_text(g.possible),
-        g.count("right"), g.count("follows"), g.count("wrong"), g.count("missing"), g.guarded, cell(step), cell(diagnosis),
+        g.count("right"), g.count("follows"), g.count("wrong"), g.count("missing"), g.no_credit, cell(step), cell(diagnosis),
     ]
 
 
