@@ -46,7 +46,7 @@ def quality_dict(q: Quality) -> dict[str, Any]:
     return {
         "problem": q.source,
         "ok": q.ok,
-        "bounds": {"saturation": b.saturation, "precision": b.precision, "hand_decimals": b.hand_decimals},
+        "bounds": {"saturation": b.saturation, "precision": b.precision, "hand_decimals": b.hand_decimals, "every_value": b.every_value},
         "checks": [{"check": f.check, "ok": f.ok, "summary": f.summary, "reasons": list(f.reasons), "count": f.count} for f in q.findings],
     }
 
