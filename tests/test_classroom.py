@@ -325,3 +325,36 @@ def test_checker_finds_each_mistake_on_variants(thirty: Path) -> None:
             named += mw.id in ids
     # most, not all: a mistake of rounding or copying can land within the tolerance of an honest working
     assert found >= 0.95 * made and named >= 0.9 * made, (found, named, made)
+
+
+def test_every_value_is_stricter(tmp_path: Path) -> None:
+    """Sample 1 has f2 = −1: leaving dα_H1/dw21 = f2 out of ∂L/∂w21 negates it, which is what flipping the sign of the
+    update does too, so at w21 the two mistakes give the same value. The sample's other values tell them apart
+    (the default passes); --every-value asks for each parameter, and fails."""
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(hand_problem(learning_rate=0.1, samples=[{"f1": 3, "f2": -1, "t": 1}, {"f1": 2, "f2": 1, "t": 1}])))
+    assert invoke(["quality", str(path)]).exit_code == 0
+    r = invoke(["quality", str(path), "--every-value", "--format", "json"])
+    assert r.exit_code == 1
+    mistakes = next(c for c in json.loads(r.output)["checks"] if c["check"] == "mistakes")
+    assert any(x.startswith("update sign flipped and a factor dropped from the chain (chain factor 5) at w21 after in sample 1")
+               for x in mistakes["reasons"]), mistakes["reasons"]
+
+
+def test_manifest_student_column(tmp_path: Path) -> None:
+    from bpcalc.classroom.manifest import read_manifest
+
+    m = tmp_path / "manifest.csv"
+    m.write_text("variant,file,seed,student\nv01,v01.json,5,alice\nv02,v02.json,6,Bob\n")
+    man = read_manifest(str(m))
+    assert man.match("answers/alice.json").variant == "v01" and man.match("bob.csv").variant == "v02"
+    assert man.match("x/v02-late.txt").variant == "v02"  # no student of that name: the id in the file's name
+    from bpcalc.errors import ProblemError
+
+    with pytest.raises(ProblemError) as e:
+        man.match("carol.json")
+    assert str(e.value).startswith(f"carol.json: no variant of {m} matches this file")
+    m.write_text("variant,file\nv01,a.json\nv01,b.json\n")
+    with pytest.raises(ProblemError) as e:
+        read_manifest(str(m))
+    assert str(e.value) == f"{m}: line 3: variant 'v01' is listed twice"
