@@ -11,10 +11,11 @@ import click
 
 from bpcalc import __version__
 from bpcalc.errors import BpcalcError
-from bpcalc.render.formats import FORMATS
+from bpcalc.render.formats import DERIVE_FORMATS, FORMATS
 
 TEXT_FORMATS = ["auto", "rich", "plain"]
 RUN_FORMATS = ["auto", *FORMATS]  # the registry's: a new format is one printer and one line there
+DERIVE_FORMATS = ["auto", *DERIVE_FORMATS]
 FORMAT_HELP = (
     "rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); "
     "json: for graders; latex: a document for pdflatex; markdown: GitHub tables and $$ math; csv: one value per row."
@@ -122,7 +123,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("problem", metavar="PROBLEM")
-@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
+@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP + " moodle: a Moodle XML quiz (one Cloze question).")
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
@@ -166,7 +167,7 @@ def run(
 @main.command()
 @click.option("--param", "-p", "param", required=True, help="The parameter: w11, b4 or β4, ...")
 @click.option("--problem", "problem", default=None, metavar="FILE", help="Evaluate at this problem's samples (- for stdin). Default: the seed sheet's network.")
-@click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
+@click.option("--format", "fmt", type=click.Choice(DERIVE_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @user_errors
@@ -212,9 +213,23 @@ def derive(
         click.echo(out, nl=False)
 
 
+def class_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`check`'s options for marking a class (see bpcalc.classroom.cli)."""
+    from bpcalc.classroom.cli import class_options as options
+
+    return options(fn)
+
+
+def check_class(*args: Any, **kwargs: Any) -> int:
+    """Mark many files (or with the class options): bpcalc.classroom.cli.check_class; the exit status."""
+    from bpcalc.classroom.cli import check_class as run
+
+    return run(*args, **kwargs)
+
+
 @main.command("check")
 @click.argument("problem", metavar="PROBLEM")
-@click.argument("answers", metavar="ANSWERS")
+@click.argument("answers", metavar="ANSWERS...", nargs=-1, required=True)
 @click.option(
     "--tolerance",
     default=None,
@@ -230,25 +245,29 @@ def derive(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "rich", "plain", "json"]),
+    type=click.Choice(["auto", "rich", "plain", "json", "gradescope"]),
     default="auto",
     show_default=True,
-    help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders.",
+    help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders; gradescope: Gradescope's results.json.",
 )
+@class_options
 @user_errors
-def check_command(problem: str, answers: str, tolerance: str | None, carry: bool, fmt: str) -> None:
+def check_command(problem: str, answers: tuple[str, ...], tolerance: str | None, carry: bool, fmt: str, **marking: Any) -> None:
     """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
 
-    Exit status: 0 when nothing is wrong, 1 when something is, 2 for bad input.
+    Several files, or a directory of them, are marked in one go (with --variants each against its variant).
+    Exit status: 0 when nothing is wrong (or missing), 1 when something is, 2 for bad input.
     """
     from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance
     from bpcalc.problem import load_problem, read_text
 
-    if problem == "-" and answers == "-":
+    if problem == "-" and "-" in answers:
         raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
     options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None)
     pr = load_problem(problem)
-    text, source = read_text(answers)
+    if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
+        sys.exit(check_class(pr, answers, options, fmt, **marking))
+    text, source = read_text(answers[0])
     report = check(pr, parse_answers(text, source, pr), options)
     fmt = resolve_format(fmt)
     if fmt == "json":
@@ -264,6 +283,10 @@ def check_command(problem: str, answers: str, tolerance: str | None, carry: bool
         sys.exit(1)
 
 
+from bpcalc.classroom.cli import new_command, quality_command, variants_command  # noqa: E402  (the instructor's commands)
 from bpcalc.train.cli import register as _register_train  # noqa: E402  (data, train, tune; after the helpers it uses)
 
+main.add_command(new_command)
+main.add_command(variants_command)
+main.add_command(quality_command)
 _register_train(main)

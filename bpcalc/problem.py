@@ -143,6 +143,7 @@ def build_problem(data: Any, source: str) -> Problem:
     lr = number(data["learning_rate"], source, "learning_rate", "a positive number")
     if lr <= 0:
         raise bad("learning_rate", f"expected a positive number, got {lr}")
+    _unfilled(data, bad)
 
     epochs = data.get("epochs", 1)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -307,3 +308,18 @@ def _samples(raw: Any, net: Network, source: str, bad: Any) -> tuple[Sample, ...
                     raise bad(f"{here}.{k}", f"the {net.loss_name} loss needs a target between 0 and 1, got {v}")
         out.append(Sample(inputs, targets))
     return tuple(out)
+
+
+def _unfilled(data: dict[str, Any], bad: Any) -> None:
+    """A template's values left to fill in (null), all named in one line; the first is the place."""
+    places: list[str] = []
+    if isinstance(data.get("parameters"), dict):
+        places += [place("parameters", k) for k, v in data["parameters"].items() if v is None]
+    if isinstance(data.get("samples"), list):
+        for i, s in enumerate(data["samples"]):
+            if isinstance(s, dict):
+                places += [place(f"samples[{i}]", k) for k, v in s.items() if v is None]
+    if len(places) == 1:
+        raise bad(places[0], "expected a number, got null (a value left to fill in)")
+    if places:
+        raise bad(places[0], f"expected a number, got null; {len(places)} values are left to fill in: {', '.join(places)}")

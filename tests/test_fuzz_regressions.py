@@ -249,7 +249,7 @@ def test_derive_values_table_is_split_to_fit_the_page() -> None:
     [
         (["run", "P", "--precision", "-1"], "Invalid value for '--precision': -1 is not in the range 0<=x<=17."),
         (["run", "P", "--format", "xml"],
-         "Invalid value for '--format': 'xml' is not one of 'auto', 'rich', 'plain', 'json', 'latex', 'markdown', 'csv'."),
+         "Invalid value for '--format': 'xml' is not one of 'auto', 'rich', 'plain', 'json', 'latex', 'markdown', 'csv', 'moodle'."),
         (["run", "P", "extra"], "Got unexpected extra argument (extra)"),
         (["run"], "Missing argument 'PROBLEM'."),
         (["derive"], "Missing option '--param' / '-p'."),

@@ -175,12 +175,16 @@ def test_given_numbers_as_written_whatever_the_precision() -> None:
 
 
 def test_one_registry_behind_run_and_derive() -> None:
-    from bpcalc.cli import RUN_FORMATS
+    from bpcalc.cli import DERIVE_FORMATS, RUN_FORMATS
     from bpcalc.render.formats import FORMATS
 
     assert set(FORMATS) == set(RUN_FORMATS) - {"auto"}
+    assert set(DERIVE_FORMATS) - {"auto"} == {n for n, f in FORMATS.items() if f.derive is not None}
     for name, f in FORMATS.items():
-        assert callable(f.run_printer()) and callable(f.derive_printer()), name
+        assert callable(f.run_printer()), name
+        if f.derive is not None:
+            assert callable(f.derive_printer()), name
+    assert FORMATS["moodle"].derive is None  # a quiz is for run only
 
 
 @needs_pdflatex

@@ -22,13 +22,14 @@ class PrintOptions:
 @dataclass(frozen=True)
 class Format:
     run: str  # "module:function" taking (run, view, options)
-    derive: str  # "module:function" taking (derivation, precision, options)
+    derive: str | None  # "module:function" taking (derivation, precision, options); None: a format for `run` only
     renderable: bool = False  # returns a rich renderable, not text
 
     def run_printer(self) -> Callable[..., Any]:
         return _load(self.run)
 
     def derive_printer(self) -> Callable[..., Any]:
+        assert self.derive is not None, "a run-only format has no derive printer"
         return _load(self.derive)
 
 
@@ -44,4 +45,7 @@ FORMATS: dict[str, Format] = {
     "latex": Format("bpcalc.render.latex:run_latex", "bpcalc.render.latex:derive_latex"),
     "markdown": Format("bpcalc.render.markdown:run_markdown", "bpcalc.render.markdown:derive_md"),
     "csv": Format("bpcalc.render.csv:run_csv", "bpcalc.render.csv:derive_csv"),
+    "moodle": Format("bpcalc.classroom.moodle:run_moodle", None),
 }
+
+DERIVE_FORMATS = [name for name, f in FORMATS.items() if f.derive is not None]

@@ -1,0 +1,119 @@
+"""The gradebook: one row per answers file (CSV for spreadsheets, a table for people, a dict for JSON).
+
+CSV cells hold file text (names, diagnoses): control characters are shown escaped, and a cell that
+a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a CR) is written as text
+with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bpcalc.classroom.grade import Mark, mark_step
+from bpcalc.classroom.marking import Marked
+from bpcalc.escape import one_line
+
+HEADER = ("name", "variant", "score", "points", "max_points", "right", "follows", "wrong", "missing", "no_credit", "first_mistake", "diagnosis")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """File text made safe for a spreadsheet cell (see the module)."""
+    safe = one_line(text)
+    return "'" + safe if safe.startswith(FORMULA_START) else safe
+
+
+def points_text(x: Decimal) -> str:
+    q = x.quantize(Decimal("0.001")).normalize()
+    return format(q, "f") if q != 0 else "0"
+
+
+def row(m: Marked) -> list[Any]:
+    if m.grade is None:
+        return [cell(m.name), cell(m.variant), "", "", "", "", "", "", "", "", "", cell("bad input: " + m.error)]
+    g = m.grade
+    step, diagnosis = first_mistake_for(m)
+    return [
+        cell(m.name), cell(m.variant), f"{g.score:.3f}", points_text(g.earned), points_text(g.possible),
+        g.count("right"), g.count("follows"), g.count("wrong"), g.count("missing"), g.no_credit, cell(step), cell(diagnosis),
+    ]
+
+
+def first_mistake_for(m: Marked) -> tuple[str, str]:
+    assert m.grade is not None
+    item = m.grade.report.first_mistake
+    if item is not None:
+        return item.step, f"{item.mistake_name}: {item.note}" if item.mistake_name else item.note
+    nothing = [x for x in m.grade.marks if x.verdict in ("right", "follows") and x.points and not x.earned]
+    if nothing and m.problem is not None:
+        return mark_step(m.problem, nothing[0]), nothing[0].note
+    missing = m.grade.missing
+    if missing and m.problem is not None:
+        return "", f"{len(missing)} missing, the first: {mark_step(m.problem, missing[0])}"
+    return "", ""
+
+
+def gradebook_csv(marked: list[Marked]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(HEADER)
+    w.writerows(row(m) for m in marked)
+    return buf.getvalue()
+
+
+def render_class(marked: list[Marked], plain: bool = False) -> RenderableType:
+    t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if plain else "bold cyan")
+    names = [one_line(m.name) + (f" ({one_line(m.variant)})" if m.variant else "") for m in marked]
+    t.add_column("file", overflow="fold")
+    for name in ("score", "right", "follows", "wrong", "missing"):
+        t.add_column(name, justify="right")
+    t.add_column("first mistake", ratio=1, min_width=13, overflow="fold")
+    for m, name in zip(marked, names):
+        if m.grade is None:
+            t.add_row(name, "", "", "", "", "", "bad input: " + one_line(m.error))
+            continue
+        g = m.grade
+        step, _ = first_mistake_for(m)
+        t.add_row(name, f"{g.score:.3f}", str(g.count("right")), str(g.count("follows")), str(g.count("wrong")), str(g.count("missing")), one_line(step))
+    graded = [m.grade for m in marked if m.grade is not None]
+    clean = sum(1 for g in graded if g.clean)
+    mean = sum(g.score for g in graded) / len(graded) if graded else 0.0
+    bad = len(marked) - len(graded)
+    summary = f"marked {len(graded)} file{'s' if len(graded) != 1 else ''}: {clean} clean, {len(graded) - clean} with a value wrong or missing · mean score {mean:.3f}"
+    if bad:
+        summary += f" · {bad} not marked (bad input)"
+    return Group(t, Text(summary, style="" if plain else "bold"))
+
+
+def grade_dict(m: Marked) -> dict[str, Any]:
+    from bpcalc.render.check import check_dict
+
+    if m.grade is None:
+        return {"name": m.name, "variant": m.variant, "error": m.error}
+    g = m.grade
+    return {
+        "name": m.name,
+        "variant": m.variant,
+        "score": g.score,
+        "points": float(g.earned),
+        "max_points": float(g.possible),
+        "right": g.count("right"),
+        "follows": g.count("follows"),
+        "wrong": g.count("wrong"),
+        "missing": [{"epoch": x.epoch, "sample": x.sample, "kind": x.key.kind, "name": x.key.name} for x in g.missing],
+        "no_credit": [_noted(x) for x in g.marks if x.verdict in ("right", "follows") and x.points and not x.earned],
+        "reduced": [_noted(x) for x in g.marks if x.note and 0 < x.earned < x.points],
+        "report": check_dict(g.report),
+    }
+
+
+def _noted(x: Mark) -> dict[str, Any]:
+    return {"epoch": x.epoch, "sample": x.sample, "kind": x.key.kind, "name": x.key.name, "note": x.note}
