@@ -36,13 +36,13 @@ from bpcalc.check.mistaken import (
     InputsSwapped,
     LearningRateLeftOut,
     LearningRateTwice,
-    OneMinusTanhMath,
-    SigmoidForSigmoidPrimeMath,
-    SigmoidPrimeForTanhMath,
     SignFlipped,
     TargetFlipped,
     UpdatedWeights,
     derivative_variants,
+    one_minus_tanh,
+    sigmoid_for_sigmoid_prime,
+    sigmoid_prime_for_tanh,
 )
 from bpcalc.check.model import Given, Key, depends
 from bpcalc.check.tolerance import Tolerance, at_digits, half_unit, hand_decimals, matches, truncation_of
@@ -347,7 +347,7 @@ class TanhOneMinus(Mistake):
     kinds = ("loss", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, OneMinusTanhMath, "tanh")
+        return derivative_variants(problem, one_minus_tanh, "tanh")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
         u = _unit_for(case, "tanh", v)
@@ -361,7 +361,7 @@ class TanhAsSigmoidPrime(Mistake):
     kinds = ("loss", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, SigmoidPrimeForTanhMath, "tanh")
+        return derivative_variants(problem, sigmoid_prime_for_tanh, "tanh")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
         u = _unit_for(case, "tanh", v)
@@ -380,7 +380,7 @@ class SigmoidPrimeAsSigmoid(Mistake):
     kinds = ("gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, SigmoidForSigmoidPrimeMath, "sigmoid")
+        return derivative_variants(problem, sigmoid_for_sigmoid_prime, "sigmoid")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
         u = _unit_for(case, "sigmoid", v)

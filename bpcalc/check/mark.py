@@ -63,12 +63,12 @@ class _Marker:
 
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
                 return SampleContext(
-                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out,
+                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept,
                     earlier=tuple(grads[name]), previous=tuple(previous[name]), **kw,
                 )
 
             paths = Paths(
-                Path(ctx(State(true_before), "true"), carried=False, name="true"),
+                Path(ctx(State(true_before, kept=truth.kept_before(index)), "true"), carried=False, name="true"),
                 Path(ctx(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]), carried=True, name="written"),
                 Path(ctx(w_state, "plain"), carried=True, name="plain"),
                 # a student who keeps every digit across samples keeps them within one too: no hand rounding
@@ -110,10 +110,11 @@ class _Marker:
                 written = State(
                     {n: given_after.get(n, v) for n, v in _floats(w_worked, w_worked.after).items()},
                     frozenset(n for n in self.net.param_names if n not in given_after),
+                    w_worked.kept,
                 )
                 self.hidden_mistakes(given, marked, paths.evident, evident_values)
                 evident_after = {k.name: v for k, v in evident_values.items() if k.kind == "parameter_after"}
-                evident = State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()})
+                evident = State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()}, kept=e_worked.kept)
 
         label = "from the digits written" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))

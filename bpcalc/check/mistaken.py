@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from bpcalc.arith import FloatMath
-from bpcalc.check.styles import output_of
 from bpcalc.check.working import SampleContext, Working
-from bpcalc.evaluate import Pass
+from bpcalc.evaluate import Derivative, Pass, update_rule
 from bpcalc.network import Network, Param
 from bpcalc.problem import Num, Problem
 
 
 class LearningRateLeftOut(Working):
-    def update(self, m: Any, before: Any, gradient: Any, lr: Any) -> Any:
-        return m.step(before - gradient)
+    def rate(self, m: Any, lr: Any) -> Any:
+        return m.num(1)
 
 
 class LearningRateTwice(Working):
-    def update(self, m: Any, before: Any, gradient: Any, lr: Any) -> Any:
-        return m.step(before - m.step(lr * lr * gradient))
+    def rate(self, m: Any, lr: Any) -> Any:
+        return lr * lr
 
 
 class SignFlipped(Working):
-    def update(self, m: Any, before: Any, gradient: Any, lr: Any) -> Any:
-        return m.step(before + m.step(lr * gradient))
+    def rate(self, m: Any, lr: Any) -> Any:
+        return -lr
 
 
 class BiasTimesInput(Working):
@@ -37,20 +35,20 @@ class BiasTimesInput(Working):
         prev = net.units[bias.target.layer - 1]
         return prev[self.position] if self.position < len(prev) else None
 
-    def gradients(self, ctx: SampleContext, m: Any, p: Pass) -> dict[str, Any]:
+    def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
         out = dict(p.gradients)
         inputs = self.inputs(ctx)
         for q in ctx.net.params:
             s = self.source(ctx.net, q) if q.is_bias else None
             if s is not None:
                 value = m.num(inputs[s.name]) if s.layer == 0 else p.forward[s.name]
-                out[q.name] = m.step(_unit_delta(ctx.net, m, p, q) * value)
+                out[q.name] = m.step(_unit_delta(ctx.net, m, p, q, style) * value)
         return out
 
 
-def _unit_delta(net: Network, m: Any, p: Pass, q: Param) -> Any:
+def _unit_delta(net: Network, m: Any, p: Pass, q: Param, style: str) -> Any:
     """dL/d(pre-activation) of q's unit as the working has it: the sheet's rounded factors, or its δ."""
-    if getattr(m, "style", None) != "sheet":
+    if style != "factors":
         return p.deltas[q.target.pre]
     product = m.num(1)
     for k in net.chain(q)[:-1]:
@@ -64,7 +62,7 @@ class DroppedFactor(Working):
     def __init__(self, index: int) -> None:
         self.index = index
 
-    def gradients(self, ctx: SampleContext, m: Any, p: Pass) -> dict[str, Any]:
+    def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
         out = dict(p.gradients)
         for q in ctx.net.params:
             keys = ctx.net.chain(q)
@@ -77,67 +75,52 @@ class DroppedFactor(Working):
         return out
 
 
-def _here(m: Any, z: Any) -> bool:
-    """Is the derivative at this pre-activation the one taken wrongly (every unit's, unless some are named)?"""
-    chosen = getattr(m, "wrong_at", None)
-    return chosen is None or z in chosen
+def one_minus_tanh(m: Any, z: Any, a: Any) -> Any:
+    """tanh'(z) taken as 1 - tanh(z)."""
+    return 1 - a
 
 
-class OneMinusTanhMath:
-    """Number-system mixin: tanh'(z) taken as 1 - tanh(z)."""
-
-    def dtanh(self, z: Any) -> Any:
-        return 1 - output_of(self, z, self.tanh) if _here(self, z) else super().dtanh(z)  # type: ignore[attr-defined,misc]
+def sigmoid_prime_for_tanh(m: Any, z: Any, a: Any) -> Any:
+    """tanh'(z) taken as σ'(z)."""
+    return m.dsigmoid(z)
 
 
-class SigmoidPrimeForTanhMath:
-    """Number-system mixin: tanh'(z) taken as σ'(z)."""
-
-    def dtanh(self, z: Any) -> Any:
-        return FloatMath.dsigmoid(self, z) if _here(self, z) else super().dtanh(z)  # type: ignore[arg-type,misc]
-
-
-class SigmoidForSigmoidPrimeMath:
-    """Number-system mixin: σ'(z) taken as σ(z)."""
-
-    hand = True  # work dL/dy · dy/do as written, not the stable y - t
-
-    def dsigmoid(self, z: Any) -> Any:
-        return output_of(self, z, self.sigmoid) if _here(self, z) else super().dsigmoid(z)  # type: ignore[attr-defined,misc]
+def sigmoid_for_sigmoid_prime(m: Any, z: Any, a: Any) -> Any:
+    """σ'(z) taken as σ(z)."""
+    return a
 
 
 class WrongDerivative(Working):
-    """One activation's derivative taken wrongly (a number-system mixin): at every unit with it, or at ``units``."""
+    """One activation's derivative taken wrongly (``taken``): at every unit with it, or at the ``units`` named."""
 
-    def __init__(self, mixin: type, activation: str, units: tuple[str, ...] = ()) -> None:
-        self.mixins = (mixin,)
+    def __init__(self, taken: Derivative, activation: str, units: tuple[str, ...] = ()) -> None:
+        self.taken = taken
         self.activation = activation
         self.units = units
 
     def applies(self, problem: Problem) -> bool:
         return self.activation in problem.network.activations
 
-    def shortcut(self, net: Network) -> bool:
-        if net.activations[-1] != self.activation:
-            return True
-        return bool(self.units) and not any(u.name in self.units for u in net.outputs)
+    def derivatives(self, ctx: SampleContext) -> Mapping[str, Derivative]:
+        net = ctx.net
+        return {
+            u.name: self.taken
+            for li, row in enumerate(net.units)
+            if li and net.activations[li - 1] == self.activation
+            for u in row
+            if not self.units or u.name in self.units
+        }
 
-    def prepare(self, m: Any, ctx: SampleContext, first: Pass) -> bool:
-        if not self.units:
-            return False
-        m.wrong_at = frozenset(first.forward[u.pre] for row in ctx.net.units[1:] for u in row if u.name in self.units)
-        return True
 
-
-def derivative_variants(problem: Problem, mixin: type, activation: str) -> list[Working]:
+def derivative_variants(problem: Problem, taken: Derivative, activation: str) -> list[Working]:
     """The derivative taken wrongly everywhere, in one layer only, or at one unit only."""
     net = problem.network
     layers = [[u.name for u in row] for li, row in enumerate(net.units) if li and net.activations[li - 1] == activation]
-    out: list[Working] = [WrongDerivative(mixin, activation)]
+    out: list[Working] = [WrongDerivative(taken, activation)]
     if len(layers) > 1:
-        out += [WrongDerivative(mixin, activation, tuple(names)) for names in layers]
+        out += [WrongDerivative(taken, activation, tuple(names)) for names in layers]
     if sum(len(names) for names in layers) > 1:
-        out += [WrongDerivative(mixin, activation, (name,)) for names in layers for name in names]
+        out += [WrongDerivative(taken, activation, (name,)) for names in layers for name in names]
     return out
 
 
@@ -157,7 +140,7 @@ class UpdatedWeights(Working):
                 out[q.name] = m.num(ctx.after[q.name])
             else:
                 g = m.num(ctx.gradients[q.name]) if q.name in ctx.gradients else first.gradients[q.name]
-                out[q.name] = self.update(m, params[q.name], g, lr)
+                out[q.name] = update_rule(ctx.problem).move(m, params[q.name], g, lr, ctx.kept.get(q.name))[1]
         return out
 
 

@@ -53,5 +53,10 @@ class Reference:
         rows = self._hand[rounding]
         return None if rows is None else rows[index][key]
 
+    def kept_before(self, index: int) -> dict[str, Any]:
+        """What the update rule kept from the last update before sample ``index`` (nothing before the first)."""
+        done = [r.update for r in self.run.results[:index] if r.update is not None]
+        return dict(done[-1].kept) if done else {}
+
     def floats(self, values: Mapping[str, Any]) -> dict[str, float]:
         return {k: self.run.math.to_float(v) for k, v in values.items()}

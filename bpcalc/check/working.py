@@ -11,13 +11,13 @@ for the ways a hand working rounds).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from bpcalc.check.model import Key
-from bpcalc.check.styles import Rounding, delta_pass, math_for, roundings
+from bpcalc.check.styles import Rounding, math_for, roundings, style_for
 from bpcalc.errors import BpcalcError
-from bpcalc.evaluate import Pass, evaluate
+from bpcalc.evaluate import Derivative, Overrides, Pass, apply_update, evaluate, update_rule
 from bpcalc.network import Network
 from bpcalc.problem import Num, Problem
 
@@ -37,6 +37,7 @@ class SampleContext:
     earlier: tuple[Mapping[str, float], ...] = ()  # batch: gradients used for the epoch's earlier samples
     worked_out: frozenset[str] = frozenset()  # parameters in ``before`` that were computed, not written down
     previous: tuple["SampleContext", ...] = ()  # batch: the epoch's earlier samples along the same path (to work again)
+    kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update (momentum's velocity)
     memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
@@ -72,23 +73,20 @@ class Worked:
     before: dict[str, Any]  # the parameters the update starts from
     after: dict[str, Any]
     values: dict[Key, float]
+    kept: dict[str, Any] = field(default_factory=dict)  # what the update rule keeps for the next update
 
 
 class Working:
-    """The correct working. Subclasses change one piece to reproduce a classic mistake."""
+    """The correct working. Subclasses change one piece to reproduce a classic mistake.
 
-    mixins: tuple[type, ...] = ()  # number-system mixins (a derivative taken wrongly)
+    Every change reaches the evaluator as an explicit :class:`~bpcalc.evaluate.Overrides` keyed by
+    unit or name (the derivative at a unit, the weights of the backward pass), or as the inputs,
+    targets, gradients or learning rate the working uses; the update itself is the problem's rule.
+    """
 
-    def math(self, rounding: Rounding | None) -> Any:
-        return math_for(self.mixins, rounding)
-
-    def shortcut(self, net: Network) -> bool:
-        """May a δ-style hand working take δ = y - t at the output (the output's derivative is the right one)?"""
-        return True
-
-    def prepare(self, m: Any, ctx: SampleContext, first: Pass) -> bool:
-        """Set the number system up from a first pass (True: work the pass again with it)."""
-        return False
+    def derivatives(self, ctx: SampleContext) -> Mapping[str, Derivative]:
+        """Unit name → the derivative this working takes there instead of the activation's own."""
+        return {}
 
     def inputs(self, ctx: SampleContext) -> dict[str, Num]:
         return ctx.inputs
@@ -100,11 +98,12 @@ class Working:
         """Weights for the backward pass (None: the parameters themselves)."""
         return None
 
-    def gradients(self, ctx: SampleContext, m: Any, p: Pass) -> dict[str, Any]:
+    def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
         return dict(p.gradients)
 
-    def update(self, m: Any, before: Any, gradient: Any, lr: Any) -> Any:
-        return m.step(before - m.step(lr * gradient))
+    def rate(self, m: Any, lr: Any) -> Any:
+        """The learning rate the update is made with."""
+        return lr
 
     def applies(self, problem: Problem) -> bool:
         return True
@@ -120,20 +119,18 @@ class Working:
     def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
         """The sample worked this way; ``earlier``: batch, the epoch's earlier gradients to average with (else its own)."""
         net, pr = ctx.net, ctx.problem
-        m = self.math(rounding)
-        m.style = None if rounding is None else rounding.style
+        m = math_for(rounding)
+        style = style_for(rounding)
         # A hand working to d decimals has the parameters it worked out itself to d decimals too.
         params = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.before.items()}
         inputs = {k: m.num(v) for k, v in self.inputs(ctx).items()}
         targets = {k: m.num(v) for k, v in self.targets(ctx).items()}
-        given = {k: m.num(v) for k, v in ctx.forward.items()}
-        first = evaluate(net, m, params, inputs, targets, given=given)
-        redo = self.prepare(m, ctx, first)
-        back = self.backward(ctx, m, params, first)
-        p = first if back is None and not redo else evaluate(net, m, params, inputs, targets, given=given, backward_params=back)
-        if rounding is not None and rounding.style == "delta":
-            p = delta_pass(net, m, p, back if back is not None else params, targets, self.shortcut(net))
-        grads = self.gradients(ctx, m, p)
+        overrides = Overrides(forward={k: m.num(v) for k, v in ctx.forward.items()}, derivatives=self.derivatives(ctx), style=style)
+        p = evaluate(net, m, params, inputs, targets, overrides=overrides)
+        back = self.backward(ctx, m, params, p)
+        if back is not None:
+            p = evaluate(net, m, params, inputs, targets, overrides=replace(overrides, backward=back))
+        grads = self.gradients(ctx, m, p, style)
         used = {n: (m.num(ctx.gradients[n]) if n in ctx.gradients else grads[n]) for n in net.param_names}
         lr = m.num(pr.learning_rate)
         if pr.update == "online":
@@ -144,12 +141,11 @@ class Working:
             count = len(pr.samples)
             sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
             step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
-        after: dict[str, Any] = {}
-        for n in net.param_names:
-            if n in pr.frozen or not ctx.updates_here:
-                after[n] = before[n] if ctx.updates_here else params[n]
-            else:
-                after[n] = self.update(m, before[n], step_grads[n], lr)
+        if ctx.updates_here:
+            update = apply_update(update_rule(pr), m, before, step_grads, self.rate(m, lr), pr.frozen, ctx.kept)
+            after, kept = update.after, update.kept
+        else:
+            after, kept = dict(params), dict(ctx.kept)
         values: dict[Key, float] = {}
         for name in net.forward_names():
             values[Key("forward", name)] = m.to_float(p.computed[name])
@@ -157,7 +153,7 @@ class Working:
         for n in net.param_names:
             values[Key("gradient", n)] = m.to_float(grads[n])
             values[Key("parameter_after", n)] = m.to_float(after[n])
-        return Worked(m, inputs, targets, params, p, grads, used, step_grads, before, after, values)
+        return Worked(m, inputs, targets, params, p, grads, used, step_grads, before, after, values, kept)
 
 
 CORRECT = Working()
@@ -179,7 +175,6 @@ class InSamples(Working):
 
     def __init__(self, inner: Working, which: tuple[int, ...], current: bool) -> None:
         self.inner, self.which, self.current = inner, which, current
-        self.mixins = inner.mixins if current else ()
 
     def __getattr__(self, name: str) -> Any:  # what the mistake's explanation asks of it (its units, its inputs)
         return getattr(self.__dict__["inner"], name)
@@ -228,6 +223,7 @@ class Path:
 def work_through(problem: Problem, working: Working, rounding: Rounding | None) -> list[dict[Key, float]]:
     """Every sample of the problem worked one way from its own parameters, each carried into the next."""
     params = {k: float(v) for k, v in problem.parameters.items()}
+    kept: Mapping[str, Any] = {}
     out: list[dict[Key, float]] = []
     for epoch in range(1, problem.epochs + 1):
         start = params
@@ -235,11 +231,12 @@ def work_through(problem: Problem, working: Working, rounding: Rounding | None) 
         previous: list[SampleContext] = []
         for sample in range(1, len(problem.samples) + 1):
             before = start if problem.update == "batch" else params
-            ctx = SampleContext(problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous))
+            ctx = SampleContext(problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous), kept=kept)
             w = again(working, ctx, rounding)
             earlier.append({k: w.m.to_float(v) for k, v in w.used.items()})
             previous.append(ctx)
             if ctx.updates_here:
                 params = {k: w.m.to_float(v) for k, v in w.after.items()}
+                kept = w.kept
             out.append(w.values)
     return out
