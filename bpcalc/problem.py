@@ -125,7 +125,7 @@ def build_problem(data: Any, source: str) -> Problem:
         raise bad("", f"expected a JSON object with keys network, learning_rate, parameters, samples; got {_describe(data)}")
     for key in data:
         if key not in TOP_KEYS and key not in INFO_KEYS:
-            raise bad(place("", key), f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+            raise bad(place("", key), f"unknown key{_near(key, TOP_KEYS)}; expected one of {', '.join(sorted(TOP_KEYS))}")
     for key in ("source", "description"):
         if key in data and not isinstance(data[key], str):
             raise bad(key, f"expected a string, got {_describe(data[key])}")
@@ -162,7 +162,7 @@ def _network(raw: Any, bad: Any) -> Network:
         raise bad("network", f"expected an object with layers, activations and loss, got {_describe(raw)}")
     for key in raw:
         if key not in NETWORK_KEYS:
-            raise bad(place("network", key), f"unknown key; expected one of {', '.join(sorted(NETWORK_KEYS))}")
+            raise bad(place("network", key), f"unknown key{_near(key, NETWORK_KEYS)}; expected one of {', '.join(sorted(NETWORK_KEYS))}")
     for key in ("layers", "activations", "loss"):
         if key not in raw:
             raise bad(f"network.{key}", "missing")
@@ -185,7 +185,7 @@ def _network(raw: Any, bad: Any) -> Network:
     for i, a in enumerate(acts):
         if not isinstance(a, str) or a not in ACTIVATIONS:
             what = "unknown activation " if isinstance(a, str) else "expected an activation name, got "
-            raise bad(f"network.activations[{i}]", f"{what}{_describe(a)}; expected one of {', '.join(ACTIVATIONS)}")
+            raise bad(f"network.activations[{i}]", f"{what}{_describe(a)}{_near(a, ACTIVATIONS)}; expected one of {', '.join(ACTIVATIONS)}")
         if a == "softmax" and i != len(acts) - 1:
             raise bad(f"network.activations[{i}]", "softmax is allowed on the output layer only")
         if a == "softmax" and layers[-1] < 2:
@@ -193,7 +193,7 @@ def _network(raw: Any, bad: Any) -> Network:
     loss = raw["loss"]
     if not isinstance(loss, str) or loss not in LOSSES:
         what = "unknown loss " if isinstance(loss, str) else "expected a loss name, got "
-        raise bad("network.loss", f"{what}{_describe(loss)}; expected one of {', '.join(LOSSES)}")
+        raise bad("network.loss", f"{what}{_describe(loss)}{_near(loss, LOSSES)}; expected one of {', '.join(LOSSES)}")
     bias = raw.get("bias", True)
     if not isinstance(bias, bool):
         raise bad("network.bias", f"expected true or false, got {_describe(bias)}")
@@ -211,7 +211,7 @@ def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]
         except KeyError:
             raise bad(
                 place("parameters", key),
-                f"unknown parameter; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
+                f"unknown parameter{_near(key, net.param_names)}; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
             ) from None
         if name in found:
             raise bad(place("parameters", key), f"given twice (also as {name})")
@@ -220,6 +220,13 @@ def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]
     if missing:
         raise bad(f"parameters.{missing[0]}", f"missing; the {shape} network needs {_names(net.param_names)}")
     return {n: found[n] for n in net.param_names}
+
+
+def _near(word: Any, known: Any) -> str:
+    """' (did you mean "w31"?)' for a string near one of ``known``."""
+    from bpcalc.suggest import did_you_mean
+
+    return did_you_mean(word, known) if isinstance(word, str) else ""
 
 
 def _names(names: list[str]) -> str:
@@ -236,7 +243,7 @@ def _frozen(raw: Any, net: Network, bad: Any) -> frozenset[str]:
         try:
             name = net.resolve_param(key).name
         except KeyError:
-            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}; expected one of {_names(net.param_names)}") from None
+            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}{_near(key, net.param_names)}; expected one of {_names(net.param_names)}") from None
         if name in out:
             raise bad(f"frozen[{i}]", f"{_describe(key)} is listed twice (also as {name})")
         out.add(name)
@@ -258,7 +265,7 @@ def _samples(raw: Any, net: Network, source: str, bad: Any) -> tuple[Sample, ...
             s = {("t" if k == "t1" else k): v for k, v in s.items()}
         for key in s:
             if key not in ins and key not in outs:
-                raise bad(place(here, key), f"unknown key; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
+                raise bad(place(here, key), f"unknown key{_near(key, ins + outs)}; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
         for key in ins + outs:
             if key not in s:
                 raise bad(f"{here}.{key}", f"missing; sample {i + 1} needs {want}")

@@ -9,10 +9,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bpcalc.check.model import Answers, Entry, Given, Key, step_order
+from bpcalc.check.model import Answers, Entry, Given, Key, backward_keys, step_order
 from bpcalc.errors import BpcalcError, ProblemError
 from bpcalc.network import canonical, pretty
 from bpcalc.problem import Problem
+from bpcalc.suggest import did_you_mean
 
 SECTIONS = {"forward": "forward", "gradients": "gradient", "parameters_after": "parameter_after"}
 INFO_KEYS = {"$schema", "title", "source", "notes", "description", "student", "name"}
@@ -21,6 +22,10 @@ INFO_KEYS = {"$schema", "title", "source", "notes", "description", "student", "n
 RUN_SAMPLE_KEYS = {"inputs", "targets", "factors", "deltas", "parameters_before", "updated", "update", "exact"}
 RUN_TOP_KEYS = {"network", "learning_rate", "update", "epochs", "frozen", "mode", "chains", "round_steps", "digits"}
 HEADING = re.compile(r"^#+\s*(?:post\s+)?(?:epoch\s+(\d+)\s*[,;]?\s*)?(?:post\s+)?sample\s+(\d+)\s*:?\s*$", re.IGNORECASE)
+APPROX = re.compile(r"\s*[≈~]\s*")
+DERIVATIVE = re.compile(r"(?:d|∂)\s*([^/]+?)\s*/\s*(?:d|∂)\s*(.+)")  # dA/dB, ∂A/∂B
+LOSS_NAME = re.compile(r"L\w*|loss", re.IGNORECASE)
+DELTA = re.compile(r"(?:δ|delta)\s*_?\s*(\w*)", re.IGNORECASE)
 SEPARATOR = re.compile(r"[,;]\s*(?=[^\s=,;]+\s*=)")
 
 
@@ -59,6 +64,7 @@ class _Reader:
         self.found: dict[tuple[int, int, Key], Given] = {}
         self.samples = {(r_epoch, r_sample) for r_epoch in range(1, problem.epochs + 1) for r_sample in range(1, len(problem.samples) + 1)}
         self.forward = {canonical(n): n for n in self.net.forward_names()}
+        self.factors = {k for k in backward_keys(self.net) if k.kind == "factor"}
         self.parameters_final: list[tuple[Key, Given]] = []
 
     def bad(self, place: str, message: str) -> ProblemError:
@@ -78,27 +84,58 @@ class _Reader:
     def key(self, kind: str, raw: str, place: str) -> Key:
         """A name of the given kind (or, for 'any', whatever the name says it is)."""
         name = raw.strip()
+        shown = json.dumps(name, ensure_ascii=False)
         if kind in ("any", "loss") and name.lower() in ("loss", "l"):
             return Key("loss", "loss")
         if kind == "any":
-            m = re.fullmatch(r"(?:d|∂)\s*L\w*\s*/\s*(?:d|∂)\s*(.+)", name)
-            if m:
-                return self.key("gradient", m.group(1), place)
+            backward = self.backward_key(name)
+            if backward is not None:
+                return backward
+            m = DERIVATIVE.fullmatch(name)
+            if m and LOSS_NAME.fullmatch(m.group(1)):
+                return self.key("gradient", m.group(2), place)
             if canonical(name) in self.forward:
                 return Key("forward", self.forward[canonical(name)])
             try:
                 return Key("parameter_after", self.net.resolve_param(name).name)
             except KeyError:
-                raise self.bad(place, f"unknown name {json.dumps(raw, ensure_ascii=False)}; expected {self.vocabulary()}") from None
+                near = did_you_mean(name, self.spellings())
+                raise self.bad(place, f"unknown name {shown}{near}; expected {self.vocabulary()}") from None
         if kind == "forward":
             if canonical(name) in self.forward:
                 return Key("forward", self.forward[canonical(name)])
             names = ", ".join(pretty(n) for n in self.net.forward_names())
-            raise self.bad(place, f"unknown forward quantity {json.dumps(raw, ensure_ascii=False)}; this network has {names}")
+            raise self.bad(place, f"unknown forward quantity {shown}{did_you_mean(name, self.forward.values())}; this network has {names}")
         try:
             return Key(kind, self.net.resolve_param(name).name)
         except KeyError:
-            raise self.bad(place, f"unknown parameter {json.dumps(raw, ensure_ascii=False)}; this network has {self.param_list()}") from None
+            near = did_you_mean(name, self.net.param_names)
+            raise self.bad(place, f"unknown parameter {shown}{near}; this network has {self.param_list()}") from None
+
+    def backward_key(self, name: str) -> Key | None:
+        """A chain-rule factor (dL/dy, dy/do, dH1/dα_H1, ∂L/∂H1) or a δ (δ_H1, delta_y, δ for a single output), if ``name`` is one."""
+        m = DELTA.fullmatch(name)
+        if m:
+            unit = canonical(m.group(1) or "").lstrip("_")
+            units = [u.name for row in self.net.units[1:] for u in row]
+            if not unit and len(self.net.outputs) == 1:
+                unit = self.net.outputs[0].name
+            pres = {u.pre: u.name for row in self.net.units[1:] for u in row}
+            unit = pres.get(unit, unit)  # δ_o, δ_alpha_H1: by the pre-activation
+            if unit in units:
+                return Key("delta", unit)
+            return None
+        m = DERIVATIVE.fullmatch(name)
+        if not m:
+            return None
+        top, bottom = (canonical(x) for x in m.groups())
+        if LOSS_NAME.fullmatch(top):
+            top = "L"
+        key = Key("factor", f"d{top}/d{bottom}")
+        return key if key in self.factors else None
+
+    def spellings(self) -> list[str]:
+        return [*self.forward.values(), *self.net.param_names, *(k.name for k in self.factors), "loss"]
 
     def param_list(self) -> str:
         names = self.net.param_names
@@ -106,7 +143,11 @@ class _Reader:
 
     def vocabulary(self) -> str:
         forward = ", ".join(self.net.forward_names())
-        return f"a forward quantity ({forward}), loss, a parameter ({self.param_list()}) or a gradient such as dL/d{self.net.param_names[0]}"
+        first = self.net.outputs[0]
+        return (
+            f"a forward quantity ({forward}), loss, a parameter ({self.param_list()}), a gradient such as dL/d{self.net.param_names[0]},"
+            f" a chain-rule factor such as dL/d{first.name} or a δ such as δ_{first.name}"
+        )
 
     def number(self, raw: Any, place: str) -> Given | None:
         """A value as written; None for JSON null (no answer)."""
@@ -284,7 +325,8 @@ class _Reader:
     # --- hand-typed: '# sample 2' headings over 'w11 = -0.151' lines -----------------------
 
     def read_hand(self, text: str) -> None:
-        current: tuple[int, int] | None = None
+        # one sample, one epoch: no heading needed to say which sample a value belongs to
+        current: tuple[int, int] | None = (1, 1) if len(self.samples) == 1 else None
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
             place = f"line {number}"
@@ -298,6 +340,8 @@ class _Reader:
             if line.startswith("#"):
                 continue  # a comment
             line = line.split(" #", 1)[0].strip()  # and a comment after the values
+            line = APPROX.sub(" = ", line)  # ≈ and ~ written for =
+            line = re.sub(r"=(\s*=)+", "=", line)  # 'dL/dw23 = ≈ 0'
             parts = [p for p in SEPARATOR.split(line) if p.strip()]
             for part in parts:
                 if "=" not in part:
@@ -306,6 +350,7 @@ class _Reader:
                     raise self.bad(place, "a value before any '# sample N' heading; say which sample it belongs to")
                 name, _, value = part.partition("=")
                 key = self.key("any", name, place)
+                value = value.rsplit("=", 1)[-1]  # 'dL/dw31 = 2.275·0.246·(-0.980) = -0.549': the result
                 self.add(*current, key, self.number(value.strip(), place))
 
 

@@ -99,7 +99,7 @@ class Mistake:
     local = True  # made in one value only: later steps that agree with it are not followed up as this mistake,
     # and values it would change that the student got right do not count against it (else it is made throughout a
     # sample, and must explain at least as many of the sample's values as it contradicts)
-    kinds: tuple[str, ...] = ("forward", "loss", "gradient", "parameter_after")
+    kinds: tuple[str, ...] = ("forward", "loss", "factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return []
@@ -344,7 +344,7 @@ def _unit_for(case: Case, activation: str, v: Working) -> Any:
 
 class TanhOneMinus(Mistake):
     id, name, local = "tanh_one_minus", "tanh' taken as 1 - tanh", False
-    kinds = ("loss", "gradient", "parameter_after")
+    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return derivative_variants(problem, one_minus_tanh, "tanh")
@@ -358,7 +358,7 @@ class TanhOneMinus(Mistake):
 
 class TanhAsSigmoidPrime(Mistake):
     id, name, local = "tanh_as_dsigmoid", "tanh' taken as σ'", False
-    kinds = ("loss", "gradient", "parameter_after")
+    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return derivative_variants(problem, sigmoid_prime_for_tanh, "tanh")
@@ -377,7 +377,7 @@ class TanhAsSigmoidPrime(Mistake):
 
 class SigmoidPrimeAsSigmoid(Mistake):
     id, name, local = "dsigmoid_as_sigmoid", "σ' taken as σ", False
-    kinds = ("gradient", "parameter_after")
+    kinds = ("factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return derivative_variants(problem, sigmoid_for_sigmoid_prime, "sigmoid")
@@ -413,7 +413,7 @@ def _backward(v: Working, case: Case, bad: Worked) -> Mapping[str, Any]:
 
 class TargetFlippedMistake(Mistake):
     id, name, local = "target_flipped", "target used as 1 - t", False
-    kinds = ("loss", "gradient", "parameter_after")
+    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return [TargetFlipped()]

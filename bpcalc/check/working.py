@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from bpcalc.check.model import Key
+from bpcalc.check.model import Key, backward_keys, unit_named
 from bpcalc.check.styles import Rounding, math_for, roundings, style_for
 from bpcalc.errors import BpcalcError
 from bpcalc.evaluate import Derivative, Overrides, Pass, apply_update, evaluate, update_rule
@@ -146,17 +146,28 @@ class Working:
             after, kept = update.after, update.kept
         else:
             after, kept = dict(params), dict(ctx.kept)
-        values: dict[Key, float] = {}
-        for name in net.forward_names():
-            values[Key("forward", name)] = m.to_float(p.computed[name])
-        values[Key("loss", "loss")] = m.to_float(p.loss)
-        for n in net.param_names:
-            values[Key("gradient", n)] = m.to_float(grads[n])
-            values[Key("parameter_after", n)] = m.to_float(after[n])
+        values = pass_values(net, m, p, p.computed, grads, after)
         return Worked(m, inputs, targets, params, p, grads, used, step_grads, before, after, values, kept)
 
 
 CORRECT = Working()
+
+
+def pass_values(
+    net: Network, m: Any, p: Pass, forward: Mapping[str, Any], gradients: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[Key, float]:
+    """Every checkable value of one sample worked: forward values, the loss, the chain-rule factors and δ, gradients, parameters after."""
+    values = {Key("forward", name): m.to_float(forward[name]) for name in net.forward_names()}
+    values[Key("loss", "loss")] = m.to_float(p.loss)
+    for key in backward_keys(net):
+        if key.kind == "delta":
+            values[key] = m.to_float(p.deltas[unit_named(net, key.name).pre])
+        elif key.name in p.factors:
+            values[key] = m.to_float(p.factors[key.name])
+    for n in net.param_names:
+        values[Key("gradient", n)] = m.to_float(gradients[n])
+        values[Key("parameter_after", n)] = m.to_float(after[n])
+    return values
 
 
 def again(working: Working, ctx: SampleContext, rounding: Rounding | None) -> Worked:
