@@ -255,6 +255,13 @@ def derive(
     help="Explicit tolerance instead of the written digits: absolute (1e-3), relative (1%), or either (1%,1e-6).",
 )
 @click.option(
+    "--answer-decimals",
+    type=click.IntRange(0, 15),
+    default=None,
+    metavar="N",
+    help="The most precision a written value earns: within half a unit in the N-th decimal of a correct working, however few digits it has (default: the problem's answer_decimals, else 2).",
+)
+@click.option(
     "--carry/--no-carry",
     default=True,
     show_default=True,
@@ -269,19 +276,19 @@ def derive(
     help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders.",
 )
 @user_errors
-def check_command(problem: str, answers: str, tolerance: str | None, carry: bool, fmt: str) -> None:
+def check_command(problem: str, answers: str, tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str) -> None:
     """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
 
     Exit status: 0 when nothing is wrong, 1 when something is, 2 for bad input.
     """
-    from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance
-    from bpcalc.problem import load_problem, read_text
+    from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance, read_answers
+    from bpcalc.problem import load_problem
 
     if problem == "-" and answers == "-":
         raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
-    options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None)
+    options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None, answer_decimals=answer_decimals)
     pr = load_problem(problem)
-    text, source = read_text(answers)
+    text, source = read_answers(answers)
     report = check(pr, parse_answers(text, source, pr), options)
     fmt = resolve_format(fmt)
     if fmt == "json":

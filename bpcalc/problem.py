@@ -16,12 +16,13 @@ from bpcalc.network import Network
 
 Num = Union[int, Decimal]  # numbers exactly as written in the file
 
-TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples"}
+TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples", "answer_decimals"}
 INFO_KEYS = {"$schema", "source", "notes", "description"}
 NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
 UPDATES = ("online", "batch")
 MAX_EPOCHS = 100_000  # a sheet has a few; more only makes output nobody reads
 MAX_PARAMETERS = 100_000  # weights and biases in all: small dense networks, worked by hand
+MAX_ANSWER_DECIMALS = 15  # `bpcalc check`'s answer precision: a double has no more
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Problem:
     epochs: int = 1
     update: str = "online"
     frozen: frozenset[str] = frozenset()
+    answer_decimals: int | None = None  # `bpcalc check`: the precision a written value earns at most (None: the default)
 
 
 def _describe(value: Any) -> str:
@@ -151,10 +153,16 @@ def build_problem(data: Any, source: str) -> Problem:
     if update not in UPDATES:
         raise bad("update", f"expected \"online\" or \"batch\", got {_describe(update)}")
 
+    answer_decimals = data.get("answer_decimals")
+    if answer_decimals is not None and (
+        isinstance(answer_decimals, bool) or not isinstance(answer_decimals, int) or not 0 <= answer_decimals <= MAX_ANSWER_DECIMALS
+    ):
+        raise bad("answer_decimals", f"expected a whole number from 0 to {MAX_ANSWER_DECIMALS}, got {_describe(answer_decimals)}")
+
     params = _parameters(data["parameters"], net, source, bad)
     frozen = _frozen(data.get("frozen", []), net, bad)
     samples = _samples(data["samples"], net, source, bad)
-    return Problem(source, title, net, lr, params, samples, epochs, update, frozen)
+    return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals)
 
 
 def _network(raw: Any, bad: Any) -> Network:

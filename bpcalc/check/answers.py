@@ -11,6 +11,7 @@ from typing import Any
 
 from bpcalc.check.model import Answers, Entry, Given, Key, backward_keys, step_order
 from bpcalc.errors import BpcalcError, ProblemError
+from bpcalc.escape import one_line
 from bpcalc.network import canonical, pretty
 from bpcalc.problem import Problem
 from bpcalc.suggest import did_you_mean
@@ -27,6 +28,35 @@ DERIVATIVE = re.compile(r"(?:d|∂)\s*([^/]+?)\s*/\s*(?:d|∂)\s*(.+)")  # dA/dB
 LOSS_NAME = re.compile(r"L\w*|loss", re.IGNORECASE)
 DELTA = re.compile(r"(?:δ|delta)\s*_?\s*(\w*)", re.IGNORECASE)
 SEPARATOR = re.compile(r"[,;]\s*(?=[^\s=,;]+\s*=)")
+
+
+MAX_ANSWERS_BYTES = 16 * 1024 * 1024  # an answers file read at most this far (also from a link or a device)
+
+
+def read_answers(path: str) -> tuple[str, str]:
+    """(text, display name) of an answers file, or of stdin for '-', read at most MAX_ANSWERS_BYTES far."""
+    source = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            import sys
+
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = stream.read(MAX_ANSWERS_BYTES + 1) if stream is not None else sys.stdin.read(MAX_ANSWERS_BYTES + 1).encode("utf-8", "surrogatepass")
+        else:
+            with open(path, "rb") as f:
+                raw = f.read(MAX_ANSWERS_BYTES + 1)
+    except FileNotFoundError:
+        raise ProblemError(source, "", "no such file") from None
+    except IsADirectoryError:
+        raise ProblemError(source, "", "is a directory, expected an answers file") from None
+    except OSError as e:
+        raise ProblemError(source, "", f"cannot read: {e.strerror}") from None
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise ProblemError(source, "", f"larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; an answers file is a sheet's values")
+    try:
+        return raw.decode("utf-8"), source
+    except UnicodeDecodeError:
+        raise ProblemError(source, "", "not UTF-8 text, expected answers as JSON, CSV or 'name = value' lines") from None
 
 
 def parse_answers(text: str, source: str, problem: Problem) -> Answers:
@@ -75,16 +105,16 @@ class _Reader:
     def where(self, epoch: int, sample: int, place: str) -> tuple[int, int]:
         count = len(self.problem.samples)
         if not 1 <= sample <= count:
-            raise self.bad(place, f"sample {sample} does not exist; the problem has {count} sample{'s' if count != 1 else ''} (1 to {count})")
+            raise self.bad(place, f"sample {_count_text(sample)} does not exist; the problem has {count} sample{'s' if count != 1 else ''} (1 to {count})")
         epochs = self.problem.epochs
         if not 1 <= epoch <= epochs:
-            raise self.bad(place, f"epoch {epoch} does not exist; the problem has {epochs} epoch{'s' if epochs != 1 else ''}")
+            raise self.bad(place, f"epoch {_count_text(epoch)} does not exist; the problem has {epochs} epoch{'s' if epochs != 1 else ''}")
         return epoch, sample
 
     def key(self, kind: str, raw: str, place: str) -> Key:
         """A name of the given kind (or, for 'any', whatever the name says it is)."""
         name = raw.strip()
-        shown = json.dumps(name, ensure_ascii=False)
+        shown = _quote(name)
         if kind in ("any", "loss") and name.lower() in ("loss", "l"):
             return Key("loss", "loss")
         if kind == "any":
@@ -156,17 +186,23 @@ class _Reader:
         if isinstance(raw, bool) or isinstance(raw, (dict, list)):
             got = json.dumps(raw) if isinstance(raw, bool) else ("an object" if isinstance(raw, dict) else "a list")
             raise self.bad(place, f"expected a number, got {got}")
-        if isinstance(raw, (int, Decimal)):
-            text = str(raw)
-            value = Decimal(raw)
-        elif isinstance(raw, str):
-            text = raw.strip()
-            value = _decimal(text)
-            if value is None:
-                raise self.bad(place, f"expected a number, got {json.dumps(raw, ensure_ascii=False)}")
-        else:
-            raise self.bad(place, f"expected a number, got {raw!r}")
-        if not value.is_finite() or not _fits(value):
+        try:
+            if isinstance(raw, (int, Decimal)):
+                if isinstance(raw, int) and raw.bit_length() > 4 * MAX_DIGITS:
+                    raise NumberRefused(f"a value with more than {MAX_DIGITS} digits; at most {MAX_DIGITS} significant digits are read")
+                value = _in_range(Decimal(raw), str(raw)[:40] if isinstance(raw, Decimal) else "")
+                text = str(raw)
+            elif isinstance(raw, str):
+                text = raw.strip().lstrip("≈~").strip()
+                parsed = _decimal(raw)
+                if parsed is None:
+                    raise self.bad(place, f"expected a number, got {_quote(raw.strip())}")
+                value = parsed
+            else:
+                raise self.bad(place, f"expected a number, got {raw!r}")
+        except NumberRefused as e:
+            raise self.bad(place, str(e)) from None
+        if not _fits(value):
             raise self.bad(place, f"expected a finite number, got {text}")
         return Given(text, value, place)
 
@@ -206,6 +242,8 @@ class _Reader:
         except RecursionError:
             raise self.bad("", "invalid JSON: nested too deeply") from None
         except ValueError as e:  # also an integer literal with more digits than Python converts
+            if "Exceeds the limit" in str(e):
+                raise self.bad("", f"a number of more than 4300 digits; at most {MAX_DIGITS} significant digits are read") from None
             raise self.bad("", str(e).split(";")[0]) from None
         if isinstance(data, list):
             data = _Object.build([("samples", data)])
@@ -296,7 +334,7 @@ class _Reader:
             columns = [c.strip().lower() for c in header]
             for c in columns:
                 if c not in ("sample", "name", "value", "epoch"):
-                    raise self.bad("line 1", f"unknown column {json.dumps(c)}; expected sample,name,value and optionally epoch")
+                    raise self.bad("line 1", f"unknown column {_quote(c)}; expected sample,name,value and optionally epoch")
             if len(set(columns)) != len(columns):
                 raise self.bad("line 1", "a column is named twice")
             at = {c: i for i, c in enumerate(columns)}
@@ -319,7 +357,18 @@ class _Reader:
     def csv_int(self, cell: str, place: str) -> int:
         text = cell.strip()
         if not re.fullmatch(r"\d+", text):
-            raise self.bad(place, f"expected a whole number, got {json.dumps(cell)}")
+            raise self.bad(place, f"expected a whole number, got {_quote(cell)}")
+        return self.whole_text(text, place)
+
+    def whole_text(self, text: str, place: str) -> int:
+        """Digits read as a sample or epoch number; one too long to be either is refused as such."""
+        if len(text) > 18:
+            count, epochs = len(self.problem.samples), self.problem.epochs
+            raise self.bad(
+                place,
+                f"a {len(text):,}-digit number is no sample or epoch; the problem has {count} sample{'s' if count != 1 else ''}"
+                f" and {epochs} epoch{'s' if epochs != 1 else ''}",
+            )
         return int(text)
 
     # --- hand-typed: '# sample 2' headings over 'w11 = -0.151' lines -----------------------
@@ -334,8 +383,8 @@ class _Reader:
                 continue
             heading = HEADING.match(line)
             if heading:
-                epoch = int(heading.group(1)) if heading.group(1) else 1
-                current = self.where(epoch, int(heading.group(2)), place)
+                epoch = self.whole_text(heading.group(1), place) if heading.group(1) else 1
+                current = self.where(epoch, self.whole_text(heading.group(2), place), place)
                 continue
             if line.startswith("#"):
                 continue  # a comment
@@ -388,17 +437,72 @@ def _no_constant(text: str) -> Any:
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_MINUS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-", "＋": "+"})
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:[,\s\u2009\u202f']\d{3})+(?:\.\d*)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_INFINITE = re.compile(r"[+-]?(?:∞|inf(?:inity)?|nan)", re.IGNORECASE)
+MAX_DIGITS = 100  # significant digits a written value may have (a double has 17)
+MAX_EXPONENT = 400  # |decimal exponent| of a written value (a double reaches 1e308 and 5e-324)
+MAX_TEXT = 200  # characters of a written value
+
+
+class NumberRefused(ValueError):
+    """A written number that is not read, with the reason (said in one line at its place)."""
 
 
 def _decimal(text: str) -> Decimal | None:
-    """A written number: '0.590', '+0.989', '−0.151' (typographic minus), '3.93e-06'."""
-    t = text.replace("−", "-").replace("–", "-").replace(" ", "")
+    """A written number: '0.590', '+0.989', '−0.151' (typographic minus), '3.93e-06', '≈ 0'; None if it is none.
+
+    Raises NumberRefused for what looks like a number but is not read: infinities, thousands separators, a decimal
+    comma, more than MAX_DIGITS digits or an exponent beyond ±MAX_EXPONENT.
+    """
+    if len(text) > MAX_TEXT:
+        raise NumberRefused(f"a value of {len(text):,} characters; at most {MAX_TEXT} are read")
+    t = text.strip().lstrip("≈~").strip().translate(_MINUS)
+    if _INFINITE.fullmatch(t):
+        raise NumberRefused(f"expected a finite number, got {t}")
+    if _THOUSANDS.fullmatch(t):
+        raise NumberRefused(f"thousands separators are not read: write {re.sub(r'[^0-9.+-]', '', t)} for {t}")
+    if _DECIMAL_COMMA.fullmatch(t):
+        raise NumberRefused(f"write the decimal point as '.': {t.replace(',', '.')} for {t}")
     if not _NUMBER.fullmatch(t):
         return None
+    mantissa, _, exponent = t.lower().partition("e")
+    digits = len(re.sub(r"\D", "", mantissa).lstrip("0")) or 1
+    if digits > MAX_DIGITS:
+        raise NumberRefused(f"a value with {digits:,} digits; at most {MAX_DIGITS} significant digits are read")
+    if exponent and len(exponent.lstrip("+-").lstrip("0")) > 4:
+        raise NumberRefused(f"the exponent of {t[:40]} is out of range; at most ±{MAX_EXPONENT}")
     try:
-        return Decimal(t)
+        value = Decimal(t)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         return None
+    return _in_range(value, t)
+
+
+def _in_range(value: Decimal, text: str) -> Decimal:
+    """``value`` when its digits and exponent are within reach, else NumberRefused."""
+    if not value.is_finite():
+        raise NumberRefused(f"expected a finite number, got {text[:40]}")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if len(digits) > MAX_DIGITS:
+        raise NumberRefused(f"a value with {len(digits):,} digits; at most {MAX_DIGITS} significant digits are read")
+    if abs(exponent) > MAX_EXPONENT or abs(value.adjusted()) > MAX_EXPONENT:
+        raise NumberRefused(f"{text[:40]} is out of range: decimal exponents up to ±{MAX_EXPONENT} are read")
+    return value
+
+
+def _count_text(n: int) -> str:
+    """A whole number for a message: as written, or its length when it is very long."""
+    return str(n) if n.bit_length() < 64 else f"of about {int(n.bit_length() * 0.30103) + 1:,} digits"
+
+
+
+
+def _quote(text: str) -> str:
+    """A name or value from the file, quoted for a one-line message (controls and bidi characters shown as codes)."""
+    return one_line(json.dumps(text, ensure_ascii=False))
 
 
 def _fits(value: Decimal) -> bool:

@@ -18,8 +18,9 @@ from bpcalc.check.explain import precision_for, show
 from bpcalc.check.model import Answers, Given, Item, Key, Report, depends
 from bpcalc.check.paths import Paths, State
 from bpcalc.check.reference import Reference
-from bpcalc.check.tolerance import Tolerance, half_unit, hand_decimals, matches
+from bpcalc.check.tolerance import DEFAULT_ANSWER_DECIMALS, Tolerance, at_place, half_unit, hand_decimals, loose, matches
 from bpcalc.check.working import CORRECT, Path, SampleContext, Worked, Working
+from bpcalc.network import pretty
 from bpcalc.problem import Problem
 
 
@@ -27,11 +28,22 @@ from bpcalc.problem import Problem
 class CheckOptions:
     carry: bool = True  # work each sample on from the student's own earlier values
     tolerance: Tolerance | None = None  # None: from the digits written
+    answer_decimals: int | None = None  # the most precision a written value earns (None: the problem's, else 2)
+
+
+def answer_decimals(problem: Problem, options: CheckOptions) -> int:
+    """The answer precision: the option's, else the problem's ``answer_decimals``, else two decimals."""
+    for d in (options.answer_decimals, problem.answer_decimals):
+        if d is not None:
+            return d
+    return DEFAULT_ANSWER_DECIMALS
 
 
 def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptions()) -> Report:
     """Mark every value in ``answers`` against ``problem``."""
-    return _Marker(problem, options).mark(answers)
+    places = answer_decimals(problem, options)
+    capped = tuple(replace(e, given=replace(e.given, answer_decimals=places)) for e in answers.entries)
+    return _Marker(problem, options).mark(replace(answers, entries=capped))
 
 
 class _Marker:
@@ -116,7 +128,8 @@ class _Marker:
                 evident_after = {k.name: v for k, v in evident_values.items() if k.kind == "parameter_after"}
                 evident = State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()}, kept=e_worked.kept)
 
-        label = "from the digits written" if self.options.tolerance is None else self.options.tolerance.describe()
+        places = answer_decimals(self.problem, self.options)
+        label = f"from the digits written (at most {places} decimal{'s' if places != 1 else ''})" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))
 
     def hidden_mistakes(self, given: dict[Key, Given], marked: list[Item], path: Path, evident: dict[Key, float]) -> None:
@@ -173,7 +186,27 @@ class _Marker:
             return replace(item, expected=expected, verdict="follows", note=note), evident, None
         if any(matches(g, correct, h, tol) for h in hands[1:]) and not (not self.options.carry and self.own(key, g, d, paths)):
             return item, correct, None
+        short = self.too_few_digits(item, key, g, paths)
+        if short is not None:
+            return short
         return self.wrong(item, key, g, d, given, paths, reported)
+
+    def too_few_digits(self, item: Item, key: Key, g: Given, paths: Paths) -> tuple[Item, float, None] | None:
+        """Wrong, with its own diagnosis, when only the room its few digits claim (beyond the answer precision) makes it fit."""
+        if not g.short or self.options.tolerance is not None:
+            return None
+        values = [item.correct] + [v for v in (p.value(CORRECT, key) for p in paths.carried) if v is not None]
+        expected = next((v for v in values if matches(loose(g), v, None, None)), None)
+        if expected is None:
+            return None
+        places = g.answer_decimals or 0
+        name = pretty(key.name) if key.kind == "parameter_after" else key.label()
+        note = (
+            f"you wrote {g.text}; {name} = {show(expected, precision_for(places + 1))} to {_count(places)} "
+            f"decimal{'s' if places != 1 else ''} is {at_place(expected, -places)}"
+        )
+        item = replace(item, expected=expected, verdict="wrong", note=note, mistake="too_few_digits", mistake_name="too few digits")
+        return item, expected, None
 
     def own(self, key: Key, g: Given, d: int | None, paths: Paths) -> float | None:
         """The value of the student's own working (from their earlier values) that the written one matches, if any."""
@@ -235,6 +268,10 @@ class _Marker:
                     break
         item = replace(item, note=finding.detail, mistake=finding.mistake.id, mistake_name=finding.mistake.name)
         return item, evident, (finding.working,)
+
+
+def _count(n: int) -> str:
+    return ("no", "one", "two", "three", "four", "five", "six")[n] if n <= 6 else str(n)
 
 
 def _floats(w: Worked, values: Mapping[str, Any]) -> dict[str, float]:

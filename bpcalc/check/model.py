@@ -38,6 +38,17 @@ class Given:
     text: str  # "0.646", "+0.989"
     value: Decimal
     place: str  # where it was written: "samples[0].parameters_after.b4", "line 7"
+    answer_decimals: int | None = None  # the problem's answer precision: the most a value earns, however few digits it has
+
+    @property
+    def short(self) -> bool:
+        """Written with fewer decimals than the answer precision (0 for 0.35, 0e300), so its own digits claim more room than it earns."""
+        return self.answer_decimals is not None and self.exponent > -self.answer_decimals
+
+    @property
+    def exponent(self) -> int:
+        exponent = self.value.as_tuple().exponent
+        return exponent if isinstance(exponent, int) else 0
 
     @property
     def decimals(self) -> int:
