@@ -69,7 +69,7 @@ def _prod(xs: list[Any]) -> Any:
 
 Derivative = Callable[[Any, Any, Any], Any]  # (m, z, a) -> da/dz at one unit: its pre-activation z, its output a
 
-STYLES = ("stable", "factors", "delta")
+STYLES = ("stable", "factors", "delta", "results")
 OWN_OUTPUT: dict[str, Callable[[Any, Any], Any]] = {  # σ' and tanh' from the unit's own output, as a δ-style hand working writes them
     "sigmoid": lambda m, a: a * (1 - a),
     "tanh": lambda m, a: 1 - a * a,
@@ -89,7 +89,9 @@ class Overrides:
     * ``style``: how the chain is worked — ``stable`` (full precision, stable forms where units
       saturate), ``factors`` (the sheet's way: every chain-rule factor rounded, each gradient the
       rounded product of its factors), ``delta`` (one rounded δ per unit, σ' and tanh' from the
-      unit's own output, δ = y − t at once where the loss allows, each gradient δ × input);
+      unit's own output, δ = y − t at once where the loss allows, each gradient δ × input),
+      ``results`` (only the results rounded — α, H, o, y, the loss, each gradient — every factor and δ
+      kept at full precision, σ' and tanh' from the unit's own written output);
       None: the number system's own (``factors`` when it rounds every step, else ``stable``).
     """
 
@@ -130,12 +132,15 @@ def evaluate(
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     plain = style != "stable"  # a hand working: the plain forms (1 − y, ln y), no stable rewrites
+    own_output = style in ("delta", "results")  # σ' and tanh' from the unit's own output
+    whole = style in ("delta", "results")  # δ from the unrounded factors (one rounding per δ, or none)
+    keep = (lambda x: x) if style == "results" else m.step  # how a factor or δ is kept
 
     def derivative(u: Any, act: Any, z: Any, a: Any) -> Any:
         own = overrides.derivatives.get(u.name)
         if own is not None:
             return own(m, z, a)
-        if style == "delta" and act.name in OWN_OUTPUT:
+        if own_output and act.name in OWN_OUTPUT:
             return OWN_OUTPUT[act.name](m, a)
         return act.derivative(m, z, a)
 
@@ -190,14 +195,14 @@ def evaluate(
         for k, u in enumerate(outs):
             grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
             slope = derivative(u, act, zs[k], ys[k])
-            dldy, dydo = m.step(grad), m.step(slope)
+            dldy, dydo = keep(grad), keep(slope)
             factors[f"dL/d{u.name}"] = dldy
             factors[f"d{u.name}/d{u.pre}"] = dydo
             if shortcut is not None and u.name not in overrides.derivatives:
                 delta = shortcut(m, ys, ybars, ts, k)
             else:
-                delta = grad * slope if style == "delta" else dldy * dydo
-            deltas[u.pre] = m.step(delta)
+                delta = grad * slope if whole else dldy * dydo
+            deltas[u.pre] = keep(delta)
     else:
         dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
         for k, u in enumerate(outs):
@@ -205,7 +210,7 @@ def evaluate(
                 delta = shortcut(m, ys, ybars, ts, k)
             else:
                 delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
-            deltas[u.pre] = factors[f"dL/d{u.pre}"] = m.step(delta)
+            deltas[u.pre] = factors[f"dL/d{u.pre}"] = keep(delta)
 
     # Hidden layers, from the output back.
     for li in range(last - 1, 0, -1):
@@ -217,10 +222,10 @@ def evaluate(
                 factors[f"d{k.pre}/d{u.name}"] = w
             total_back = m.fsum([w * deltas[k.pre] for k, w in zip(nxt, ws)])
             slope = derivative(u, act, forward[u.pre], forward[u.name])
-            dldh, dhda = m.step(total_back), m.step(slope)
+            dldh, dhda = keep(total_back), keep(slope)
             factors[f"dL/d{u.name}"] = dldh
             factors[f"d{u.name}/d{u.pre}"] = dhda
-            deltas[u.pre] = m.step(total_back * slope if style == "delta" else dldh * dhda)
+            deltas[u.pre] = keep(total_back * slope if whole else dldh * dhda)
 
     one = m.num(1)
     gradients: dict[str, Any] = {}

@@ -8,7 +8,10 @@ A student who rounds every step to d decimals does not always round the same int
 * ``delta`` — the way most code and many students work: σ' and tanh' from the unit's own rounded
   output (y(1 − y), 1 − H²), one rounded δ = dL/d(pre-activation) per unit (δ = y − t at once where
   the loss and output allow it), each gradient the rounded δ times its input (the evaluator's
-  ``delta`` style).
+  ``delta`` style);
+* ``results`` — the commonest way people work with a calculator: only the results they write down
+  rounded (α, H, o, y, the loss, each gradient, each new parameter), every chain-rule factor and δ
+  kept at full precision from those written results (1 − H² from the written H).
 
 A value within half a unit of its last written digit of any of these (or of the full-precision
 working, or anything between) is what a careful hand working gives.
@@ -16,13 +19,14 @@ working, or anything between) is what a careful hand working gives.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from bpcalc.arith import FloatMath, RoundedMath
 
-STYLES = ("sheet", "delta")
-EVALUATOR_STYLE = {"sheet": "factors", "delta": "delta"}
+STYLES = ("sheet", "delta", "results")
+EVALUATOR_STYLE = {"sheet": "factors", "delta": "delta", "results": "results"}
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,32 @@ def roundings(decimals: int | None) -> list[Rounding]:
     return [] if decimals is None else [Rounding(decimals, s) for s in STYLES]
 
 
+class QuickRoundedMath(RoundedMath):
+    """RoundedMath with the same results, faster: plain float arithmetic wherever the value is not near a decimal tie.
+
+    A hand working rounds thousands of times per sheet; only values within a millionth of a unit of a
+    tie (or too large for a double to hold every digit) go the exact decimal way of :class:`RoundedMath`.
+    """
+
+    def __init__(self, decimals: int) -> None:
+        super().__init__(decimals)
+        self._scale = 10.0**decimals
+
+    def step(self, x: float) -> float:
+        if not math.isfinite(x):
+            return x
+        y = abs(x) * self._scale
+        if y < 1e6:
+            whole = math.floor(y)
+            if abs(y - whole - 0.5) > 1e-6:
+                r = whole + 1 if y - whole > 0.5 else whole
+                return math.copysign(r, x) / self._scale + 0.0
+        return super().step(x)
+
+
 def math_for(rounding: Rounding | None) -> Any:
     """The number system of a working: full precision, or rounded at every step to the rounding's decimals."""
-    return FloatMath() if rounding is None else RoundedMath(rounding.decimals)
+    return FloatMath() if rounding is None else QuickRoundedMath(rounding.decimals)
 
 
 def style_for(rounding: Rounding | None) -> str:

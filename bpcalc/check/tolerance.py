@@ -99,12 +99,17 @@ def matches(
     if tolerance is not None:
         return abs(g - exact) <= tolerance.width(exact) + floor
     lo = hi = exact
-    hands = [hand] if isinstance(hand, (int, float)) or hand is None else list(hand)
+    base = half_unit(given) + floor
+    if exact - base <= g <= exact + base:
+        return True  # the hand workings (computed lazily) are not needed
+    hands = [hand] if isinstance(hand, (int, float)) or hand is None else hand
     for x in hands:
         if x is not None and math.isfinite(x):
             lo, hi = min(lo, x), max(hi, x)
-    room = half_unit(given) + slack * (hi - lo) + floor
-    return lo - room <= g <= hi + room
+            room = base + slack * (hi - lo)
+            if lo - room <= g <= hi + room:
+                return True
+    return False
 
 
 def at_digits(x: float, given: Given, rounding: str = ROUND_HALF_UP) -> Decimal:

@@ -12,8 +12,10 @@ for the ways a hand working rounds).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Mapping
 
+from bpcalc.arith import FloatMath
 from bpcalc.check.model import Key, backward_keys, unit_named
 from bpcalc.check.styles import Rounding, math_for, roundings, style_for
 from bpcalc.errors import BpcalcError
@@ -142,8 +144,10 @@ class Working:
             sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
             step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         if ctx.updates_here:
-            update = apply_update(update_rule(pr), m, before, step_grads, self.rate(m, lr), pr.frozen, ctx.kept)
-            after, kept = update.after, update.kept
+            # rounding only results: the step η·g is not written, only the new value
+            um = FloatMath() if style == "results" else m
+            update = apply_update(update_rule(pr), um, before, step_grads, self.rate(m, lr), pr.frozen, ctx.kept)
+            after, kept = {k: m.step(v) for k, v in update.after.items()}, update.kept
         else:
             after, kept = dict(params), dict(ctx.kept)
         values = pass_values(net, m, p, p.computed, grads, after)
@@ -157,17 +161,29 @@ def pass_values(
     net: Network, m: Any, p: Pass, forward: Mapping[str, Any], gradients: Mapping[str, Any], after: Mapping[str, Any]
 ) -> dict[Key, float]:
     """Every checkable value of one sample worked: forward values, the loss, the chain-rule factors and δ, gradients, parameters after."""
-    values = {Key("forward", name): m.to_float(forward[name]) for name in net.forward_names()}
-    values[Key("loss", "loss")] = m.to_float(p.loss)
-    for key in backward_keys(net):
-        if key.kind == "delta":
-            values[key] = m.to_float(p.deltas[unit_named(net, key.name).pre])
-        elif key.name in p.factors:
-            values[key] = m.to_float(p.factors[key.name])
-    for n in net.param_names:
-        values[Key("gradient", n)] = m.to_float(gradients[n])
-        values[Key("parameter_after", n)] = m.to_float(after[n])
+    f = m.to_float
+    forward_keys, loss_key, factor_keys, delta_keys, param_keys = _value_keys(net)
+    values = {k: f(forward[k.name]) for k in forward_keys}
+    values[loss_key] = f(p.loss)
+    factors, deltas = p.factors, p.deltas
+    for k in factor_keys:
+        if k.name in factors:
+            values[k] = f(factors[k.name])
+    for k, pre in delta_keys:
+        values[k] = f(deltas[pre])
+    for n, g, a in param_keys:
+        values[g] = f(gradients[n])
+        values[a] = f(after[n])
     return values
+
+
+@lru_cache(maxsize=64)
+def _value_keys(net: Network) -> tuple[Any, ...]:
+    """The keys ``pass_values`` fills, made once per network."""
+    factor_keys = [k for k in backward_keys(net) if k.kind == "factor"]
+    delta_keys = [(k, unit_named(net, k.name).pre) for k in backward_keys(net) if k.kind == "delta"]
+    param_keys = [(n, Key("gradient", n), Key("parameter_after", n)) for n in net.param_names]
+    return [Key("forward", n) for n in net.forward_names()], Key("loss", "loss"), factor_keys, delta_keys, param_keys
 
 
 def again(working: Working, ctx: SampleContext, rounding: Rounding | None) -> Worked:
@@ -228,7 +244,9 @@ class Path:
 
     def hands(self, working: Working, key: Key, decimals: int | None) -> list[float | None]:
         """The value worked by hand to ``decimals`` in each way a hand working rounds (none without decimals)."""
-        return [self.value(working, key, r) for r in roundings(decimals)] if self.hand else []
+        if not self.hand:
+            return []
+        return (self.value(working, key, r) for r in roundings(decimals))  # type: ignore[return-value]  # lazily: worked only when needed
 
 
 def work_through(problem: Problem, working: Working, rounding: Rounding | None) -> list[dict[Key, float]]:

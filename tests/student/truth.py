@@ -22,7 +22,7 @@ from student.net import Net
 from student.numbers import decimal
 from student.work import Sample, Unworkable, entry_order, train
 
-HULL_STYLES = ("full", "chain", "delta")
+HULL_STYLES = ("full", "chain", "delta", "results")
 SUBSETS = {
     "params": ("parameter_after",),
     "fgp": ("forward", "gradient", "parameter_after"),

@@ -4,7 +4,9 @@ Styles: "full" keeps every digit and rounds only when writing; "carry" does too 
 carries the parameters as written into the next one; "chain" rounds every step to the written
 decimals and takes each gradient as the product of its rounded chain factors (the sheet's way);
 "delta" rounds every step but works a rounded δ per unit (y − t straight away where the loss
-allows) and each gradient as δ·input. ``force`` replaces a written value, once computed, by the
+allows) and each gradient as δ·input; "results" rounds only what it writes down (α, H, o, y, the loss,
+each gradient, each new parameter) and works on from those written numbers, every factor and δ at full
+precision from them (1 − H² from the written H). ``force`` replaces a written value, once computed, by the
 given one for everything after it: a marker working on from a student's own numbers.
 """
 
@@ -19,7 +21,7 @@ from student.mistakes import Hooks, Injections, Key
 from student.net import Net, Param, Unit, number
 from student.numbers import Numbers, text
 
-STYLES = ("full", "carry", "chain", "delta")
+STYLES = ("full", "carry", "chain", "delta", "results")
 SHORTCUT = {("sigmoid", "bce"), ("softmax", "ce")}  # δ = y − t at the output
 
 
@@ -58,7 +60,7 @@ def activate(act: str, z: mpf) -> mpf:
 
 
 def derivative(act: str, z: mpf, a: mpf, style: str, wrong: str = "") -> mpf:
-    """da/dz: from z as the sheet writes it ("chain", "full"), or from the unit's own rounded output ("delta")."""
+    """da/dz: from z as the sheet writes it ("chain", "full"), or from the unit's own (rounded) output ("delta", "results")."""
     if wrong == "tanh_one_minus":
         return 1 - a
     if wrong == "tanh_as_dsigmoid":
@@ -66,9 +68,9 @@ def derivative(act: str, z: mpf, a: mpf, style: str, wrong: str = "") -> mpf:
     if wrong == "dsigmoid_as_sigmoid":
         return a
     if act == "sigmoid":
-        return a * (1 - a) if style == "delta" else mp.exp(-z) / (1 + mp.exp(-z)) ** 2
+        return a * (1 - a) if style in ("delta", "results") else mp.exp(-z) / (1 + mp.exp(-z)) ** 2
     if act == "tanh":
-        return 1 - a * a if style == "delta" else 1 - mp.tanh(z) ** 2
+        return 1 - a * a if style in ("delta", "results") else 1 - mp.tanh(z) ** 2
     if act == "relu":
         return mpf(1) if z > 0 else mpf(0)
     if act == "leaky_relu":
@@ -108,8 +110,9 @@ def _prod(xs: list[mpf]) -> mpf:
 class _Sheet:
     """One sample being worked: the entry bookkeeping (rounding, writing, slips, forcing)."""
 
-    def __init__(self, out: Sample, num: Numbers, decimals: int, hooks: Hooks, force: Mapping[Key, mpf]) -> None:
+    def __init__(self, out: Sample, num: Numbers, decimals: int, hooks: Hooks, force: Mapping[Key, mpf], as_written: bool = False) -> None:
         self.out, self.num, self.d, self.hooks, self.force = out, num, decimals, hooks, force
+        self.as_written = as_written  # every entry carried on as written (the "results" style)
 
     def entry(self, key: Key, raw: mpf, carry_text: bool = False) -> mpf:
         mode = self.hooks.mode(key)
@@ -119,7 +122,7 @@ class _Sheet:
         own = mpf(written) if written != text(value, self.d, mode) else value
         self.out.own[key] = own
         self.out.text[key] = written
-        used = mpf(written) if carry_text else own
+        used = mpf(written) if carry_text or self.as_written else own
         used = self.force.get(key, used)
         self.out.used[key] = used
         return used
@@ -248,7 +251,7 @@ def train(
             res = Sample(epoch, s)
             hooks = Hooks(injection, epoch, s, net)
             here = {k: v for (e, i, k), v in force.items() if (e, i) == (epoch, s)}
-            sheet = _Sheet(res, num, decimals, hooks, here)
+            sheet = _Sheet(res, num, decimals, hooks, here, as_written=style == "results")
             x = {u.name: number(smp[u.name]) for u in net.inputs}
             t = {u.target: number(smp[u.target]) for u in net.outputs}
             before = P if online else start
