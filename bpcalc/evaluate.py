@@ -68,6 +68,7 @@ def _prod(xs: list[Any]) -> Any:
 
 
 Derivative = Callable[[Any, Any, Any], Any]  # (m, z, a) -> da/dz at one unit: its pre-activation z, its output a
+LossGradient = Callable[[Any, Any, Any, Any], Any]  # (m, y, t, correct dL/dy) -> the dL/dy taken at one output
 
 STYLES = ("stable", "factors", "delta", "results")
 OWN_OUTPUT: dict[str, Callable[[Any, Any], Any]] = {  # σ' and tanh' from the unit's own output, as a δ-style hand working writes them
@@ -86,6 +87,8 @@ class Overrides:
       (default: the parameters themselves);
     * ``derivatives``: unit name (H1, y) → the derivative taken at that unit, ``(m, z, a) -> da/dz``;
       a unit whose derivative is overridden never takes the loss's stable δ (y − t);
+    * ``loss_gradients``: output name (y, y1) → the dL/dy taken there, ``(m, y, t, correct) -> dL/dy``
+      (elementwise outputs; no stable δ there either);
     * ``style``: how the chain is worked — ``stable`` (full precision, stable forms where units
       saturate), ``factors`` (the sheet's way: every chain-rule factor rounded, each gradient the
       rounded product of its factors), ``delta`` (one rounded δ per unit, σ' and tanh' from the
@@ -98,6 +101,7 @@ class Overrides:
     forward: Mapping[str, Any] = field(default_factory=dict)
     backward: Mapping[str, Any] | None = None
     derivatives: Mapping[str, Derivative] = field(default_factory=dict)
+    loss_gradients: Mapping[str, LossGradient] = field(default_factory=dict)
     style: str | None = None
 
     def style_for(self, m: Any) -> str:
@@ -194,11 +198,14 @@ def evaluate(
     if act.elementwise:
         for k, u in enumerate(outs):
             grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
+            taken = overrides.loss_gradients.get(u.name)
+            if taken is not None:
+                grad = taken(m, ys[k], ts[k], grad)
             slope = derivative(u, act, zs[k], ys[k])
             dldy, dydo = keep(grad), keep(slope)
             factors[f"dL/d{u.name}"] = dldy
             factors[f"d{u.name}/d{u.pre}"] = dydo
-            if shortcut is not None and u.name not in overrides.derivatives:
+            if shortcut is not None and u.name not in overrides.derivatives and taken is None:
                 delta = shortcut(m, ys, ybars, ts, k)
             else:
                 delta = grad * slope if whole else dldy * dydo

@@ -39,8 +39,18 @@ from bpcalc.check.mistaken import (
     SignFlipped,
     TargetFlipped,
     UpdatedWeights,
+    BiasesNotUpdated,
+    LossGradientTaken,
+    PreviousUpdateNotCarried,
     derivative_variants,
+    early_roundings,
+    one_decimal,
     one_minus_tanh,
+    sign_flipped_gradient,
+    squared_error_gradient,
+    swapped_pairs,
+    tanh_without_four,
+    wrong_inputs,
     sigmoid_for_sigmoid_prime,
     sigmoid_prime_for_tanh,
 )
@@ -438,6 +448,197 @@ class InputsSwappedMistake(Mistake):
         return f"you swapped {a} and {b} (used {a} = {x[b]}, {b} = {x[a]}); the sample has {a} = {x[a]}, {b} = {x[b]}"
 
 
+class BiasNotUpdated(_UpdateMistake):
+    id, name, formula = "bias_not_updated", "bias never updated", "{P}, the bias left as it was"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [BiasesNotUpdated()]
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.key.kind != "parameter_after" or not case.ctx.net.param_index[case.key.name].is_bias:
+            return None
+        return super().find(case, paths)
+
+
+def _output_unit(case: Case) -> Any:
+    """The output whose dL/dy leads to this value (the first output for a hidden one)."""
+    net = case.ctx.net
+    if case.key.kind in ("gradient", "parameter_after"):
+        u = net.param_index[case.key.name].target
+        if u.layer == len(net.layers) - 1:
+            return u
+    return net.outputs[0]
+
+
+class TanhWithoutFour(Mistake):
+    id, name, local = "tanh_without_4", "tanh' without its factor 4", False
+    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return derivative_variants(problem, tanh_without_four, "tanh")
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        u = _unit_for(case, "tanh", v)
+        m = case.correct.m
+        z = m.to_float(case.correct.pass_.forward[u.pre])
+        right = FloatMath().dtanh(z)
+        a = pretty(u.pre)
+        return (
+            f"you took tanh'({a}) as e^(-2{a})/(1 + e^(-2{a}))² = {show(right / 4, case.p + 1)}, without its factor 4; "
+            f"tanh'({a}) = 4·e^(-2{a})/(1 + e^(-2{a}))² = {show(right, case.p)}"
+        )
+
+
+class _LossGradientMistake(Mistake):
+    local = False
+    kinds = ("factor", "delta", "gradient", "parameter_after")
+    taken = "{y}"
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        u = _output_unit(case)
+        key = f"dL/d{u.name}"
+        mine = show(bad.m.to_float(bad.pass_.factors[key]), case.p)
+        right = show(case.correct.m.to_float(case.correct.pass_.factors[key]), case.p)
+        return f"you took dL/d{u.name} as {self.taken.format(y=u.name, t=u.target)} = {mine}; dL/d{u.name} = {right}"
+
+
+class LossGradientSignFlipped(_LossGradientMistake):
+    id, name = "dldy_sign_flipped", "dL/dy with its sign flipped"
+    taken = "({t} - {y})/({y}(1 - {y})), its sign flipped"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [LossGradientTaken(sign_flipped_gradient)]
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        if case.ctx.net.loss_name != "bce":
+            self_taken = "-(the loss's derivative), its sign flipped"
+            u = _output_unit(case)
+            key = f"dL/d{u.name}"
+            return (
+                f"you took dL/d{u.name} as {self_taken} = {show(bad.m.to_float(bad.pass_.factors[key]), case.p)}; "
+                f"dL/d{u.name} = {show(case.correct.m.to_float(case.correct.pass_.factors[key]), case.p)}"
+            )
+        return super().says(case, v, bad)
+
+
+class SquaredErrorGradient(_LossGradientMistake):
+    id, name = "sse_gradient_for_ce", "y - t used as dL/dy for cross-entropy"
+    taken = "{y} - {t} (squared error's)"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [LossGradientTaken(squared_error_gradient, ("bce", "ce"))]
+
+
+class PreviousNotCarried(Mistake):
+    id, name, local = "update_not_carried", "previous sample's update not carried", False
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [PreviousUpdateNotCarried()]
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.ctx.prior is None:
+            return None
+        return super().find(case, paths)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        prior, before = case.ctx.prior or {}, case.ctx.before
+        moved = [n for n in case.ctx.net.param_names if n in prior and abs(prior[n] - before[n]) > 1e-12][:2]
+        used = ", ".join(f"{pretty(n)} = {show(prior[n], case.p)} instead of {show(before[n], case.p)}" for n in moved)
+        return f"you worked this sample from the parameters before the last update ({used}); each sample starts from the parameters the previous update gave"
+
+
+class WrongInputMistake(Mistake):
+    id, name = "wrong_input", "wrong input for a weight's gradient"
+    kinds = ("gradient", "parameter_after")
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return wrong_inputs(problem)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        net = case.ctx.net
+        q = net.param_index[v.weight]  # type: ignore[attr-defined]
+        src = v.source  # type: ignore[attr-defined]
+        w = case.correct
+
+        def value(name: str) -> str:
+            return show(w.m.to_float(w.inputs[name] if name in w.inputs else w.pass_.forward[name]), case.p)
+
+        pre = pretty(q.target.pre or "")
+        return f"you multiplied dL/d{pre} by {src} = {value(src)}, but the input of {pretty(q.name)} is {q.source.name} = {value(q.source.name)}"  # type: ignore[union-attr]
+
+
+class SwappedWeights(Mistake):
+    id, name, local = "weights_swapped", "two weights swapped", False
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return swapped_pairs(problem)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        a, b = v.a, v.b  # type: ignore[attr-defined]
+        P = case.correct.params
+        f = case.correct.m.to_float
+        return (
+            f"you used {pretty(a)} = {show(f(P[b]), case.p)} and {pretty(b)} = {show(f(P[a]), case.p)}, the two the wrong way round; "
+            f"{pretty(a)} = {show(f(P[a]), case.p)}, {pretty(b)} = {show(f(P[b]), case.p)}"
+        )
+
+
+class EarlyRoundingMistake(Mistake):
+    id, name, local = "rounded_early", "a factor rounded to one decimal early", False
+    kinds = ("delta", "gradient", "parameter_after")
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return early_roundings(problem)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        net = case.ctx.net
+        u = next(u for row in net.units[1:] for u in row if u.name == v.unit)  # type: ignore[attr-defined]
+        key = f"dL/d{u.name}" if v.which == "loss" else f"d{u.name}/d{u.pre}"  # type: ignore[attr-defined]
+        right = case.correct.m.to_float(case.correct.pass_.factors[key])
+        return f"you rounded {pretty(key)} = {show(right, case.p + 1)} to one decimal ({show(one_decimal(right), 1)}) before using it"
+
+
+def _digit_swaps(digits: str) -> set[str]:
+    """Every digit string one copying slip away: two neighbours transposed, or two digit values swapped throughout."""
+    out = set()
+    for i in range(len(digits) - 1):
+        if digits[i] != digits[i + 1]:
+            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    for a in set(digits):
+        for b in set(digits):
+            if a < b:
+                out.add(digits.translate(str.maketrans({a: b, b: a})))
+    return out
+
+
+class DigitsTransposed(Mistake):
+    id, name = "digits_transposed", "digits transposed when copying"
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.tolerance is not None:
+            return None
+        written = case.given.value
+        wdigits = str(abs(written)).replace(".", "").lstrip("0")
+        if len(wdigits) < 2:
+            return None
+        d = hand_decimals(case.given)
+        for path in paths:
+            exact = path.value(path.correct, case.key)
+            if exact is None or not math.isfinite(exact):
+                continue
+            for x in (exact, *path.hands(path.correct, case.key, d)):
+                if x is None or not math.isfinite(x):
+                    continue
+                right = at_digits(x, case.given)
+                if right == written or (right < 0) != (written < 0):
+                    continue
+                rdigits = str(abs(right)).replace(".", "").lstrip("0")
+                if len(rdigits) == len(wdigits) and wdigits in _digit_swaps(rdigits):
+                    text = f"you wrote {case.given.text} for {right}: digits transposed when copying"
+                    return Finding(self, f"{text}. {item_text(case.ctx, case.correct, case.key, case.p)}", None, path)
+        return None
+
+
 class Slip(Mistake):
     id, name = "slip", "arithmetic slip"
 
@@ -460,6 +661,15 @@ MISTAKES: tuple[Mistake, ...] = (
     UpdatedWeightsMistake(),
     TargetFlippedMistake(),
     InputsSwappedMistake(),
+    BiasNotUpdated(),
+    TanhWithoutFour(),
+    LossGradientSignFlipped(),
+    SquaredErrorGradient(),
+    PreviousNotCarried(),
+    WrongInputMistake(),
+    SwappedWeights(),
+    EarlyRoundingMistake(),
+    DigitsTransposed(),
 )
 SLIP = Slip()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from bpcalc.check.diagnose import Case, Catalogue, Finding, diagnose
+from bpcalc.check.diagnose import SLIP, Case, Catalogue, Finding, diagnose
 from bpcalc.check.explain import precision_for, show
 from bpcalc.check.model import Answers, Given, Item, Key, Report, depends
 from bpcalc.check.paths import Paths, State
@@ -59,6 +59,7 @@ class _Marker:
         pr, truth = self.problem, self.truth
         start_params = {k: float(v) for k, v in pr.parameters.items()}
         written = evident = State(start_params)
+        prior: dict[str, Mapping[str, float] | None] = {"true": None, "written": None, "plain": None, "evident": None}
         items: list[Item] = []
         earlier_bad = False
         for index, r in enumerate(truth.run.results):
@@ -76,7 +77,7 @@ class _Marker:
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
                 return SampleContext(
                     pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept,
-                    earlier=tuple(grads[name]), previous=tuple(previous[name]), **kw,
+                    earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
                 )
 
             paths = Paths(
@@ -117,6 +118,8 @@ class _Marker:
             grads["evident"].append(_floats(e_worked, e_worked.used))
             for path in (paths.true, paths.written, paths.plain, paths.evident):
                 previous[path.name].append(path.ctx)
+            if not batch:
+                prior = {"true": true_before, "written": w_state.params, "plain": w_state.params, "evident": e_state.params}
             if paths.written.ctx.updates_here:
                 given_after = wrote["parameter_after"]
                 written = State(
@@ -248,9 +251,10 @@ class _Marker:
         worked = mark.work(CORRECT)
         assert worked is not None
         case = Case(key, g, mark, worked, tol, given, self.catalogue)
-        finding = diagnose(case, paths.all if self.options.carry else [paths.true])
+        # without carrying, a value the student's own earlier values give is built on them, whatever else could give it
+        value = None if self.options.carry else self.own(key, g, d, paths)
+        finding = SLIP_FINDING if value is not None else diagnose(case, paths.all if self.options.carry else [paths.true])
         if finding.mistake.id == "slip" and not self.options.carry:
-            value = self.own(key, g, d, paths)
             if value is not None:
                 note = "right given your earlier values, but marked against the correct working (--no-carry)"
                 return replace(item, note=note, mistake="follows_earlier", mistake_name="built on an earlier mistake"), value, (None,)
@@ -268,6 +272,9 @@ class _Marker:
                     break
         item = replace(item, note=finding.detail, mistake=finding.mistake.id, mistake_name=finding.mistake.name)
         return item, evident, (finding.working,)
+
+
+SLIP_FINDING = Finding(SLIP, "")
 
 
 def _count(n: int) -> str:

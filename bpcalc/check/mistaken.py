@@ -162,3 +162,152 @@ class InputsSwapped(Working):
         x = dict(ctx.inputs)
         x[self.a], x[self.b] = x[self.b], x[self.a]
         return x
+
+
+class BiasesNotUpdated(Working):
+    """Every bias left as it was: the update made for the weights only."""
+
+    def applies(self, problem: Problem) -> bool:
+        return problem.network.bias
+
+    def frozen(self, problem: Problem) -> frozenset[str]:
+        return problem.frozen | {q.name for q in problem.network.params if q.is_bias}
+
+
+def tanh_without_four(m: Any, z: Any, a: Any) -> Any:
+    """tanh'(z) written e^{−2z}/(1 + e^{−2z})², without its factor 4."""
+    return m.dtanh(z) / 4
+
+
+class LossGradientTaken(Working):
+    """dL/dy taken wrongly at every elementwise output: ``taken(m, y, t, correct)``."""
+
+    def __init__(self, taken: Any, losses: tuple[str, ...] = ()) -> None:
+        self.taken = taken
+        self.losses = losses
+
+    def applies(self, problem: Problem) -> bool:
+        net = problem.network
+        return net.activation(len(net.layers) - 1).elementwise and (not self.losses or net.loss_name in self.losses)
+
+    def loss_gradients(self, ctx: SampleContext) -> Mapping[str, Any]:
+        return {u.name: self.taken for u in ctx.net.outputs}
+
+
+def sign_flipped_gradient(m: Any, y: Any, t: Any, correct: Any) -> Any:
+    """dL/dy with its sign flipped: (t − y)/(y(1 − y)) for cross-entropy."""
+    return -correct
+
+
+def squared_error_gradient(m: Any, y: Any, t: Any, correct: Any) -> Any:
+    """Squared error's y − t taken as dL/dy."""
+    return y - t
+
+
+class PreviousUpdateNotCarried(Working):
+    """Online: the sample worked (and updated) from the parameters the previous sample was worked at."""
+
+    def applies(self, problem: Problem) -> bool:
+        return problem.update == "online" and len(problem.samples) * problem.epochs > 1
+
+    def parameters(self, ctx: SampleContext) -> Mapping[str, float]:
+        return ctx.prior if ctx.prior is not None else ctx.before
+
+
+class WrongInput(Working):
+    """One weight's gradient taken with another unit of its source layer (f1 for f2) as its input."""
+
+    def __init__(self, weight: str, source: str) -> None:
+        self.weight, self.source = weight, source
+
+    def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
+        out = dict(p.gradients)
+        q = ctx.net.param_index[self.weight]
+        inputs = self.inputs(ctx)
+        value = m.num(inputs[self.source]) if self.source in inputs else p.forward[self.source]
+        if style == "factors":
+            product = m.num(1)
+            for k in ctx.net.chain(q)[:-1]:
+                product = product * p.factors[k]
+            out[q.name] = m.step(product * value)
+        else:
+            out[q.name] = m.step(p.deltas[q.target.pre] * value)
+        return out
+
+
+def wrong_inputs(problem: Problem) -> list[Working]:
+    net = problem.network
+    out: list[Working] = []
+    for q in net.params:
+        if q.source is None:
+            continue
+        for other in net.units[q.source.layer]:
+            if other.name != q.source.name:
+                out.append(WrongInput(q.name, other.name))
+    return out[:60]
+
+
+class WeightsSwapped(Working):
+    """Two weights' values read the wrong way round (w12 for w21) in the passes; each updated from its own value."""
+
+    def __init__(self, a: str, b: str) -> None:
+        self.a, self.b = a, b
+
+    def evaluated(self, params: dict[str, Any]) -> dict[str, Any]:
+        out = dict(params)
+        out[self.a], out[self.b] = params[self.b], params[self.a]
+        return out
+
+
+def swapped_pairs(problem: Problem) -> list[Working]:
+    """w_ij with w_ji, wherever both are weights into the same layer."""
+    import re
+
+    net = problem.network
+    out: list[Working] = []
+    for q in net.params:
+        m = re.fullmatch(r"w(\d)(\d)", q.name)
+        if m and m.group(1) < m.group(2):
+            other = f"w{m.group(2)}{m.group(1)}"
+            if other in net.param_index and net.param_index[other].target.layer == q.target.layer:
+                out.append(WeightsSwapped(q.name, other))
+    return out
+
+
+class EarlyRounding(Working):
+    """One chain-rule factor (dL/dy at an output, or a unit's derivative) rounded to one decimal before use."""
+
+    def __init__(self, unit: str, which: str) -> None:
+        self.unit, self.which = unit, which  # which: "loss" (dL/dy) or "derivative" (dy/do, dH1/dα_H1)
+
+    def derivatives(self, ctx: SampleContext) -> Mapping[str, Any]:
+        if self.which != "derivative":
+            return {}
+        net = ctx.net
+        u = next(u for row in net.units[1:] for u in row if u.name == self.unit)
+        act = net.activation(u.layer)
+        return {self.unit: lambda m, z, a: one_decimal(act.derivative(m, z, a))}
+
+    def loss_gradients(self, ctx: SampleContext) -> Mapping[str, Any]:
+        if self.which != "loss":
+            return {}
+        return {self.unit: lambda m, y, t, correct: one_decimal(correct)}
+
+
+def one_decimal(x: Any) -> float:
+    """Rounded half up to one decimal, as on paper."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) + 0.0
+
+
+def early_roundings(problem: Problem) -> list[Working]:
+    net = problem.network
+    out: list[Working] = []
+    last = len(net.layers) - 1
+    if net.activation(last).elementwise:
+        out += [EarlyRounding(u.name, "loss") for u in net.outputs]
+    for li in range(last, 0, -1):
+        if net.activation(li).elementwise:
+            out += [EarlyRounding(u.name, "derivative") for u in net.units[li]]
+    return out[:40]

@@ -19,7 +19,7 @@ from bpcalc.arith import FloatMath
 from bpcalc.check.model import Key, backward_keys, unit_named
 from bpcalc.check.styles import Rounding, math_for, roundings, style_for
 from bpcalc.errors import BpcalcError
-from bpcalc.evaluate import Derivative, Overrides, Pass, apply_update, evaluate, update_rule
+from bpcalc.evaluate import Derivative, LossGradient, Overrides, Pass, apply_update, evaluate, update_rule
 from bpcalc.network import Network
 from bpcalc.problem import Num, Problem
 
@@ -40,6 +40,7 @@ class SampleContext:
     worked_out: frozenset[str] = frozenset()  # parameters in ``before`` that were computed, not written down
     previous: tuple["SampleContext", ...] = ()  # batch: the epoch's earlier samples along the same path (to work again)
     kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update (momentum's velocity)
+    prior: Mapping[str, float] | None = None  # online: the parameters the previous sample was worked at (None for the first)
     memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
@@ -90,6 +91,22 @@ class Working:
         """Unit name → the derivative this working takes there instead of the activation's own."""
         return {}
 
+    def loss_gradients(self, ctx: SampleContext) -> Mapping[str, LossGradient]:
+        """Output name → the dL/dy this working takes there instead of the loss's own."""
+        return {}
+
+    def parameters(self, ctx: SampleContext) -> Mapping[str, float]:
+        """The parameters the sample is worked at and updated from."""
+        return ctx.before
+
+    def evaluated(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameter values substituted into the passes (the same ones, unless misread)."""
+        return params
+
+    def frozen(self, problem: Problem) -> frozenset[str]:
+        """The parameters the update leaves alone."""
+        return problem.frozen
+
     def inputs(self, ctx: SampleContext) -> dict[str, Num]:
         return ctx.inputs
 
@@ -124,14 +141,20 @@ class Working:
         m = math_for(rounding)
         style = style_for(rounding)
         # A hand working to d decimals has the parameters it worked out itself to d decimals too.
-        params = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.before.items()}
+        params = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in self.parameters(ctx).items()}
         inputs = {k: m.num(v) for k, v in self.inputs(ctx).items()}
         targets = {k: m.num(v) for k, v in self.targets(ctx).items()}
-        overrides = Overrides(forward={k: m.num(v) for k, v in ctx.forward.items()}, derivatives=self.derivatives(ctx), style=style)
-        p = evaluate(net, m, params, inputs, targets, overrides=overrides)
-        back = self.backward(ctx, m, params, p)
+        overrides = Overrides(
+            forward={k: m.num(v) for k, v in ctx.forward.items()},
+            derivatives=self.derivatives(ctx),
+            loss_gradients=self.loss_gradients(ctx),
+            style=style,
+        )
+        seen = self.evaluated(params)
+        p = evaluate(net, m, seen, inputs, targets, overrides=overrides)
+        back = self.backward(ctx, m, seen, p)
         if back is not None:
-            p = evaluate(net, m, params, inputs, targets, overrides=replace(overrides, backward=back))
+            p = evaluate(net, m, seen, inputs, targets, overrides=replace(overrides, backward=back))
         grads = self.gradients(ctx, m, p, style)
         used = {n: (m.num(ctx.gradients[n]) if n in ctx.gradients else grads[n]) for n in net.param_names}
         lr = m.num(pr.learning_rate)
@@ -146,7 +169,7 @@ class Working:
         if ctx.updates_here:
             # rounding only results: the step η·g is not written, only the new value
             um = FloatMath() if style == "results" else m
-            update = apply_update(update_rule(pr), um, before, step_grads, self.rate(m, lr), pr.frozen, ctx.kept)
+            update = apply_update(update_rule(pr), um, before, step_grads, self.rate(m, lr), self.frozen(pr), ctx.kept)
             after, kept = {k: m.step(v) for k, v in update.after.items()}, update.kept
         else:
             after, kept = dict(params), dict(ctx.kept)
@@ -253,6 +276,7 @@ def work_through(problem: Problem, working: Working, rounding: Rounding | None) 
     """Every sample of the problem worked one way from its own parameters, each carried into the next."""
     params = {k: float(v) for k, v in problem.parameters.items()}
     kept: Mapping[str, Any] = {}
+    prior: dict[str, float] | None = None
     out: list[dict[Key, float]] = []
     for epoch in range(1, problem.epochs + 1):
         start = params
@@ -260,11 +284,15 @@ def work_through(problem: Problem, working: Working, rounding: Rounding | None) 
         previous: list[SampleContext] = []
         for sample in range(1, len(problem.samples) + 1):
             before = start if problem.update == "batch" else params
-            ctx = SampleContext(problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous), kept=kept)
+            ctx = SampleContext(
+                problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous), kept=kept,
+                prior=prior if problem.update == "online" else None,
+            )
             w = again(working, ctx, rounding)
             earlier.append({k: w.m.to_float(v) for k, v in w.used.items()})
             previous.append(ctx)
             if ctx.updates_here:
+                prior = dict(before)
                 params = {k: w.m.to_float(v) for k, v in w.after.items()}
                 kept = w.kept
             out.append(w.values)
