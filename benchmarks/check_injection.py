@@ -5,7 +5,7 @@ Sheets come from ``tests/student`` (an independent mpmath student, no bpcalc): e
 mistake and plain slips, each made at a random place of a random sample, plus clean sheets and
 sheets with two mistakes in two samples ("pair"); four
 students (full precision, full precision carrying the written parameters, rounding every step
-the sheet's way, rounding every step with a δ per unit), 2/3/4 decimals, three subsets of
+the sheet's way, rounding every step with a δ per unit, rounding only the results written down), 2/3/4 decimals, three subsets of
 quantities, and the three answer formats (each sheet is parsed in all three, which must agree,
 and marked from one of them in turn). Deterministic: a fixed seed per problem.
 
@@ -34,7 +34,7 @@ from student.mistakes import ALL, Injection, Injections, as_tuple  # noqa: E402
 from student.net import Net, load  # noqa: E402
 from student.sheets import FORMATS  # noqa: E402
 from student.grade import FAILURES, Verdict, grade  # noqa: E402
-from student.truth import SUBSETS, Sheet, make_sheet  # noqa: E402
+from student.truth import SUBSETS, Sheet, make_sheet, swappable  # noqa: E402
 from student.work import STYLES, Unworkable, entry_order, units_with  # noqa: E402
 
 KINDS = ALL + ("none", "pair")
@@ -109,7 +109,40 @@ def placement(spec: dict[str, Any], kind: str, rng: random.Random, subset: str) 
                 return None
             made.append(replace(inj, epoch=e, sample=s))
         return tuple(made)  # type: ignore[return-value]
-    if kind in ("truncated", "slip"):
+    if kind == "bias_not_updated":
+        biases = [q for q in net.params if q.is_bias and q.name not in frozen]
+        if not biases or (not online and sample != count):
+            return None
+        return Injection(kind, epoch, sample)
+    if kind == "tanh_without_4":
+        units = units_with(net, "tanh")
+        return Injection(kind, epoch, sample, units=() if rng.random() < 0.3 else (rng.choice(units).name,)) if units else None
+    if kind in ("dldy_sign_flipped", "sse_gradient_for_ce"):
+        if net.acts[-1] == "softmax" or (kind == "sse_gradient_for_ce" and net.loss not in ("bce", "ce")):
+            return None
+        return Injection(kind, epoch, sample)
+    if kind == "update_not_carried":
+        if not online or (epoch, sample) == (1, 1):
+            return None
+        return Injection(kind, epoch, sample)
+    if kind == "wrong_input":
+        weights = [q for q in net.params if q.source is not None and net.sizes[q.source.layer] > 1]
+        if not weights:
+            return None
+        q = rng.choice(weights)
+        index = rng.choice([i for i in range(net.sizes[q.source.layer]) if i != q.source.pos - 1])  # type: ignore[union-attr]
+        return Injection(kind, epoch, sample, params=(q.name,), index=index)
+    if kind == "weights_swapped":
+        pairs = swappable(net)
+        return Injection(kind, epoch, sample, pair=rng.choice(pairs)) if pairs else None
+    if kind == "rounded_early":
+        choices = [(u.name, 1) for row in net.units[1:] for u in row if net.act(u) in ("sigmoid", "tanh")]
+        choices += [(u.name, 0) for u in net.outputs if net.acts[-1] != "softmax"]
+        if not choices:
+            return None
+        unit, index = rng.choice(choices)
+        return Injection(kind, epoch, sample, units=(unit,), index=index)
+    if kind in ("truncated", "slip", "digits_transposed"):
         keys = [k for k in entry_order(spec) if k[0] in SUBSETS[subset]]
         if kind == "truncated" and rng.random() < 0.3:
             chosen = tuple(k for k in keys if k[0] == "parameter_after")

@@ -618,8 +618,8 @@ class DigitsTransposed(Mistake):
         if case.tolerance is not None:
             return None
         written = case.given.value
-        wdigits = str(abs(written)).replace(".", "").lstrip("0")
-        if len(wdigits) < 2:
+        wdigits = f"{abs(written):f}".replace(".", "")
+        if len(wdigits.lstrip("0")) < 2 and len(wdigits) < 2:
             return None
         d = hand_decimals(case.given)
         for path in paths:
@@ -632,8 +632,9 @@ class DigitsTransposed(Mistake):
                 right = at_digits(x, case.given)
                 if right == written or (right < 0) != (written < 0):
                     continue
-                rdigits = str(abs(right)).replace(".", "").lstrip("0")
-                if len(rdigits) == len(wdigits) and wdigits in _digit_swaps(rdigits):
+                rdigits = f"{abs(right):f}".replace(".", "")
+                width = max(len(rdigits), len(wdigits))
+                if wdigits.zfill(width) in _digit_swaps(rdigits.zfill(width)):
                     text = f"you wrote {case.given.text} for {right}: digits transposed when copying"
                     return Finding(self, f"{text}. {item_text(case.ctx, case.correct, case.key, case.p)}", None, path)
         return None

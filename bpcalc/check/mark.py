@@ -224,7 +224,8 @@ class _Marker:
     ) -> tuple[Item, float, tuple[Working | None]] | None:
         """A later step worked consistently with a mistake already named in this sample follows through."""
         for earlier, finding in reported:
-            if finding.working is None or not depends(self.net, key, earlier):
+            # one story per sample: a mistake made throughout it explains every value it gives, worked from the named one or not
+            if finding.working is None or (finding.mistake.local and not depends(self.net, key, earlier)):
                 continue
             for path in paths.all:
                 value = path.value(finding.working, key)

@@ -22,6 +22,15 @@ NAMES = {
     "gradient worked with already-updated weights": "updated_weights",
     "target used as 1 - t": "target_flipped",
     "inputs swapped": "inputs_swapped",
+    "bias never updated": "bias_not_updated",
+    "tanh' without its factor 4": "tanh_without_4",
+    "dL/dy with its sign flipped": "dldy_sign_flipped",
+    "y - t used as dL/dy for cross-entropy": "sse_gradient_for_ce",
+    "previous sample's update not carried": "update_not_carried",
+    "wrong input for a weight's gradient": "wrong_input",
+    "two weights swapped": "weights_swapped",
+    "digits transposed when copying": "digits_transposed",
+    "a factor rounded to one decimal early": "rounded_early",
 }
 FAILURES = ("wrong:missed", "wrong:misnamed", "right:marked_wrong", "follows:marked_wrong", "missing")
 

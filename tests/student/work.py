@@ -67,6 +67,8 @@ def derivative(act: str, z: mpf, a: mpf, style: str, wrong: str = "") -> mpf:
         return _sigmoid(z) * (1 - _sigmoid(z))
     if wrong == "dsigmoid_as_sigmoid":
         return a
+    if wrong == "tanh_without_4":
+        return (1 - mp.tanh(z) ** 2) / 4  # e^{-2z}/(1 + e^{-2z})²
     if act == "sigmoid":
         return a * (1 - a) if style in ("delta", "results") else mp.exp(-z) / (1 + mp.exp(-z)) ** 2
     if act == "tanh":
@@ -177,8 +179,11 @@ def work_sample(
             delta[u.name] = factors[f"dL/d{u.pre}"] = num.r(y * mp.fsum(t.values()) - tu)
             continue
         wrong = hooks.derivative(u)
-        g_raw = loss_grad(net.loss, y, tu, n) if not (style == "delta" and (out_act, net.loss) in SHORTCUT and not wrong) else None
-        da_raw = derivative(out_act, z[u.name], y, style, wrong)
+        taken = hooks.loss_gradient(u, loss_grad(net.loss, y, tu, n), y, tu, net.loss)
+        early = hooks.on("rounded_early") and u.name in hooks.i.units  # type: ignore[union-attr]
+        shortcut = style == "delta" and (out_act, net.loss) in SHORTCUT and not wrong and taken is None and not early
+        g_raw = (taken if taken is not None else loss_grad(net.loss, y, tu, n)) if not shortcut else None
+        da_raw = hooks.early(u, derivative(out_act, z[u.name], y, style, wrong))
         if g_raw is None:  # δ = y − t, the shortcut a student takes; the factors still as the sheet writes them
             delta[u.name] = num.r(y - tu)
             factors[f"dL/d{u.name}"] = num.r(loss_grad(net.loss, y, tu, n)) if 0 < y < 1 else mpf(0)
@@ -197,7 +202,7 @@ def work_sample(
                 for k in nxt:
                     factors[f"d{k.pre}/d{u.name}"] = ws[k.name]
                 s_raw = mp.fsum(ws[k.name] * delta[k.name] for k in nxt)
-                da_raw = derivative(act, z[u.name], val[u.name], style, hooks.derivative(u))
+                da_raw = hooks.early(u, derivative(act, z[u.name], val[u.name], style, hooks.derivative(u)))
                 factors[f"dL/d{u.name}"] = num.r(s_raw)
                 factors[f"d{u.name}/d{u.pre}"] = num.r(da_raw)
                 delta[u.name] = num.r(s_raw * da_raw) if style == "delta" else num.r(factors[f"dL/d{u.name}"] * factors[f"d{u.name}/d{u.pre}"])
@@ -213,6 +218,9 @@ def work_sample(
 def _gradient(net: Net, q: Param, val: dict[str, mpf], factors: dict[str, mpf], delta: dict[str, mpf], style: str, num: Numbers, hooks: Hooks) -> mpf:
     u = q.unit
     x = mpf(1) if q.is_bias else val[q.source.name]  # type: ignore[union-attr]
+    w = hooks.wrong_input(q)
+    if w is not None:
+        x = val[net.units[u.layer - 1][w].name]
     j = hooks.bias_input(q)
     if j is not None:
         prev = net.units[u.layer - 1]
@@ -243,6 +251,7 @@ def train(
     samples = spec["samples"]
     P = {k: number(v) for k, v in spec["parameters"].items()}
     force = force or {}
+    previous: dict[str, mpf] | None = None
     out: list[Sample] = []
     for epoch in range(1, int(spec.get("epochs", 1)) + 1):
         start = dict(P)
@@ -255,8 +264,11 @@ def train(
             x = {u.name: number(smp[u.name]) for u in net.inputs}
             t = {u.target: number(smp[u.target]) for u in net.outputs}
             before = P if online else start
+            if online and hooks.not_carried() and previous is not None:
+                before = previous  # the last update not carried: worked (and updated) from where the last sample started
+            previous = before
             try:
-                grads = work_sample(net, before, x, t, lr, style, sheet, online, frozen)
+                grads = work_sample(net, hooks.swapped(before), x, t, lr, style, sheet, online, frozen)
             except (ZeroDivisionError, OverflowError, ValueError) as e:
                 raise Unworkable(str(e)) from None
             used_grads.append({n: res.used[("gradient", n)] for n in grads})
