@@ -60,6 +60,7 @@ class _Marker:
         start_params = {k: float(v) for k, v in pr.parameters.items()}
         written = evident = State(start_params)
         prior: dict[str, Mapping[str, float] | None] = {"true": None, "written": None, "plain": None, "evident": None}
+        typos: dict[str, float] = {}  # parameters written wrong after the last sample: name → what they should have been
         items: list[Item] = []
         earlier_bad = False
         for index, r in enumerate(truth.run.results):
@@ -72,6 +73,9 @@ class _Marker:
             batch = pr.update == "batch"
             w_state = epoch_written if batch else written
             e_state = epoch_evident if batch else evident
+            if typos and not batch:  # a typo the student's own later values show they did not use is not carried on
+                w_state, e_state = self.resolve_typos(r.epoch, r.sample, given, w_state, e_state, typos)
+            typos = {}
             true_before = truth.floats(r.before)
 
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
@@ -105,6 +109,7 @@ class _Marker:
                     paths.carry_on(key, carried_as[0], float(g.value))
             items.extend(marked)
             earlier_bad = earlier_bad or any(i.verdict != "right" for i in marked)
+            typos = {i.key.name: i.expected for i in marked if i.verdict == "wrong" and i.key.kind == "parameter_after" and i.mistake in TYPOS}
 
             # What the student carries into the next sample.
             paths.settle(Key("parameter_after", ""))
@@ -134,6 +139,33 @@ class _Marker:
         places = answer_decimals(self.problem, self.options)
         label = f"from the digits written (at most {places} decimal{'s' if places != 1 else ''})" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))
+
+    def resolve_typos(
+        self, epoch: int, sample: int, given: dict[Key, Given], written: State, evident: State, typos: Mapping[str, float]
+    ) -> tuple[State, State]:
+        """The states to work this sample from: with the wrongly written parameters as written, or as they should have
+        been when the student's own forward values and gradients of this sample agree better with that (a typo)."""
+        keys = [(k, g) for k, g in given.items() if k.kind in ("forward", "gradient")]
+        if not keys:
+            return written, evident
+
+        def agreeing(state: State) -> int:
+            ctx = SampleContext(self.problem, epoch, sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept)
+            path = Path(ctx, carried=True)
+            count = 0
+            for k, g in keys:
+                value = path.value(CORRECT, k)
+                count += value is not None and matches(g, value, path.hands(CORRECT, k, hand_decimals(g)), self.options.tolerance)
+            return count
+
+        best = agreeing(written)
+        for name, value in typos.items():  # one at a time: keep each version the later values agree with better
+            fixed = replace(written, params={**written.params, name: value})
+            count = agreeing(fixed)
+            if count > best:
+                best, written = count, fixed
+                evident = replace(evident, params={**evident.params, name: value})
+        return written, evident
 
     def hidden_mistakes(self, given: dict[Key, Given], marked: list[Item], path: Path, evident: dict[Key, float]) -> None:
         """A parameter right to its digits both with and without a mistake named elsewhere in the sample
@@ -276,6 +308,7 @@ class _Marker:
 
 
 SLIP_FINDING = Finding(SLIP, "")
+TYPOS = ("slip", "digits_transposed", "truncated", "too_few_digits")  # writing mistakes a later value may show were not used
 
 
 def _count(n: int) -> str:

@@ -75,13 +75,14 @@ class Answers:
 
 
 def step_order(net: Network) -> dict[Key, int]:
-    """Every key of one sample, numbered in the order a sheet works them: the forward pass, the loss, then
-    backpropagation from the output layer back (its factors and δ, each layer's gradients), then the updates."""
+    """Every key of one sample, numbered in the order a sheet works them: the forward pass, the loss, the
+    chain-rule factors and δ from the output layer back, then per parameter in backpropagation order (the output
+    layer's first) its gradient and its update."""
     keys = [Key("forward", n) for n in net.forward_names()]
     keys.append(Key("loss", "loss"))
     keys += backward_keys(net)
-    keys += [Key("gradient", n) for n in backprop_params(net)]
-    keys += [Key("parameter_after", n) for n in backprop_params(net)]
+    for n in backprop_params(net):  # each gradient, then the update it makes, as the sheet works them
+        keys += [Key("gradient", n), Key("parameter_after", n)]
     return {k: i for i, k in enumerate(keys)}
 
 
