@@ -228,9 +228,53 @@ def run_problem(args: tuple[str, int, tuple[str, ...], float | None]) -> list[di
             except Exception as e:  # a crash is a measured failure, not the end of the run
                 got, fault = {}, f"crash: {type(e).__name__}: {e}"
             config["fault"] = fault
-            config["outcomes"] = [] if fault else [(o.kind, repr(o.slot), o.detail) for o in grade(sheet, got)]
+            outcomes = [] if fault else grade(sheet, got)
+            config["outcomes"] = [(o.kind, repr(o.slot), o.detail) for o in outcomes]
+            config.update(sheet_level(sheet, got, outcomes) if not fault else {"detected": False, "located": False, "diagnosed": False})
             results.append(config)
     return results
+
+
+def sheet_level(sheet: Sheet, got: dict[Any, Verdict], outcomes: list[Any]) -> dict[str, bool]:
+    """Per sheet with a mistake that shows: detected (something marked wrong), located (the first value marked wrong,
+    in the order bpcalc works the sheet, is wrong, in the first sample where a value is wrong), diagnosed (and is
+    named with the injected mistake, or one that gives the same number)."""
+    flagged = [slot for slot, v in got.items() if v.verdict == "wrong"]
+    if not sheet.wrong:
+        return {"detected": bool(flagged), "located": False, "diagnosed": False}
+    first_sample = min((e, s) for e, s, _ in sheet.wrong)
+    first = flagged[0] if flagged else None
+    located = first is not None and first in sheet.wrong and first[:2] == first_sample
+    kinds = {o.slot: o.kind for o in outcomes}
+    diagnosed = located and kinds.get(first) in ("wrong:named", "wrong:tie")
+    return {"detected": bool(flagged), "located": located, "diagnosed": diagnosed}
+
+
+def sheet_rates(results: list[dict[str, Any]], by: str) -> list[str]:
+    """Sheets marked entirely right (of the correctly worked), and detected / located / diagnosed (of those with a mistake that shows)."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in results:
+        c = groups[str(r[by])]
+        clean = r["kind"] == "none"
+        shows = r["shows"] and not clean
+        c["clean"] += clean
+        c["clean_ok"] += clean and not r["fault"] and not any(o in ("right:marked_wrong",) for o, _, _ in r["outcomes"])
+        c["mistaken"] += shows
+        for k in ("detected", "located", "diagnosed"):
+            c[k] += shows and bool(r.get(k))
+    total: Counter[str] = Counter()
+    lines = [f"{by:<22}{'clean':>7}{'all ✓':>8}{'with':>7}{'detect':>8}{'locate':>8}{'diagnose':>9}"]
+
+    def pct(a: int, b: int) -> str:
+        return f"{100 * a / b:7.1f}%" if b else "      -"
+
+    for name in sorted(groups) + ["all"]:
+        c = groups[name] if name != "all" else total
+        if name != "all":
+            total.update(c)
+        lines.append(f"{name:<22}{c['clean']:>7}{pct(c['clean_ok'], c['clean']):>8}{c['mistaken']:>7}{pct(c['detected'], c['mistaken']):>8}"
+                     f"{pct(c['located'], c['mistaken']):>8}{pct(c['diagnosed'], c['mistaken']):>9}")
+    return lines
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -296,6 +340,11 @@ def main() -> None:
     print("within what some other way of rounding a correct working gives (either verdict is accepted); ok = sheets with no failure\n")
     for by in ("kind", "format", "style", "subset", "decimals", "problem"):
         print("\n".join(rates(results, by)))
+        print()
+    print("Per sheet: clean = correctly worked sheets, all ✓ = of them marked with no right value wrong; with = sheets whose")
+    print("mistake shows at the digits written; detect / locate / diagnose: see sheet_level\n")
+    for by in ("kind", "style", "decimals"):
+        print("\n".join(sheet_rates(results, by)))
         print()
     failures: dict[str, list[str]] = defaultdict(list)
     for r in results:
