@@ -352,37 +352,43 @@ def _unit_for(case: Case, activation: str, v: Working) -> Any:
     return None  # pragma: no cover - the mistake applies only where the activation is used
 
 
-class TanhOneMinus(Mistake):
-    id, name, local = "tanh_one_minus", "tanh' taken as 1 - tanh", False
+class _TanhDerivative(Mistake):
+    """tanh' taken wrongly (at every tanh unit, one layer or one unit): ``taken`` is how, ``written`` says it."""
+
+    local = False
     kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
 
+    @staticmethod
+    def taken(m: Any, z: Any, a: Any) -> Any:
+        raise NotImplementedError
+
     def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, one_minus_tanh, "tanh")
+        return derivative_variants(problem, type(self).taken, "tanh")
+
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        raise NotImplementedError
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
         u = _unit_for(case, "tanh", v)
-        h = case.correct.m.to_float(case.correct.pass_.forward[u.name])
-        a = pretty(u.pre)
-        return f"you took tanh'({a}) as 1 - tanh({a}) = {show(1 - h, case.p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, case.p)}"
+        f = case.correct.m.to_float
+        z, h = f(case.correct.pass_.forward[u.pre]), f(case.correct.pass_.forward[u.name])
+        return self.written(pretty(u.pre), z, h, case.p)
 
 
-class TanhAsSigmoidPrime(Mistake):
-    id, name, local = "tanh_as_dsigmoid", "tanh' taken as σ'", False
-    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
+class TanhOneMinus(_TanhDerivative):
+    id, name = "tanh_one_minus", "tanh' taken as 1 - tanh"
+    taken = staticmethod(one_minus_tanh)
 
-    def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, sigmoid_prime_for_tanh, "tanh")
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        return f"you took tanh'({a}) as 1 - tanh({a}) = {show(1 - h, p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, p)}"
 
-    def says(self, case: Case, v: Working, bad: Worked) -> str:
-        u = _unit_for(case, "tanh", v)
-        m = case.correct.m
-        z = m.to_float(case.correct.pass_.forward[u.pre])
-        h = m.to_float(case.correct.pass_.forward[u.name])
-        a = pretty(u.pre)
-        return (
-            f"you took tanh'({a}) as σ'({a}) = {show(FloatMath().dsigmoid(z), case.p)}; "
-            f"tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, case.p)}"
-        )
+
+class TanhAsSigmoidPrime(_TanhDerivative):
+    id, name = "tanh_as_dsigmoid", "tanh' taken as σ'"
+    taken = staticmethod(sigmoid_prime_for_tanh)
+
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        return f"you took tanh'({a}) as σ'({a}) = {show(FloatMath().dsigmoid(z), p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, p)}"
 
 
 class SigmoidPrimeAsSigmoid(Mistake):
@@ -470,22 +476,15 @@ def _output_unit(case: Case) -> Any:
     return net.outputs[0]
 
 
-class TanhWithoutFour(Mistake):
-    id, name, local = "tanh_without_4", "tanh' without its factor 4", False
-    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
+class TanhWithoutFour(_TanhDerivative):
+    id, name = "tanh_without_4", "tanh' without its factor 4"
+    taken = staticmethod(tanh_without_four)
 
-    def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, tanh_without_four, "tanh")
-
-    def says(self, case: Case, v: Working, bad: Worked) -> str:
-        u = _unit_for(case, "tanh", v)
-        m = case.correct.m
-        z = m.to_float(case.correct.pass_.forward[u.pre])
+    def written(self, a: str, z: float, h: float, p: int) -> str:
         right = FloatMath().dtanh(z)
-        a = pretty(u.pre)
         return (
-            f"you took tanh'({a}) as e^(-2{a})/(1 + e^(-2{a}))² = {show(right / 4, case.p + 1)}, without its factor 4; "
-            f"tanh'({a}) = 4·e^(-2{a})/(1 + e^(-2{a}))² = {show(right, case.p)}"
+            f"you took tanh'({a}) as e^(-2{a})/(1 + e^(-2{a}))² = {show(right / 4, p + 1)}, without its factor 4; "
+            f"tanh'({a}) = 4·e^(-2{a})/(1 + e^(-2{a}))² = {show(right, p)}"
         )
 
 
