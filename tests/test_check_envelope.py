@@ -37,3 +37,19 @@ def test_results_only_rounding_is_right(tmp_path):
 def test_beyond_every_rounding_order_is_still_wrong(tmp_path):
     got = _verdicts(tmp_path, "α_H1 = -2.300\nH1 = -0.980\ny = 0.416\ndL/dw11 = 0.388\n")
     assert got[(2, "∂L/∂w11")] == "wrong"
+
+
+def test_a_tie_may_be_rounded_either_way(tmp_path):
+    # y = w11·f1 + β1 = 0.1919 → 0.192 to 3 decimals, t = 0.1689: dL/dw11 = (y − t)·f1 = 0.023 (0.0231 kept: 0.023);
+    # η·g = 0.5·0.023 = 0.0115, a tie: rounded down, w11 = 0.1919 − 0.011 = 0.1809 → 0.181 (up: 0.1799 → 0.180;
+    # at full precision 0.1919 − 0.5·0.023 = 0.1804 → 0.180). 0.181 is an honest working; 0.182 is not.
+    problem = {"network": {"layers": [1, 1], "activations": ["linear"], "loss": "half_sse"}, "learning_rate": 0.5,
+               "parameters": {"w11": 0.1919, "b1": 0}, "samples": [{"f1": 1, "t": 0.1689}]}
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps(problem))
+    for written, verdict in (("0.181", "right"), ("0.180", "right"), ("0.182", "wrong")):
+        a = tmp_path / "a.txt"
+        a.write_text(f"dL/dw11 = 0.023\nw11 = {written}\n")
+        result = CliRunner().invoke(main, ["check", str(p), str(a), "--format", "json"])
+        items = {i["label"]: i["verdict"] for i in json.loads(result.stdout)["items"]}
+        assert items["w11 after"] == verdict, (written, items)

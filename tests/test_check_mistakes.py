@@ -162,11 +162,12 @@ def expectations(mistake: str, texts, corrects):
             diff = abs(Decimal(text) - Decimal(mp.nstr(corrects[s][key], 30)))
             if mistake == "truncated" and s == 1 and key in MISTAKES[mistake]:
                 # cut off instead of rounded: wrong where cutting off and rounding differ, unless the
-                # cut digit was so near 5 that a 4-decimal hand working could round either way
+                # cut digit was so near 5 that a 4-decimal hand working could round either way (η = 0.5
+                # makes ties in η·g common, and a tie may be rounded either way: up to a unit of drift)
                 if text == written(corrects[s][key]):
                     allowed = {"right"}
                 else:
-                    allowed = {"wrong"} if diff > 3 * h / 2 else {"right", "wrong"}
+                    allowed = {"wrong"} if diff > 2 * h else {"right", "wrong"}
             elif diff <= h:
                 allowed = {"right"}
             elif diff <= 4 * h:  # too close to call against rounding drift

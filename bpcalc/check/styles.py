@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from bpcalc.arith import FloatMath, RoundedMath
@@ -35,6 +36,7 @@ class Rounding:
 
     decimals: int
     style: str = "sheet"
+    ties: str = "up"  # a decimal tie rounded half up (as on paper), or "down": the other honest way
 
 
 def roundings(decimals: int | None) -> list[Rounding]:
@@ -49,9 +51,11 @@ class QuickRoundedMath(RoundedMath):
     tie (or too large for a double to hold every digit) go the exact decimal way of :class:`RoundedMath`.
     """
 
-    def __init__(self, decimals: int) -> None:
+    def __init__(self, decimals: int, ties: str = "up") -> None:
         super().__init__(decimals)
         self._scale = 10.0**decimals
+        self._mode = ROUND_HALF_DOWN if ties == "down" else ROUND_HALF_UP
+        self.ties = 0  # decimal ties met: where a working rounded the other way could differ
 
     def step(self, x: float) -> float:
         if not math.isfinite(x):
@@ -62,12 +66,18 @@ class QuickRoundedMath(RoundedMath):
             if abs(y - whole - 0.5) > 1e-6:
                 r = whole + 1 if y - whole > 0.5 else whole
                 return math.copysign(r, x) / self._scale + 0.0
-        return super().step(x)
+        with localcontext() as ctx:  # as RoundedMath: read to 12 significant digits, then round the tie either way
+            ctx.prec = 400
+            d = Decimal(format(x, ".12g"))
+            up = d.quantize(self._quantum, rounding=ROUND_HALF_UP)
+            down = d.quantize(self._quantum, rounding=ROUND_HALF_DOWN)
+            self.ties += up != down
+            return float(up if self._mode == ROUND_HALF_UP else down) + 0.0
 
 
 def math_for(rounding: Rounding | None) -> Any:
     """The number system of a working: full precision, or rounded at every step to the rounding's decimals."""
-    return FloatMath() if rounding is None else QuickRoundedMath(rounding.decimals)
+    return FloatMath() if rounding is None else QuickRoundedMath(rounding.decimals, rounding.ties)
 
 
 def style_for(rounding: Rounding | None) -> str:

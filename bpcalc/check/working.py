@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from bpcalc.arith import FloatMath
 from bpcalc.check.model import Key, backward_keys, unit_named
@@ -269,7 +269,14 @@ class Path:
         """The value worked by hand to ``decimals`` in each way a hand working rounds (none without decimals)."""
         if not self.hand:
             return []
-        return (self.value(working, key, r) for r in roundings(decimals))  # type: ignore[return-value]  # lazily: worked only when needed
+        return self._hands(working, key, decimals)  # type: ignore[return-value]  # lazily: worked only when needed
+
+    def _hands(self, working: Working, key: Key, decimals: int | None) -> Iterator[float | None]:
+        for r in roundings(decimals):
+            w = self.work(working, r)
+            yield None if w is None else w.values[key]
+            if w is not None and getattr(w.m, "ties", 0):  # a decimal tie met: rounded the other way too
+                yield self.value(working, key, replace(r, ties="down"))
 
 
 def work_through(problem: Problem, working: Working, rounding: Rounding | None) -> list[dict[Key, float]]:
