@@ -151,6 +151,8 @@ class Mistake:
 
     def reproduces(self, case: Case, v: Working, path: Path) -> int | None:
         """The support of ``v`` on ``path`` when it gives the written value and can be told from a slip; else None."""
+        if not v.touches(case.ctx.net, case.key):
+            return None  # it leaves this value as the correct working has it
         value = path.value(v, case.key)
         correct = path.value(path.correct, case.key)
         if value is None or correct is None or not math.isfinite(value):

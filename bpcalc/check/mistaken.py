@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from bpcalc.check.model import Key
 from bpcalc.check.working import SampleContext, Working
 from bpcalc.evaluate import Derivative, Pass, update_rule
 from bpcalc.network import Network, Param
 from bpcalc.problem import Num, Problem
 
 
-class LearningRateLeftOut(Working):
+class _UpdateOnly(Working):
+    """A mistake in the update alone: it changes the parameters after, nothing before them."""
+
+    def touches(self, net: Network, key: Key) -> bool:
+        return key.kind == "parameter_after"
+
+
+class LearningRateLeftOut(_UpdateOnly):
     def rate(self, m: Any, lr: Any) -> Any:
         return m.num(1)
 
 
-class LearningRateTwice(Working):
+class LearningRateTwice(_UpdateOnly):
     def rate(self, m: Any, lr: Any) -> Any:
         return lr * lr
 
 
-class SignFlipped(Working):
+class SignFlipped(_UpdateOnly):
     def rate(self, m: Any, lr: Any) -> Any:
         return -lr
 
@@ -30,6 +38,9 @@ class BiasTimesInput(Working):
 
     def __init__(self, position: int) -> None:
         self.position = position
+
+    def touches(self, net: Network, key: Key) -> bool:
+        return key.kind in ("gradient", "parameter_after") and net.param_index[key.name].is_bias
 
     def source(self, net: Network, bias: Param) -> Any:
         prev = net.units[bias.target.layer - 1]
@@ -61,6 +72,9 @@ class DroppedFactor(Working):
 
     def __init__(self, index: int) -> None:
         self.index = index
+
+    def touches(self, net: Network, key: Key) -> bool:
+        return key.kind in ("gradient", "parameter_after")
 
     def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
         out = dict(p.gradients)
@@ -164,8 +178,11 @@ class InputsSwapped(Working):
         return x
 
 
-class BiasesNotUpdated(Working):
+class BiasesNotUpdated(_UpdateOnly):
     """Every bias left as it was: the update made for the weights only."""
+
+    def touches(self, net: Network, key: Key) -> bool:
+        return key.kind == "parameter_after" and net.param_index[key.name].is_bias
 
     def applies(self, problem: Problem) -> bool:
         return problem.network.bias
@@ -219,6 +236,9 @@ class WrongInput(Working):
 
     def __init__(self, weight: str, source: str) -> None:
         self.weight, self.source = weight, source
+
+    def touches(self, net: Network, key: Key) -> bool:
+        return key.kind in ("gradient", "parameter_after") and key.name == self.weight
 
     def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
         out = dict(p.gradients)

@@ -127,6 +127,10 @@ class Working:
     def applies(self, problem: Problem) -> bool:
         return True
 
+    def touches(self, net: Network, key: Key) -> bool:
+        """Can this working change ``key`` at all (False: it need not be worked to know it gives the correct value)?"""
+        return True
+
     def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
         """Batch: the gradients the epoch's earlier samples gave, worked the same way as this one."""
         if rounding is None or len(ctx.previous) != len(ctx.earlier):
@@ -275,7 +279,7 @@ class Path:
         for r in roundings(decimals):
             w = self.work(working, r)
             yield None if w is None else w.values[key]
-            if w is not None and getattr(w.m, "ties", 0):  # a decimal tie met: rounded the other way too
+            if w is not None and working is CORRECT and getattr(w.m, "ties", 0):  # an honest working met a decimal tie: rounded the other way too
                 yield self.value(working, key, replace(r, ties="down"))
 
 
