@@ -69,6 +69,8 @@ CASES = {
     "η left out of one batch update": Case("benchmarks/problems/batch_two_epochs.json", Injection("lr_missing", 1, 2, params=("b3",)), "full", 2, "fgp", "json"),
     # β2 after a right ∂L/∂β2 is an update mistake, not a derivative one.
     "η twice after a right gradient": Case("tests/data/check/mistakes_problem.json", Injection("lr_twice", params=("b2",)), "delta", 2, "fgp", "hand"),
+    # Batch, the same sample twice, only the final table written: a mistake in either sample gives it (cannot tell which step).
+    "batch, cannot tell which sample": Case("tests/data/check/batch_twice.json", Injection("target_flipped", 1, 1), "full", 3, "params", "json"),
     # Rounding only the results written down (issue 8): an honest working, marked right.
     "results only, tanh everywhere": Case("samples/lfd_example_7_1_tanh.json", None, "results", 2, "all", "json"),
     "results only, q3": Case("samples/q3.json", None, "results", 3, "all", "hand"),
@@ -145,6 +147,17 @@ def test_a_batch_mistake_is_told_in_the_sample_it_was_made():
     assert "mean(dL/dw31)" in first["diagnosis"]
     assert {i["verdict"] for i in sample2[1:]} == {"follows"}
     assert all("follows through from the inputs swapped in w31 after sample 2" == i["diagnosis"] for i in sample2[1:])
+
+
+def test_cannot_tell_which_step_names_the_candidates():
+    case = CASES["batch, cannot tell which sample"]
+    _, report = check_sheet(case, sheet_for(case))
+    first = report["first_mistake"]
+    assert first["step"] == "w31 after sample 2" and first["mistake"] == "unclear"
+    assert "the values written do not show where: target used as 1 - t (you used 1 - t as the target" in first["diagnosis"]
+    assert "or target used as 1 - t (in sample 1, you used 1 - t as the target" in first["diagnosis"]
+    later = [i for i in report["items"] if i["sample"] == 2][1:]
+    assert later and all(i["diagnosis"] == "follows through from the unclear mistake in w31 after sample 2" for i in later)
 
 
 def test_a_mistake_within_one_unit_is_a_slip():

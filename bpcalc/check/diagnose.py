@@ -73,6 +73,7 @@ class Finding:
     working: Working | None = None
     path: Path | None = None
     support: int = 0  # the sample's values this mistake explains, less those it contradicts (unless made in one value only)
+    elsewhere: tuple[str, ...] = ()  # what the same mistake made in another step (sample) says, where it explains as much
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,12 @@ class Mistake:
     def find(self, case: Case, paths: list[Path]) -> Finding | None:
         if case.key.kind not in self.kinds:
             return None
-        best = self.best(case, paths)
-        if best is None:
+        found = self.candidates(case, paths)
+        if not found:
             return None
-        v, path, support = best
-        return Finding(self, f"{self.told(case, v, path)}: {item_text(case.ctx, case.correct, case.key, case.p)}", v, path, support)
+        v, path, support = found[0]
+        elsewhere = tuple(self.told(case, w, p) for w, p, _ in found[1:3])
+        return Finding(self, f"{self.told(case, v, path)}: {item_text(case.ctx, case.correct, case.key, case.p)}", v, path, support, elsewhere)
 
     def told(self, case: Case, v: Working, path: Path) -> str:
         """What the student did, said of the sample it was done in (batch: an earlier one of the epoch)."""
@@ -141,12 +143,21 @@ class Mistake:
 
     def best(self, case: Case, paths: list[Path]) -> tuple[Working, Path, int] | None:
         """The variant (and path) that reproduces the value with the most support, if any does."""
-        found: tuple[Working, Path, int] | None = None
+        found = self.candidates(case, paths)
+        return found[0] if found else None
+
+    def candidates(self, case: Case, paths: list[Path]) -> list[tuple[Working, Path, int]]:
+        """The best variant (and path), then the others made in another step that explain as much."""
+        found: list[tuple[Working, Path, int]] = []
         for v in case.catalogue.variants(self, case):
             for path in paths:
                 support = self.reproduces(case, v, path)
-                if support is not None and (found is None or support > found[2]):
-                    found = (v, path, support)
+                if support is None:
+                    continue
+                if not found or support > found[0][2]:
+                    found = [(v, path, support)]
+                elif support == found[0][2] and all(_where(v) != _where(w) for w, _, _ in found):
+                    found.append((v, path, support))
         return found
 
     def reproduces(self, case: Case, v: Working, path: Path) -> int | None:
@@ -706,15 +717,48 @@ class Catalogue:
         )
 
 
+class Unclear(Mistake):
+    """Two stories give the value equally well, one of them a mistake made in an earlier sample of a batch epoch:
+    the values written cannot tell in which step (which sample) it went wrong."""
+
+    id, name, local = "unclear", "cannot tell which step", False
+
+
+UNCLEAR = Unclear()
+
+
 def diagnose(case: Case, paths: list[Path]) -> Finding:
-    """The classic mistake that reproduces the written value best (see the module's tie-breaks), else an arithmetic slip."""
-    best: Finding | None = None
-    for mistake in MISTAKES:
-        found = mistake.find(case, paths)
-        if found is not None and (best is None or found.support > best.support):
-            best = found
-    if best is not None:
+    """The classic mistake that reproduces the written value best (see the module's tie-breaks), else an arithmetic slip;
+    'cannot tell which step', with the candidates, when a mistake in an earlier sample of the epoch and one in another
+    step give it equally well."""
+    found = [f for f in (mistake.find(case, paths) for mistake in MISTAKES) if f is not None]
+    if found:
+        top = max(f.support for f in found)
+        best = next(f for f in found if f.support == top)
+        rivals = [f for f in found if f is not best and f.support == top and (f.mistake.id, _step(f)) != (best.mistake.id, _step(best))]
+        earlier = [f for f in [best, *rivals] if isinstance(f.working, InSamples)]
+        working = item_text(case.ctx, case.correct, case.key, case.p)
+        told = [f"{f.mistake.name} ({_told(f, working)})" for f in [best, *rivals[:2]]] if rivals and earlier else []
+        if best.elsewhere:  # the same mistake, made in another sample, gives it as well
+            told = (told or [f"{best.mistake.name} ({_told(best, working)})"]) + [f"{best.mistake.name} ({t})" for t in best.elsewhere]
+        if len(told) > 1:
+            return Finding(UNCLEAR, f"the values written do not show where: {' or '.join(told[:3])}. {working}", best.working, best.path, best.support)
         return best
-    found = SLIP.find(case, paths)
-    assert found is not None
-    return found
+    slip = SLIP.find(case, paths)
+    assert slip is not None
+    return slip
+
+
+def _step(f: Finding) -> tuple[Any, ...]:
+    """Where a finding says the mistake was made: this sample, or which earlier samples of the epoch."""
+    return _where(f.working)
+
+
+def _where(w: Working | None) -> tuple[Any, ...]:
+    return (w.which, w.current) if isinstance(w, InSamples) else ()
+
+
+def _told(f: Finding, working: str) -> str:
+    """What a finding says the student did, without the corrected working after it."""
+    tail = f": {working}"
+    return f.detail[: -len(tail)] if f.detail.endswith(tail) else f.detail

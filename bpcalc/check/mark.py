@@ -262,7 +262,8 @@ class _Marker:
             for path in paths.all:
                 value = path.value(finding.working, key)
                 if value is not None and matches(g, value, path.hands(finding.working, key, d), self.options.tolerance, slack=0.0):
-                    note = f"follows through from the {finding.mistake.name} in {replace(item, key=earlier).step}"
+                    what = "unclear mistake" if finding.mistake.id == "unclear" else finding.mistake.name
+                    note = f"follows through from the {what} in {replace(item, key=earlier).step}"
                     return replace(item, expected=value, verdict="follows", note=note), value, (finding.working,)
         return None
 

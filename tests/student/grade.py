@@ -31,6 +31,7 @@ NAMES = {
     "two weights swapped": "weights_swapped",
     "digits transposed when copying": "digits_transposed",
     "a factor rounded to one decimal early": "rounded_early",
+    "unclear mistake": "unclear",  # "cannot tell which step": the candidates are listed where it is first told
 }
 FAILURES = ("wrong:missed", "wrong:misnamed", "right:marked_wrong", "follows:marked_wrong", "missing")
 
@@ -79,6 +80,8 @@ def grade(sheet: Sheet, got: Mapping[Slot, Verdict], ties: bool = True) -> list[
                 out.append(Outcome("wrong:missed", slot, f"{g.given} marked {v}"))
             elif named in truth.mistakes:
                 out.append(Outcome("wrong:named" if v == "wrong" else "wrong:named_follows", slot))
+            elif named == "unclear" and (v == "follows" or any(name in g.note for name, id_ in NAMES.items() if id_ in truth.mistakes)):
+                out.append(Outcome("wrong:tie", slot, f"cannot tell, among them {'/'.join(truth.mistakes)}"))  # the injected one a candidate
             elif ties and named not in ("slip", "?", "follows_earlier") and any(
                 reproduces(sheet, slot, x) for x in variants(sheet.spec, named, slot[0], slot[1], slot[2])
             ):
