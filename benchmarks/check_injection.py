@@ -5,7 +5,7 @@ Sheets come from ``tests/student`` (an independent mpmath student, no bpcalc): e
 mistake and plain slips, each made at a random place of a random sample, plus clean sheets and
 sheets with two mistakes in two samples ("pair"); four
 students (full precision, full precision carrying the written parameters, rounding every step
-the sheet's way, rounding every step with a δ per unit), 2/3/4 decimals, three subsets of
+the sheet's way, rounding every step with a δ per unit, rounding only the results written down), 2/3/4 decimals, three subsets of
 quantities, and the three answer formats (each sheet is parsed in all three, which must agree,
 and marked from one of them in turn). Deterministic: a fixed seed per problem.
 
@@ -34,7 +34,7 @@ from student.mistakes import ALL, Injection, Injections, as_tuple  # noqa: E402
 from student.net import Net, load  # noqa: E402
 from student.sheets import FORMATS  # noqa: E402
 from student.grade import FAILURES, Verdict, grade  # noqa: E402
-from student.truth import SUBSETS, Sheet, make_sheet  # noqa: E402
+from student.truth import SUBSETS, Sheet, make_sheet, swappable  # noqa: E402
 from student.work import STYLES, Unworkable, entry_order, units_with  # noqa: E402
 
 KINDS = ALL + ("none", "pair")
@@ -109,7 +109,40 @@ def placement(spec: dict[str, Any], kind: str, rng: random.Random, subset: str) 
                 return None
             made.append(replace(inj, epoch=e, sample=s))
         return tuple(made)  # type: ignore[return-value]
-    if kind in ("truncated", "slip"):
+    if kind == "bias_not_updated":
+        biases = [q for q in net.params if q.is_bias and q.name not in frozen]
+        if not biases or (not online and sample != count):
+            return None
+        return Injection(kind, epoch, sample)
+    if kind == "tanh_without_4":
+        units = units_with(net, "tanh")
+        return Injection(kind, epoch, sample, units=() if rng.random() < 0.3 else (rng.choice(units).name,)) if units else None
+    if kind in ("dldy_sign_flipped", "sse_gradient_for_ce"):
+        if net.acts[-1] == "softmax" or (kind == "sse_gradient_for_ce" and net.loss not in ("bce", "ce")):
+            return None
+        return Injection(kind, epoch, sample)
+    if kind == "update_not_carried":
+        if not online or (epoch, sample) == (1, 1):
+            return None
+        return Injection(kind, epoch, sample)
+    if kind == "wrong_input":
+        weights = [q for q in net.params if q.source is not None and net.sizes[q.source.layer] > 1]
+        if not weights:
+            return None
+        q = rng.choice(weights)
+        index = rng.choice([i for i in range(net.sizes[q.source.layer]) if i != q.source.pos - 1])  # type: ignore[union-attr]
+        return Injection(kind, epoch, sample, params=(q.name,), index=index)
+    if kind == "weights_swapped":
+        pairs = swappable(net)
+        return Injection(kind, epoch, sample, pair=rng.choice(pairs)) if pairs else None
+    if kind == "rounded_early":
+        choices = [(u.name, 1) for row in net.units[1:] for u in row if net.act(u) in ("sigmoid", "tanh")]
+        choices += [(u.name, 0) for u in net.outputs if net.acts[-1] != "softmax"]
+        if not choices:
+            return None
+        unit, index = rng.choice(choices)
+        return Injection(kind, epoch, sample, units=(unit,), index=index)
+    if kind in ("truncated", "slip", "digits_transposed"):
         keys = [k for k in entry_order(spec) if k[0] in SUBSETS[subset]]
         if kind == "truncated" and rng.random() < 0.3:
             chosen = tuple(k for k in keys if k[0] == "parameter_after")
@@ -195,9 +228,53 @@ def run_problem(args: tuple[str, int, tuple[str, ...], float | None]) -> list[di
             except Exception as e:  # a crash is a measured failure, not the end of the run
                 got, fault = {}, f"crash: {type(e).__name__}: {e}"
             config["fault"] = fault
-            config["outcomes"] = [] if fault else [(o.kind, repr(o.slot), o.detail) for o in grade(sheet, got)]
+            outcomes = [] if fault else grade(sheet, got)
+            config["outcomes"] = [(o.kind, repr(o.slot), o.detail) for o in outcomes]
+            config.update(sheet_level(sheet, got, outcomes) if not fault else {"detected": False, "located": False, "diagnosed": False})
             results.append(config)
     return results
+
+
+def sheet_level(sheet: Sheet, got: dict[Any, Verdict], outcomes: list[Any]) -> dict[str, bool]:
+    """Per sheet with a mistake that shows: detected (something marked wrong), located (the first value marked wrong,
+    in the order bpcalc works the sheet, is wrong, in the first sample where a value is wrong), diagnosed (and is
+    named with the injected mistake, or one that gives the same number)."""
+    flagged = [slot for slot, v in got.items() if v.verdict == "wrong"]
+    if not sheet.wrong:
+        return {"detected": bool(flagged), "located": False, "diagnosed": False}
+    first_sample = min((e, s) for e, s, _ in sheet.wrong)
+    first = flagged[0] if flagged else None
+    located = first is not None and first in sheet.wrong and first[:2] == first_sample
+    kinds = {o.slot: o.kind for o in outcomes}
+    diagnosed = located and kinds.get(first) in ("wrong:named", "wrong:tie")
+    return {"detected": bool(flagged), "located": located, "diagnosed": diagnosed}
+
+
+def sheet_rates(results: list[dict[str, Any]], by: str) -> list[str]:
+    """Sheets marked entirely right (of the correctly worked), and detected / located / diagnosed (of those with a mistake that shows)."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in results:
+        c = groups[str(r[by])]
+        clean = r["kind"] == "none"
+        shows = r["shows"] and not clean
+        c["clean"] += clean
+        c["clean_ok"] += clean and not r["fault"] and not any(o in ("right:marked_wrong",) for o, _, _ in r["outcomes"])
+        c["mistaken"] += shows
+        for k in ("detected", "located", "diagnosed"):
+            c[k] += shows and bool(r.get(k))
+    total: Counter[str] = Counter()
+    lines = [f"{by:<22}{'clean':>7}{'all ✓':>8}{'with':>7}{'detect':>8}{'locate':>8}{'diagnose':>9}"]
+
+    def pct(a: int, b: int) -> str:
+        return f"{100 * a / b:7.1f}%" if b else "      -"
+
+    for name in sorted(groups) + ["all"]:
+        c = groups[name] if name != "all" else total
+        if name != "all":
+            total.update(c)
+        lines.append(f"{name:<22}{c['clean']:>7}{pct(c['clean_ok'], c['clean']):>8}{c['mistaken']:>7}{pct(c['detected'], c['mistaken']):>8}"
+                     f"{pct(c['located'], c['mistaken']):>8}{pct(c['diagnosed'], c['mistaken']):>9}")
+    return lines
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -263,6 +340,11 @@ def main() -> None:
     print("within what some other way of rounding a correct working gives (either verdict is accepted); ok = sheets with no failure\n")
     for by in ("kind", "format", "style", "subset", "decimals", "problem"):
         print("\n".join(rates(results, by)))
+        print()
+    print("Per sheet: clean = correctly worked sheets, all ✓ = of them marked with no right value wrong; with = sheets whose")
+    print("mistake shows at the digits written; detect / locate / diagnose: see sheet_level\n")
+    for by in ("kind", "style", "decimals"):
+        print("\n".join(sheet_rates(results, by)))
         print()
     failures: dict[str, list[str]] = defaultdict(list)
     for r in results:

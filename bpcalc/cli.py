@@ -237,6 +237,13 @@ def check_class(*args: Any, **kwargs: Any) -> int:
     help="Explicit tolerance instead of the written digits: absolute (1e-3), relative (1%), or either (1%,1e-6).",
 )
 @click.option(
+    "--answer-decimals",
+    type=click.IntRange(0, 15),
+    default=None,
+    metavar="N",
+    help="The most precision a written value earns: within half a unit in the N-th decimal of a correct working, however few digits it has (default: the problem's answer_decimals, else 2).",
+)
+@click.option(
     "--carry/--no-carry",
     default=True,
     show_default=True,
@@ -252,22 +259,24 @@ def check_class(*args: Any, **kwargs: Any) -> int:
 )
 @class_options
 @user_errors
-def check_command(problem: str, answers: tuple[str, ...], tolerance: str | None, carry: bool, fmt: str, **marking: Any) -> None:
+def check_command(
+    problem: str, answers: tuple[str, ...], tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str, **marking: Any
+) -> None:
     """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
 
     Several files, or a directory of them, are marked in one go (with --variants each against its variant).
     Exit status: 0 when nothing is wrong (or missing), 1 when something is, 2 for bad input.
     """
-    from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance
-    from bpcalc.problem import load_problem, read_text
+    from bpcalc.check import CheckOptions, check, parse_answers, parse_tolerance, read_answers
+    from bpcalc.problem import load_problem
 
     if problem == "-" and "-" in answers:
         raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
-    options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None)
+    options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None, answer_decimals=answer_decimals)
     pr = load_problem(problem)
     if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
         sys.exit(check_class(pr, answers, options, fmt, **marking))
-    text, source = read_text(answers[0])
+    text, source = read_answers(answers[0])
     report = check(pr, parse_answers(text, source, pr), options)
     fmt = resolve_format(fmt)
     if fmt == "json":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError, ProblemError
@@ -31,12 +31,13 @@ class Pass:
 
 @dataclass
 class Update:
-    """One SGD step: p ← p − η·g (frozen parameters stay)."""
+    """One update of every parameter by the problem's rule (SGD: p ← p − η·g; frozen parameters stay)."""
 
     gradients: dict[str, Any]  # the gradient used (the batch mean in batch mode)
     steps: dict[str, Any]  # η·g
     before: dict[str, Any]
     after: dict[str, Any]
+    kept: dict[str, Any] = field(default_factory=dict)  # what the update rule keeps per parameter for the next update
 
 
 @dataclass
@@ -66,6 +67,50 @@ def _prod(xs: list[Any]) -> Any:
     return out
 
 
+Derivative = Callable[[Any, Any, Any], Any]  # (m, z, a) -> da/dz at one unit: its pre-activation z, its output a
+LossGradient = Callable[[Any, Any, Any, Any], Any]  # (m, y, t, correct dL/dy) -> the dL/dy taken at one output
+
+STYLES = ("stable", "factors", "delta", "results")
+OWN_OUTPUT: dict[str, Callable[[Any, Any], Any]] = {  # σ' and tanh' from the unit's own output, as a δ-style hand working writes them
+    "sigmoid": lambda m, a: a * (1 - a),
+    "tanh": lambda m, a: 1 - a * a,
+}
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a pass takes instead of the correct working, keyed by name (a marker working on from a student's sheet).
+
+    * ``forward``: forward name → value; replaces that quantity, once computed, for everything
+      downstream (``Pass.computed`` keeps what was computed);
+    * ``backward``: weight name → the value the backward pass carries deltas back through
+      (default: the parameters themselves);
+    * ``derivatives``: unit name (H1, y) → the derivative taken at that unit, ``(m, z, a) -> da/dz``;
+      a unit whose derivative is overridden never takes the loss's stable δ (y − t);
+    * ``loss_gradients``: output name (y, y1) → the dL/dy taken there, ``(m, y, t, correct) -> dL/dy``
+      (elementwise outputs; no stable δ there either);
+    * ``style``: how the chain is worked — ``stable`` (full precision, stable forms where units
+      saturate), ``factors`` (the sheet's way: every chain-rule factor rounded, each gradient the
+      rounded product of its factors), ``delta`` (one rounded δ per unit, σ' and tanh' from the
+      unit's own output, δ = y − t at once where the loss allows, each gradient δ × input),
+      ``results`` (only the results rounded — α, H, o, y, the loss, each gradient — every factor and δ
+      kept at full precision, σ' and tanh' from the unit's own written output);
+      None: the number system's own (``factors`` when it rounds every step, else ``stable``).
+    """
+
+    forward: Mapping[str, Any] = field(default_factory=dict)
+    backward: Mapping[str, Any] | None = None
+    derivatives: Mapping[str, Derivative] = field(default_factory=dict)
+    loss_gradients: Mapping[str, LossGradient] = field(default_factory=dict)
+    style: str | None = None
+
+    def style_for(self, m: Any) -> str:
+        return self.style or ("factors" if m.hand else "stable")
+
+
+NO_OVERRIDES = Overrides()
+
+
 def evaluate(
     net: Network,
     m: Any,
@@ -73,23 +118,35 @@ def evaluate(
     inputs: dict[str, Any],
     targets: dict[str, Any],
     where: str = "",
-    given: Mapping[str, Any] | None = None,
-    backward_params: Mapping[str, Any] | None = None,
+    overrides: Overrides = NO_OVERRIDES,
 ) -> Pass:
     """Forward and backward pass for one sample; all arguments already in the number system ``m``.
 
-    ``given`` (forward name → value) replaces a forward quantity, once computed, by that value for
-    everything downstream (a marker working on from a student's numbers; ``Pass.computed`` keeps
-    what was computed). ``backward_params`` supplies the weights that carry deltas back to the
-    hidden layers (default: ``params``).
+    ``overrides`` (see :class:`Overrides`) says what to take instead of the correct working, and how
+    the chain is worked and rounded.
     """
     units = net.units
     last = len(units) - 1
     val: dict[str, Any] = dict(inputs)
     forward: dict[str, Any] = {}
     computed: dict[str, Any] = {}
-    given = given or {}
-    back = params if backward_params is None else backward_params
+    given = overrides.forward
+    back = params if overrides.backward is None else overrides.backward
+    style = overrides.style_for(m)
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}")
+    plain = style != "stable"  # a hand working: the plain forms (1 − y, ln y), no stable rewrites
+    own_output = style in ("delta", "results")  # σ' and tanh' from the unit's own output
+    whole = style in ("delta", "results")  # δ from the unrounded factors (one rounding per δ, or none)
+    keep = (lambda x: x) if style == "results" else m.step  # how a factor or δ is kept
+
+    def derivative(u: Any, act: Any, z: Any, a: Any) -> Any:
+        own = overrides.derivatives.get(u.name)
+        if own is not None:
+            return own(m, z, a)
+        if own_output and act.name in OWN_OUTPUT:
+            return OWN_OUTPUT[act.name](m, a)
+        return act.derivative(m, z, a)
 
     for li in range(1, last + 1):
         act = net.activation(li)
@@ -121,7 +178,7 @@ def evaluate(
     ys = [forward[u.name] for u in outs]
     ts = [targets[u.target] for u in outs]
     outputs_given = any(u.name in given for u in outs)
-    accurate = act.complement is not None and not m.hand and not outputs_given
+    accurate = act.complement is not None and not plain and not outputs_given
     if accurate:
         ybars = [act.complement(m, z) for z in zs] if act.elementwise else act.complement(m, zs)
     else:
@@ -131,29 +188,36 @@ def evaluate(
     if outputs_given:  # the given outputs, as written: their logs, not the stable forms through o
         logs = [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
     else:
-        logs = _logs(net, m, zs, ys, ybars, where)
+        logs = _logs(net, m, zs, ys, ybars, where, plain)
     total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
     total = m.step(total)
 
     factors: dict[str, Any] = {}
     deltas: dict[str, Any] = {}
-    stable = None if m.hand else loss.stable_delta.get(act.name)
+    shortcut = None if style == "factors" else loss.stable_delta.get(act.name)
     if act.elementwise:
         for k, u in enumerate(outs):
-            dldy = m.step(loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n))
-            dydo = m.step(act.derivative(m, zs[k], ys[k]))
+            grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
+            taken = overrides.loss_gradients.get(u.name)
+            if taken is not None:
+                grad = taken(m, ys[k], ts[k], grad)
+            slope = derivative(u, act, zs[k], ys[k])
+            dldy, dydo = keep(grad), keep(slope)
             factors[f"dL/d{u.name}"] = dldy
             factors[f"d{u.name}/d{u.pre}"] = dydo
-            delta = stable(m, ys, ybars, ts, k) if stable else dldy * dydo
-            deltas[u.pre] = m.step(delta)
+            if shortcut is not None and u.name not in overrides.derivatives and taken is None:
+                delta = shortcut(m, ys, ybars, ts, k)
+            else:
+                delta = grad * slope if whole else dldy * dydo
+            deltas[u.pre] = keep(delta)
     else:
         dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
         for k, u in enumerate(outs):
-            if stable:
-                delta = stable(m, ys, ybars, ts, k)
+            if shortcut is not None:
+                delta = shortcut(m, ys, ybars, ts, k)
             else:
                 delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
-            deltas[u.pre] = factors[f"dL/d{u.pre}"] = m.step(delta)
+            deltas[u.pre] = factors[f"dL/d{u.pre}"] = keep(delta)
 
     # Hidden layers, from the output back.
     for li in range(last - 1, 0, -1):
@@ -163,29 +227,30 @@ def evaluate(
             ws = [back[net.weight(u, k)] for k in nxt]
             for k, w in zip(nxt, ws):
                 factors[f"d{k.pre}/d{u.name}"] = w
-            dldh = m.step(m.fsum([w * deltas[k.pre] for k, w in zip(nxt, ws)]))
-            dhda = m.step(act.derivative(m, forward[u.pre], forward[u.name]))
+            total_back = m.fsum([w * deltas[k.pre] for k, w in zip(nxt, ws)])
+            slope = derivative(u, act, forward[u.pre], forward[u.name])
+            dldh, dhda = keep(total_back), keep(slope)
             factors[f"dL/d{u.name}"] = dldh
             factors[f"d{u.name}/d{u.pre}"] = dhda
-            deltas[u.pre] = m.step(dldh * dhda)
+            deltas[u.pre] = keep(total_back * slope if whole else dldh * dhda)
 
     one = m.num(net.bias_input)  # dα/db = 1; dα/dθ = −1
     gradients: dict[str, Any] = {}
     for p in net.params:
         factors[f"d{p.target.pre}/d{p.name}"] = one if p.is_bias else val[p.source.name]  # type: ignore[union-attr]
     for p in net.params:
-        if m.hand:
+        if style == "factors":
             g = m.step(_prod([factors[k] for k in net.chain(p)]))
         else:
-            g = deltas[p.target.pre] * (one if p.is_bias else val[p.source.name])  # type: ignore[union-attr]
+            g = m.step(deltas[p.target.pre] * (one if p.is_bias else val[p.source.name]))  # type: ignore[union-attr]
         gradients[p.name] = g
     return Pass(forward, total, factors, deltas, gradients, computed)
 
 
-def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], where: str) -> list[tuple[Any, Any]]:
-    """(ln y, ln(1 − y)) per output, accurate where y is near 0 or 1."""
+def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], where: str, plain: bool) -> list[tuple[Any, Any]]:
+    """(ln y, ln(1 − y)) per output, accurate where y is near 0 or 1 (``plain``: as a hand working writes them)."""
     act = net.activation(len(net.layers) - 1)
-    if m.hand or not net.loss.needs_probability:
+    if plain or not net.loss.needs_probability:
         if net.loss.needs_probability:
             _check_probabilities(net, m, ys, where)
         return [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
@@ -200,9 +265,10 @@ def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], 
 def _check_probabilities(net: Network, m: Any, ys: list[Any], where: str) -> None:
     for u, y in zip(net.outputs, ys):
         if not (m.is_pos(y) and m.is_pos(1 - y)):
-            if m.hand:
+            decimals = getattr(m, "decimals", None)
+            if decimals is not None:
                 raise BpcalcError(
-                    f"{where}rounding every step to {m.decimals} decimals makes {u.name} = {m.to_float(y):g}, where the"
+                    f"{where}rounding every step to {decimals} decimals makes {u.name} = {m.to_float(y):g}, where the"
                     f" {net.loss_name} loss takes ln(0); round to more decimals"
                 )
             raise BpcalcError(
@@ -211,17 +277,63 @@ def _check_probabilities(net: Network, m: Any, ys: list[Any], where: str) -> Non
             )
 
 
-def sgd(params: dict[str, Any], gradients: dict[str, Any], lr: Any, frozen: frozenset[str], m: Any) -> Update:
+class UpdateRule(Protocol):
+    """How one parameter moves on its gradient; the one place training and the checker update.
+
+    ``kept`` is what the rule keeps for the parameter between updates (momentum's velocity, Adam's
+    moments; None before the first update): a rule returns it anew with every move.
+    """
+
+    name: str
+
+    def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
+        """(the step as a sheet writes it, the new value, what is kept for the next update)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SGD:
+    """Plain gradient descent: p ← p − η·g, the step η·g rounded where the working rounds."""
+
+    name: str = "sgd"
+
+    def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
+        step = m.step(lr * gradient)
+        return step, m.step(value - step), None
+
+
+def update_rule(problem: Problem) -> UpdateRule:
+    """The problem's update rule (plain SGD: the only one problems name so far)."""
+    return SGD()
+
+
+def apply_update(
+    rule: UpdateRule,
+    m: Any,
+    params: Mapping[str, Any],
+    gradients: Mapping[str, Any],
+    lr: Any,
+    frozen: frozenset[str],
+    kept: Mapping[str, Any] | None = None,
+) -> Update:
+    """Every parameter moved by ``rule`` on its gradient (frozen ones stay); ``kept``: the rule's state from the last update."""
+    kept = kept or {}
     steps: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    state: dict[str, Any] = {}
     for name, value in params.items():
         if name in frozen:
             steps[name] = 0 * value
             after[name] = value
+            state[name] = kept.get(name)
         else:
-            steps[name] = m.step(lr * gradients[name])
-            after[name] = m.step(value - steps[name])
-    return Update(dict(gradients), steps, dict(params), after)
+            steps[name], after[name], state[name] = rule.move(m, value, gradients[name], lr, kept.get(name))
+    return Update(dict(gradients), steps, dict(params), after, state)
+
+
+def sgd(params: dict[str, Any], gradients: dict[str, Any], lr: Any, frozen: frozenset[str], m: Any) -> Update:
+    """One plain SGD step over every parameter (see :func:`apply_update`)."""
+    return apply_update(SGD(), m, params, gradients, lr, frozen)
 
 
 EXACT_DIGITS = 1000  # digits (and decimal exponent) of a number that exact arithmetic takes on
@@ -250,6 +362,8 @@ def train(problem: Problem, m: Any | None = None) -> Run:
     params = {k: m.num(v) for k, v in problem.parameters.items()}
     lr = m.num(problem.learning_rate)
     run = Run(problem, m)
+    rule = update_rule(problem)
+    kept: dict[str, Any] = {}
     count = len(problem.samples)
     for epoch in range(1, problem.epochs + 1):
         start = params
@@ -259,14 +373,16 @@ def train(problem: Problem, m: Any | None = None) -> Run:
             p = _evaluate_sample(net, m, start if problem.update == "batch" else params, sample, where)
             result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
             if problem.update == "online":
-                result.update = sgd(params, p.gradients, lr, problem.frozen, m)
-                params = result.after = result.update.after
+                result.update = apply_update(rule, m, params, p.gradients, lr, problem.frozen, kept)
+                params, kept = result.update.after, result.update.kept
+                result.after = params
             else:
                 sums.append(p.gradients)
                 if i == count:
                     mean = {n: m.step(m.fsum([g[n] for g in sums]) / count) for n in params}
-                    result.update = sgd(params, mean, lr, problem.frozen, m)
-                    params = result.after = result.update.after
+                    result.update = apply_update(rule, m, params, mean, lr, problem.frozen, kept)
+                    params, kept = result.update.after, result.update.kept
+                    result.after = params
             run.results.append(result)
     run.final = dict(params)
     return run

@@ -17,13 +17,14 @@ from bpcalc.network import Network
 
 Num = Union[int, Decimal]  # numbers exactly as written in the file
 
-TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples"}
+TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples", "answer_decimals"}
 INFO_KEYS = {"$schema", "source", "notes", "description"}
 NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
 UPDATES = ("online", "batch")
 MAX_EPOCHS = 100_000  # a sheet has a few; more only makes output nobody reads
 MAX_PARAMETERS = 100_000  # weights and biases in all: small dense networks, worked by hand
 MAX_PARAMETER_DIGITS = 200  # digits of an activation's parameter (slope, a, b): exact arithmetic carries them
+MAX_ANSWER_DECIMALS = 15  # `bpcalc check`'s answer precision: a double has no more
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Problem:
     epochs: int = 1
     update: str = "online"
     frozen: frozenset[str] = frozenset()
+    answer_decimals: int | None = None  # `bpcalc check`: the precision a written value earns at most (None: the default)
 
 
 def _describe(value: Any) -> str:
@@ -127,7 +129,7 @@ def build_problem(data: Any, source: str) -> Problem:
         raise bad("", f"expected a JSON object with keys network, learning_rate, parameters, samples; got {_describe(data)}")
     for key in data:
         if key not in TOP_KEYS and key not in INFO_KEYS:
-            raise bad(place("", key), f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+            raise bad(place("", key), f"unknown key{_near(key, TOP_KEYS)}; expected one of {', '.join(sorted(TOP_KEYS))}")
     for key in ("source", "description"):
         if key in data and not isinstance(data[key], str):
             raise bad(key, f"expected a string, got {_describe(data[key])}")
@@ -154,10 +156,16 @@ def build_problem(data: Any, source: str) -> Problem:
     if update not in UPDATES:
         raise bad("update", f"expected \"online\" or \"batch\", got {_describe(update)}")
 
+    answer_decimals = data.get("answer_decimals")
+    if answer_decimals is not None and (
+        isinstance(answer_decimals, bool) or not isinstance(answer_decimals, int) or not 0 <= answer_decimals <= MAX_ANSWER_DECIMALS
+    ):
+        raise bad("answer_decimals", f"expected a whole number from 0 to {MAX_ANSWER_DECIMALS}, got {_describe(answer_decimals)}")
+
     params = _parameters(data["parameters"], net, source, bad)
     frozen = _frozen(data.get("frozen", []), net, bad)
     samples = _samples(data["samples"], net, source, bad)
-    return Problem(source, title, net, lr, params, samples, epochs, update, frozen)
+    return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals)
 
 
 def _network(raw: Any, source: str, bad: Any) -> Network:
@@ -165,7 +173,7 @@ def _network(raw: Any, source: str, bad: Any) -> Network:
         raise bad("network", f"expected an object with layers, activations and loss, got {_describe(raw)}")
     for key in raw:
         if key not in NETWORK_KEYS:
-            raise bad(place("network", key), f"unknown key; expected one of {', '.join(sorted(NETWORK_KEYS))}")
+            raise bad(place("network", key), f"unknown key{_near(key, NETWORK_KEYS)}; expected one of {', '.join(sorted(NETWORK_KEYS))}")
     for key in ("layers", "activations", "loss"):
         if key not in raw:
             raise bad(f"network.{key}", "missing")
@@ -194,7 +202,7 @@ def _network(raw: Any, source: str, bad: Any) -> Network:
     loss = raw["loss"]
     if not isinstance(loss, str) or loss not in LOSSES:
         what = "unknown loss " if isinstance(loss, str) else "expected a loss name, got "
-        raise bad("network.loss", f"{what}{_describe(loss)}; expected one of {', '.join(LOSSES)}")
+        raise bad("network.loss", f"{what}{_describe(loss)}{_near(loss, LOSSES)}; expected one of {', '.join(LOSSES)}")
     bias = raw.get("bias", True)
     if not isinstance(bias, bool) and bias != "threshold":
         raise bad("network.bias", f'expected true or false (or "threshold": θ on a fixed input −1), got {_describe(bias)}')
@@ -214,7 +222,7 @@ def _activation(raw: Any, here: str, source: str, bad: Any) -> str:
         name = raw["name"]
         if not isinstance(name, str) or name not in ACTIVATIONS:
             what = "unknown activation " if isinstance(name, str) else "expected an activation name, got "
-            raise bad(f"{here}.name", f"{what}{_describe(name)}; expected one of {names}")
+            raise bad(f"{here}.name", f"{what}{_describe(name)}{_near(name, ACTIVATIONS)}; expected one of {names}")
         declared = {p.name: p for p in PARAMETERS.get(name, ())}
         values: dict[str, Fraction] = {}
         for key, value in raw.items():
@@ -234,7 +242,7 @@ def _activation(raw: Any, here: str, source: str, bad: Any) -> str:
         return spec(name, values)
     if not isinstance(raw, str) or raw not in ACTIVATIONS:
         what = "unknown activation " if isinstance(raw, str) else "expected an activation name, got "
-        raise bad(here, f"{what}{_describe(raw)}; expected one of {names}")
+        raise bad(here, f"{what}{_describe(raw)}{_near(raw, ACTIVATIONS)}; expected one of {names}")
     return raw
 
 
@@ -249,7 +257,7 @@ def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]
         except KeyError:
             raise bad(
                 place("parameters", key),
-                f"unknown parameter; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
+                f"unknown parameter{_near(key, net.param_names)}; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
             ) from None
         if name in found:
             raise bad(place("parameters", key), f"given twice (also as {name})")
@@ -258,6 +266,13 @@ def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]
     if missing:
         raise bad(f"parameters.{missing[0]}", f"missing; the {shape} network needs {_names(net.param_names)}")
     return {n: found[n] for n in net.param_names}
+
+
+def _near(word: Any, known: Any) -> str:
+    """' (did you mean "w31"?)' for a string near one of ``known``."""
+    from bpcalc.suggest import did_you_mean
+
+    return did_you_mean(word, known) if isinstance(word, str) else ""
 
 
 def _names(names: list[str]) -> str:
@@ -274,7 +289,7 @@ def _frozen(raw: Any, net: Network, bad: Any) -> frozenset[str]:
         try:
             name = net.resolve_param(key).name
         except KeyError:
-            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}; expected one of {_names(net.param_names)}") from None
+            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}{_near(key, net.param_names)}; expected one of {_names(net.param_names)}") from None
         if name in out:
             raise bad(f"frozen[{i}]", f"{_describe(key)} is listed twice (also as {name})")
         out.add(name)
@@ -296,7 +311,7 @@ def _samples(raw: Any, net: Network, source: str, bad: Any) -> tuple[Sample, ...
             s = {("t" if k == "t1" else k): v for k, v in s.items()}
         for key in s:
             if key not in ins and key not in outs:
-                raise bad(place(here, key), f"unknown key; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
+                raise bad(place(here, key), f"unknown key{_near(key, ins + outs)}; sample {i + 1} of this {len(ins)}-input, {len(outs)}-output network takes {want}")
         for key in ins + outs:
             if key not in s:
                 raise bad(f"{here}.{key}", f"missing; sample {i + 1} needs {want}")

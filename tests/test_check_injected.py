@@ -69,6 +69,21 @@ CASES = {
     "η left out of one batch update": Case("benchmarks/problems/batch_two_epochs.json", Injection("lr_missing", 1, 2, params=("b3",)), "full", 2, "fgp", "json"),
     # β2 after a right ∂L/∂β2 is an update mistake, not a derivative one.
     "η twice after a right gradient": Case("tests/data/check/mistakes_problem.json", Injection("lr_twice", params=("b2",)), "delta", 2, "fgp", "hand"),
+    # Batch, the same sample twice, only the final table written: a mistake in either sample gives it (cannot tell which step).
+    "batch, cannot tell which sample": Case("tests/data/check/batch_twice.json", Injection("target_flipped", 1, 1), "full", 3, "params", "json"),
+    # Rounding only the results written down (issue 8): an honest working, marked right.
+    "results only, tanh everywhere": Case("samples/lfd_example_7_1_tanh.json", None, "results", 2, "all", "json"),
+    "results only, q3": Case("samples/q3.json", None, "results", 3, "all", "hand"),
+    # The nine mistakes of issue 8, each made by the independent student and named.
+    "bias never updated": Case("tests/data/check/mistakes_problem.json", Injection("bias_not_updated"), "full", 3, "params", "json"),
+    "tanh' without its 4": Case("tests/data/check/mistakes_problem.json", Injection("tanh_without_4"), "chain", 3, "fgp", "csv"),
+    "dL/dy sign flipped": Case("samples/q3.json", Injection("dldy_sign_flipped"), "full", 3, "fgp", "hand"),
+    "y - t as dL/dy for bce": Case("tests/data/check/mistakes_problem.json", Injection("sse_gradient_for_ce"), "delta", 3, "all", "json"),
+    "update not carried": Case("tests/data/check/mistakes_problem.json", Injection("update_not_carried", 1, 2), "full", 3, "params", "csv"),
+    "wrong input": Case("tests/data/check/mistakes_problem.json", Injection("wrong_input", params=("w21",), index=0), "full", 3, "fgp", "hand"),
+    "weights swapped": Case("tests/data/check/mistakes_problem.json", Injection("weights_swapped", pair=("w12", "w21")), "chain", 3, "fgp", "json"),
+    "digits transposed": Case("tests/data/check/mistakes_problem.json", Injection("digits_transposed", entries=(("parameter_after", "w31"),)), "full", 3, "params", "json"),
+    "a factor rounded early": Case("tests/data/check/mistakes_problem.json", Injection("rounded_early", units=("y",), index=1), "full", 3, "fgp", "csv"),
 }
 
 
@@ -123,11 +138,26 @@ def test_the_rounding_students_are_not_the_exact_working():
 def test_a_batch_mistake_is_told_in_the_sample_it_was_made():
     case = CASES["batch, inputs swapped in sample 1"]
     _, report = check_sheet(case, sheet_for(case))
-    w11 = next(i for i in report["items"] if (i["sample"], i["name"]) == (2, "w11"))
-    assert w11["verdict"] == "wrong" and w11["mistake"] == "inputs_swapped"
+    # told once, at the first value the sheet works (the output layer's w31), the rest of the sample following through
+    sample2 = [i for i in report["items"] if i["sample"] == 2]
+    first = sample2[0]
+    assert first["name"] == "w31" and first["verdict"] == "wrong" and first["mistake"] == "inputs_swapped"
     # sample 1 of the problem has f1 = 3, f2 = 1
-    assert "in sample 1, you swapped f1 and f2 (used f1 = 1, f2 = 3)" in w11["diagnosis"]
-    assert "mean(dL/dw11)" in w11["diagnosis"]
+    assert "in sample 1, you swapped f1 and f2 (used f1 = 1, f2 = 3)" in first["diagnosis"]
+    assert "mean(dL/dw31)" in first["diagnosis"]
+    assert {i["verdict"] for i in sample2[1:]} == {"follows"}
+    assert all("follows through from the inputs swapped in w31 after sample 2" == i["diagnosis"] for i in sample2[1:])
+
+
+def test_cannot_tell_which_step_names_the_candidates():
+    case = CASES["batch, cannot tell which sample"]
+    _, report = check_sheet(case, sheet_for(case))
+    first = report["first_mistake"]
+    assert first["step"] == "w31 after sample 2" and first["mistake"] == "unclear"
+    assert "the values written do not show where: target used as 1 - t (you used 1 - t as the target" in first["diagnosis"]
+    assert "or target used as 1 - t (in sample 1, you used 1 - t as the target" in first["diagnosis"]
+    later = [i for i in report["items"] if i["sample"] == 2][1:]
+    assert later and all(i["diagnosis"] == "follows through from the unclear mistake in w31 after sample 2" for i in later)
 
 
 def test_a_mistake_within_one_unit_is_a_slip():

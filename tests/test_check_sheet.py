@@ -150,7 +150,7 @@ def test_sheet_plain_output():
     assert result.exit_code == 1
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     assert lines[0] == "Q3: 2-3-1 network, tanh hidden, sigmoid output, cross-entropy"
-    assert "error carried forward · tolerance from the digits written" in lines
+    assert "error carried forward · tolerance from the digits written (at most 2 decimals)" in lines
     assert "Sample 1: f1 = 100, f2 = 20, t = 1" in lines and "Sample 2: f1 = 25, f2 = 4, t = 0" in lines
     assert any(line.split()[:6] == ["β4", "after", "0.646", "0.065", "✗", "wrong"] for line in lines)
     assert any(line.split()[:7] == ["w41", "after", "0.511", "0.511", "↪", "follows", "through"] for line in lines)

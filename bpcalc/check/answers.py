@@ -9,10 +9,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bpcalc.check.model import Answers, Entry, Given, Key, step_order
+from bpcalc.check.model import Answers, Entry, Given, Key, backward_keys, step_order
 from bpcalc.errors import BpcalcError, ProblemError
+from bpcalc.escape import one_line
 from bpcalc.network import canonical, pretty
 from bpcalc.problem import Problem
+from bpcalc.suggest import did_you_mean
 
 SECTIONS = {"forward": "forward", "gradients": "gradient", "parameters_after": "parameter_after"}
 INFO_KEYS = {"$schema", "title", "source", "notes", "description", "student", "name"}
@@ -21,7 +23,40 @@ INFO_KEYS = {"$schema", "title", "source", "notes", "description", "student", "n
 RUN_SAMPLE_KEYS = {"inputs", "targets", "factors", "deltas", "parameters_before", "updated", "update", "exact"}
 RUN_TOP_KEYS = {"network", "learning_rate", "update", "epochs", "frozen", "mode", "chains", "round_steps", "digits"}
 HEADING = re.compile(r"^#+\s*(?:post\s+)?(?:epoch\s+(\d+)\s*[,;]?\s*)?(?:post\s+)?sample\s+(\d+)\s*:?\s*$", re.IGNORECASE)
+APPROX = re.compile(r"\s*[≈~]\s*")
+DERIVATIVE = re.compile(r"(?:d|∂)\s*([^/]+?)\s*/\s*(?:d|∂)\s*(.+)")  # dA/dB, ∂A/∂B
+LOSS_NAME = re.compile(r"L\w*|loss", re.IGNORECASE)
+DELTA = re.compile(r"(?:δ|delta)\s*_?\s*(\w*)", re.IGNORECASE)
 SEPARATOR = re.compile(r"[,;]\s*(?=[^\s=,;]+\s*=)")
+
+
+MAX_ANSWERS_BYTES = 16 * 1024 * 1024  # an answers file read at most this far (also from a link or a device)
+
+
+def read_answers(path: str) -> tuple[str, str]:
+    """(text, display name) of an answers file, or of stdin for '-', read at most MAX_ANSWERS_BYTES far."""
+    source = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            import sys
+
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = stream.read(MAX_ANSWERS_BYTES + 1) if stream is not None else sys.stdin.read(MAX_ANSWERS_BYTES + 1).encode("utf-8", "surrogatepass")
+        else:
+            with open(path, "rb") as f:
+                raw = f.read(MAX_ANSWERS_BYTES + 1)
+    except FileNotFoundError:
+        raise ProblemError(source, "", "no such file") from None
+    except IsADirectoryError:
+        raise ProblemError(source, "", "is a directory, expected an answers file") from None
+    except OSError as e:
+        raise ProblemError(source, "", f"cannot read: {e.strerror}") from None
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise ProblemError(source, "", f"larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; an answers file is a sheet's values")
+    try:
+        return raw.decode("utf-8"), source
+    except UnicodeDecodeError:
+        raise ProblemError(source, "", "not UTF-8 text, expected answers as JSON, CSV or 'name = value' lines") from None
 
 
 def parse_answers(text: str, source: str, problem: Problem) -> Answers:
@@ -59,6 +94,7 @@ class _Reader:
         self.found: dict[tuple[int, int, Key], Given] = {}
         self.samples = {(r_epoch, r_sample) for r_epoch in range(1, problem.epochs + 1) for r_sample in range(1, len(problem.samples) + 1)}
         self.forward = {canonical(n): n for n in self.net.forward_names()}
+        self.factors = {k for k in backward_keys(self.net) if k.kind == "factor"}
         self.parameters_final: list[tuple[Key, Given]] = []
 
     def bad(self, place: str, message: str) -> ProblemError:
@@ -69,36 +105,67 @@ class _Reader:
     def where(self, epoch: int, sample: int, place: str) -> tuple[int, int]:
         count = len(self.problem.samples)
         if not 1 <= sample <= count:
-            raise self.bad(place, f"sample {sample} does not exist; the problem has {count} sample{'s' if count != 1 else ''} (1 to {count})")
+            raise self.bad(place, f"sample {_count_text(sample)} does not exist; the problem has {count} sample{'s' if count != 1 else ''} (1 to {count})")
         epochs = self.problem.epochs
         if not 1 <= epoch <= epochs:
-            raise self.bad(place, f"epoch {epoch} does not exist; the problem has {epochs} epoch{'s' if epochs != 1 else ''}")
+            raise self.bad(place, f"epoch {_count_text(epoch)} does not exist; the problem has {epochs} epoch{'s' if epochs != 1 else ''}")
         return epoch, sample
 
     def key(self, kind: str, raw: str, place: str) -> Key:
         """A name of the given kind (or, for 'any', whatever the name says it is)."""
         name = raw.strip()
+        shown = _quote(name)
         if kind in ("any", "loss") and name.lower() in ("loss", "l"):
             return Key("loss", "loss")
         if kind == "any":
-            m = re.fullmatch(r"(?:d|∂)\s*L\w*\s*/\s*(?:d|∂)\s*(.+)", name)
-            if m:
-                return self.key("gradient", m.group(1), place)
+            backward = self.backward_key(name)
+            if backward is not None:
+                return backward
+            m = DERIVATIVE.fullmatch(name)
+            if m and LOSS_NAME.fullmatch(m.group(1)):
+                return self.key("gradient", m.group(2), place)
             if canonical(name) in self.forward:
                 return Key("forward", self.forward[canonical(name)])
             try:
                 return Key("parameter_after", self.net.resolve_param(name).name)
             except KeyError:
-                raise self.bad(place, f"unknown name {json.dumps(raw, ensure_ascii=False)}; expected {self.vocabulary()}") from None
+                near = did_you_mean(name, self.spellings())
+                raise self.bad(place, f"unknown name {shown}{near}; expected {self.vocabulary()}") from None
         if kind == "forward":
             if canonical(name) in self.forward:
                 return Key("forward", self.forward[canonical(name)])
             names = ", ".join(pretty(n) for n in self.net.forward_names())
-            raise self.bad(place, f"unknown forward quantity {json.dumps(raw, ensure_ascii=False)}; this network has {names}")
+            raise self.bad(place, f"unknown forward quantity {shown}{did_you_mean(name, self.forward.values())}; this network has {names}")
         try:
             return Key(kind, self.net.resolve_param(name).name)
         except KeyError:
-            raise self.bad(place, f"unknown parameter {json.dumps(raw, ensure_ascii=False)}; this network has {self.param_list()}") from None
+            near = did_you_mean(name, self.net.param_names)
+            raise self.bad(place, f"unknown parameter {shown}{near}; this network has {self.param_list()}") from None
+
+    def backward_key(self, name: str) -> Key | None:
+        """A chain-rule factor (dL/dy, dy/do, dH1/dα_H1, ∂L/∂H1) or a δ (δ_H1, delta_y, δ for a single output), if ``name`` is one."""
+        m = DELTA.fullmatch(name)
+        if m:
+            unit = canonical(m.group(1) or "").lstrip("_")
+            units = [u.name for row in self.net.units[1:] for u in row]
+            if not unit and len(self.net.outputs) == 1:
+                unit = self.net.outputs[0].name
+            pres = {u.pre: u.name for row in self.net.units[1:] for u in row}
+            unit = pres.get(unit, unit)  # δ_o, δ_alpha_H1: by the pre-activation
+            if unit in units:
+                return Key("delta", unit)
+            return None
+        m = DERIVATIVE.fullmatch(name)
+        if not m:
+            return None
+        top, bottom = (canonical(x) for x in m.groups())
+        if LOSS_NAME.fullmatch(top):
+            top = "L"
+        key = Key("factor", f"d{top}/d{bottom}")
+        return key if key in self.factors else None
+
+    def spellings(self) -> list[str]:
+        return [*self.forward.values(), *self.net.param_names, *(k.name for k in self.factors), "loss"]
 
     def param_list(self) -> str:
         names = self.net.param_names
@@ -106,7 +173,11 @@ class _Reader:
 
     def vocabulary(self) -> str:
         forward = ", ".join(self.net.forward_names())
-        return f"a forward quantity ({forward}), loss, a parameter ({self.param_list()}) or a gradient such as dL/d{self.net.param_names[0]}"
+        first = self.net.outputs[0]
+        return (
+            f"a forward quantity ({forward}), loss, a parameter ({self.param_list()}), a gradient such as dL/d{self.net.param_names[0]},"
+            f" a chain-rule factor such as dL/d{first.name} or a δ such as δ_{first.name}"
+        )
 
     def number(self, raw: Any, place: str) -> Given | None:
         """A value as written; None for JSON null (no answer)."""
@@ -115,17 +186,23 @@ class _Reader:
         if isinstance(raw, bool) or isinstance(raw, (dict, list)):
             got = json.dumps(raw) if isinstance(raw, bool) else ("an object" if isinstance(raw, dict) else "a list")
             raise self.bad(place, f"expected a number, got {got}")
-        if isinstance(raw, (int, Decimal)):
-            text = str(raw)
-            value = Decimal(raw)
-        elif isinstance(raw, str):
-            text = raw.strip()
-            value = _decimal(text)
-            if value is None:
-                raise self.bad(place, f"expected a number, got {json.dumps(raw, ensure_ascii=False)}")
-        else:
-            raise self.bad(place, f"expected a number, got {raw!r}")
-        if not value.is_finite() or not _fits(value):
+        try:
+            if isinstance(raw, (int, Decimal)):
+                if isinstance(raw, int) and raw.bit_length() > 4 * MAX_DIGITS:
+                    raise NumberRefused(f"a value with more than {MAX_DIGITS} digits; at most {MAX_DIGITS} significant digits are read")
+                value = _in_range(Decimal(raw), str(raw)[:40] if isinstance(raw, Decimal) else "")
+                text = str(raw)
+            elif isinstance(raw, str):
+                text = raw.strip().lstrip("≈~").strip()
+                parsed = _decimal(raw)
+                if parsed is None:
+                    raise self.bad(place, f"expected a number, got {_quote(raw.strip())}")
+                value = parsed
+            else:
+                raise self.bad(place, f"expected a number, got {raw!r}")
+        except NumberRefused as e:
+            raise self.bad(place, str(e)) from None
+        if not _fits(value):
             raise self.bad(place, f"expected a finite number, got {text}")
         return Given(text, value, place)
 
@@ -165,6 +242,8 @@ class _Reader:
         except RecursionError:
             raise self.bad("", "invalid JSON: nested too deeply") from None
         except ValueError as e:  # also an integer literal with more digits than Python converts
+            if "Exceeds the limit" in str(e):
+                raise self.bad("", f"a number of more than 4300 digits; at most {MAX_DIGITS} significant digits are read") from None
             raise self.bad("", str(e).split(";")[0]) from None
         if isinstance(data, list):
             data = _Object.build([("samples", data)])
@@ -255,7 +334,7 @@ class _Reader:
             columns = [c.strip().lower() for c in header]
             for c in columns:
                 if c not in ("sample", "name", "value", "epoch"):
-                    raise self.bad("line 1", f"unknown column {json.dumps(c)}; expected sample,name,value and optionally epoch")
+                    raise self.bad("line 1", f"unknown column {_quote(c)}; expected sample,name,value and optionally epoch")
             if len(set(columns)) != len(columns):
                 raise self.bad("line 1", "a column is named twice")
             at = {c: i for i, c in enumerate(columns)}
@@ -278,13 +357,25 @@ class _Reader:
     def csv_int(self, cell: str, place: str) -> int:
         text = cell.strip()
         if not re.fullmatch(r"\d+", text):
-            raise self.bad(place, f"expected a whole number, got {json.dumps(cell)}")
+            raise self.bad(place, f"expected a whole number, got {_quote(cell)}")
+        return self.whole_text(text, place)
+
+    def whole_text(self, text: str, place: str) -> int:
+        """Digits read as a sample or epoch number; one too long to be either is refused as such."""
+        if len(text) > 18:
+            count, epochs = len(self.problem.samples), self.problem.epochs
+            raise self.bad(
+                place,
+                f"a {len(text):,}-digit number is no sample or epoch; the problem has {count} sample{'s' if count != 1 else ''}"
+                f" and {epochs} epoch{'s' if epochs != 1 else ''}",
+            )
         return int(text)
 
     # --- hand-typed: '# sample 2' headings over 'w11 = -0.151' lines -----------------------
 
     def read_hand(self, text: str) -> None:
-        current: tuple[int, int] | None = None
+        # one sample, one epoch: no heading needed to say which sample a value belongs to
+        current: tuple[int, int] | None = (1, 1) if len(self.samples) == 1 else None
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
             place = f"line {number}"
@@ -292,12 +383,14 @@ class _Reader:
                 continue
             heading = HEADING.match(line)
             if heading:
-                epoch = int(heading.group(1)) if heading.group(1) else 1
-                current = self.where(epoch, int(heading.group(2)), place)
+                epoch = self.whole_text(heading.group(1), place) if heading.group(1) else 1
+                current = self.where(epoch, self.whole_text(heading.group(2), place), place)
                 continue
             if line.startswith("#"):
                 continue  # a comment
             line = line.split(" #", 1)[0].strip()  # and a comment after the values
+            line = APPROX.sub(" = ", line)  # ≈ and ~ written for =
+            line = re.sub(r"=(\s*=)+", "=", line)  # 'dL/dw23 = ≈ 0'
             parts = [p for p in SEPARATOR.split(line) if p.strip()]
             for part in parts:
                 if "=" not in part:
@@ -306,6 +399,7 @@ class _Reader:
                     raise self.bad(place, "a value before any '# sample N' heading; say which sample it belongs to")
                 name, _, value = part.partition("=")
                 key = self.key("any", name, place)
+                value = value.rsplit("=", 1)[-1]  # 'dL/dw31 = 2.275·0.246·(-0.980) = -0.549': the result
                 self.add(*current, key, self.number(value.strip(), place))
 
 
@@ -343,17 +437,72 @@ def _no_constant(text: str) -> Any:
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_MINUS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-", "＋": "+"})
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:[,\s\u2009\u202f']\d{3})+(?:\.\d*)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_INFINITE = re.compile(r"[+-]?(?:∞|inf(?:inity)?|nan)", re.IGNORECASE)
+MAX_DIGITS = 100  # significant digits a written value may have (a double has 17)
+MAX_EXPONENT = 400  # |decimal exponent| of a written value (a double reaches 1e308 and 5e-324)
+MAX_TEXT = 200  # characters of a written value
+
+
+class NumberRefused(ValueError):
+    """A written number that is not read, with the reason (said in one line at its place)."""
 
 
 def _decimal(text: str) -> Decimal | None:
-    """A written number: '0.590', '+0.989', '−0.151' (typographic minus), '3.93e-06'."""
-    t = text.replace("−", "-").replace("–", "-").replace(" ", "")
+    """A written number: '0.590', '+0.989', '−0.151' (typographic minus), '3.93e-06', '≈ 0'; None if it is none.
+
+    Raises NumberRefused for what looks like a number but is not read: infinities, thousands separators, a decimal
+    comma, more than MAX_DIGITS digits or an exponent beyond ±MAX_EXPONENT.
+    """
+    if len(text) > MAX_TEXT:
+        raise NumberRefused(f"a value of {len(text):,} characters; at most {MAX_TEXT} are read")
+    t = text.strip().lstrip("≈~").strip().translate(_MINUS)
+    if _INFINITE.fullmatch(t):
+        raise NumberRefused(f"expected a finite number, got {t}")
+    if _THOUSANDS.fullmatch(t):
+        raise NumberRefused(f"thousands separators are not read: write {re.sub(r'[^0-9.+-]', '', t)} for {t}")
+    if _DECIMAL_COMMA.fullmatch(t):
+        raise NumberRefused(f"write the decimal point as '.': {t.replace(',', '.')} for {t}")
     if not _NUMBER.fullmatch(t):
         return None
+    mantissa, _, exponent = t.lower().partition("e")
+    digits = len(re.sub(r"\D", "", mantissa).lstrip("0")) or 1
+    if digits > MAX_DIGITS:
+        raise NumberRefused(f"a value with {digits:,} digits; at most {MAX_DIGITS} significant digits are read")
+    if exponent and len(exponent.lstrip("+-").lstrip("0")) > 4:
+        raise NumberRefused(f"the exponent of {t[:40]} is out of range; at most ±{MAX_EXPONENT}")
     try:
-        return Decimal(t)
+        value = Decimal(t)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         return None
+    return _in_range(value, t)
+
+
+def _in_range(value: Decimal, text: str) -> Decimal:
+    """``value`` when its digits and exponent are within reach, else NumberRefused."""
+    if not value.is_finite():
+        raise NumberRefused(f"expected a finite number, got {text[:40]}")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if len(digits) > MAX_DIGITS:
+        raise NumberRefused(f"a value with {len(digits):,} digits; at most {MAX_DIGITS} significant digits are read")
+    if abs(exponent) > MAX_EXPONENT or abs(value.adjusted()) > MAX_EXPONENT:
+        raise NumberRefused(f"{text[:40]} is out of range: decimal exponents up to ±{MAX_EXPONENT} are read")
+    return value
+
+
+def _count_text(n: int) -> str:
+    """A whole number for a message: as written, or its length when it is very long."""
+    return str(n) if n.bit_length() < 64 else f"of about {int(n.bit_length() * 0.30103) + 1:,} digits"
+
+
+
+
+def _quote(text: str) -> str:
+    """A name or value from the file, quoted for a one-line message (controls and bidi characters shown as codes)."""
+    return one_line(json.dumps(text, ensure_ascii=False))
 
 
 def _fits(value: Decimal) -> bool:

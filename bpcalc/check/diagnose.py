@@ -36,13 +36,23 @@ from bpcalc.check.mistaken import (
     InputsSwapped,
     LearningRateLeftOut,
     LearningRateTwice,
-    OneMinusTanhMath,
-    SigmoidForSigmoidPrimeMath,
-    SigmoidPrimeForTanhMath,
     SignFlipped,
     TargetFlipped,
     UpdatedWeights,
+    BiasesNotUpdated,
+    LossGradientTaken,
+    PreviousUpdateNotCarried,
     derivative_variants,
+    early_roundings,
+    one_decimal,
+    one_minus_tanh,
+    sign_flipped_gradient,
+    squared_error_gradient,
+    swapped_pairs,
+    tanh_without_four,
+    wrong_inputs,
+    sigmoid_for_sigmoid_prime,
+    sigmoid_prime_for_tanh,
 )
 from bpcalc.check.model import Given, Key, depends
 from bpcalc.check.tolerance import Tolerance, at_digits, half_unit, hand_decimals, matches, truncation_of
@@ -63,6 +73,7 @@ class Finding:
     working: Working | None = None
     path: Path | None = None
     support: int = 0  # the sample's values this mistake explains, less those it contradicts (unless made in one value only)
+    elsewhere: tuple[str, ...] = ()  # what the same mistake made in another step (sample) says, where it explains as much
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ class Mistake:
     local = True  # made in one value only: later steps that agree with it are not followed up as this mistake,
     # and values it would change that the student got right do not count against it (else it is made throughout a
     # sample, and must explain at least as many of the sample's values as it contradicts)
-    kinds: tuple[str, ...] = ("forward", "loss", "gradient", "parameter_after")
+    kinds: tuple[str, ...] = ("forward", "loss", "factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return []
@@ -110,11 +121,12 @@ class Mistake:
     def find(self, case: Case, paths: list[Path]) -> Finding | None:
         if case.key.kind not in self.kinds:
             return None
-        best = self.best(case, paths)
-        if best is None:
+        found = self.candidates(case, paths)
+        if not found:
             return None
-        v, path, support = best
-        return Finding(self, f"{self.told(case, v, path)}: {item_text(case.ctx, case.correct, case.key, case.p)}", v, path, support)
+        v, path, support = found[0]
+        elsewhere = tuple(self.told(case, w, p) for w, p, _ in found[1:3])
+        return Finding(self, f"{self.told(case, v, path)}: {item_text(case.ctx, case.correct, case.key, case.p)}", v, path, support, elsewhere)
 
     def told(self, case: Case, v: Working, path: Path) -> str:
         """What the student did, said of the sample it was done in (batch: an earlier one of the epoch)."""
@@ -131,16 +143,27 @@ class Mistake:
 
     def best(self, case: Case, paths: list[Path]) -> tuple[Working, Path, int] | None:
         """The variant (and path) that reproduces the value with the most support, if any does."""
-        found: tuple[Working, Path, int] | None = None
+        found = self.candidates(case, paths)
+        return found[0] if found else None
+
+    def candidates(self, case: Case, paths: list[Path]) -> list[tuple[Working, Path, int]]:
+        """The best variant (and path), then the others made in another step that explain as much."""
+        found: list[tuple[Working, Path, int]] = []
         for v in case.catalogue.variants(self, case):
             for path in paths:
                 support = self.reproduces(case, v, path)
-                if support is not None and (found is None or support > found[2]):
-                    found = (v, path, support)
+                if support is None:
+                    continue
+                if not found or support > found[0][2]:
+                    found = [(v, path, support)]
+                elif support == found[0][2] and all(_where(v) != _where(w) for w, _, _ in found):
+                    found.append((v, path, support))
         return found
 
     def reproduces(self, case: Case, v: Working, path: Path) -> int | None:
         """The support of ``v`` on ``path`` when it gives the written value and can be told from a slip; else None."""
+        if not v.touches(case.ctx.net, case.key):
+            return None  # it leaves this value as the correct working has it
         value = path.value(v, case.key)
         correct = path.value(path.correct, case.key)
         if value is None or correct is None or not math.isfinite(value):
@@ -342,45 +365,51 @@ def _unit_for(case: Case, activation: str, v: Working) -> Any:
     return None  # pragma: no cover - the mistake applies only where the activation is used
 
 
-class TanhOneMinus(Mistake):
-    id, name, local = "tanh_one_minus", "tanh' taken as 1 - tanh", False
-    kinds = ("loss", "gradient", "parameter_after")
+class _TanhDerivative(Mistake):
+    """tanh' taken wrongly (at every tanh unit, one layer or one unit): ``taken`` is how, ``written`` says it."""
+
+    local = False
+    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
+
+    @staticmethod
+    def taken(m: Any, z: Any, a: Any) -> Any:
+        raise NotImplementedError
 
     def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, OneMinusTanhMath, "tanh")
+        return derivative_variants(problem, type(self).taken, "tanh")
+
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        raise NotImplementedError
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
         u = _unit_for(case, "tanh", v)
-        h = case.correct.m.to_float(case.correct.pass_.forward[u.name])
-        a = pretty(u.pre)
-        return f"you took tanh'({a}) as 1 - tanh({a}) = {show(1 - h, case.p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, case.p)}"
+        f = case.correct.m.to_float
+        z, h = f(case.correct.pass_.forward[u.pre]), f(case.correct.pass_.forward[u.name])
+        return self.written(pretty(u.pre), z, h, case.p)
 
 
-class TanhAsSigmoidPrime(Mistake):
-    id, name, local = "tanh_as_dsigmoid", "tanh' taken as σ'", False
-    kinds = ("loss", "gradient", "parameter_after")
+class TanhOneMinus(_TanhDerivative):
+    id, name = "tanh_one_minus", "tanh' taken as 1 - tanh"
+    taken = staticmethod(one_minus_tanh)
 
-    def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, SigmoidPrimeForTanhMath, "tanh")
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        return f"you took tanh'({a}) as 1 - tanh({a}) = {show(1 - h, p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, p)}"
 
-    def says(self, case: Case, v: Working, bad: Worked) -> str:
-        u = _unit_for(case, "tanh", v)
-        m = case.correct.m
-        z = m.to_float(case.correct.pass_.forward[u.pre])
-        h = m.to_float(case.correct.pass_.forward[u.name])
-        a = pretty(u.pre)
-        return (
-            f"you took tanh'({a}) as σ'({a}) = {show(FloatMath().dsigmoid(z), case.p)}; "
-            f"tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, case.p)}"
-        )
+
+class TanhAsSigmoidPrime(_TanhDerivative):
+    id, name = "tanh_as_dsigmoid", "tanh' taken as σ'"
+    taken = staticmethod(sigmoid_prime_for_tanh)
+
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        return f"you took tanh'({a}) as σ'({a}) = {show(FloatMath().dsigmoid(z), p)}; tanh'({a}) = 1 - tanh²({a}) = {show(1 - h * h, p)}"
 
 
 class SigmoidPrimeAsSigmoid(Mistake):
     id, name, local = "dsigmoid_as_sigmoid", "σ' taken as σ", False
-    kinds = ("gradient", "parameter_after")
+    kinds = ("factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
-        return derivative_variants(problem, SigmoidForSigmoidPrimeMath, "sigmoid")
+        return derivative_variants(problem, sigmoid_for_sigmoid_prime, "sigmoid")
 
     def says(self, case: Case, v: Working, bad: Worked) -> str:
         u = _unit_for(case, "sigmoid", v)
@@ -413,7 +442,7 @@ def _backward(v: Working, case: Case, bad: Worked) -> Mapping[str, Any]:
 
 class TargetFlippedMistake(Mistake):
     id, name, local = "target_flipped", "target used as 1 - t", False
-    kinds = ("loss", "gradient", "parameter_after")
+    kinds = ("loss", "factor", "delta", "gradient", "parameter_after")
 
     def variants(self, problem: Problem) -> list[Working]:
         return [TargetFlipped()]
@@ -438,6 +467,191 @@ class InputsSwappedMistake(Mistake):
         return f"you swapped {a} and {b} (used {a} = {x[b]}, {b} = {x[a]}); the sample has {a} = {x[a]}, {b} = {x[b]}"
 
 
+class BiasNotUpdated(_UpdateMistake):
+    id, name, formula = "bias_not_updated", "bias never updated", "{P}, the bias left as it was"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [BiasesNotUpdated()]
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.key.kind != "parameter_after" or not case.ctx.net.param_index[case.key.name].is_bias:
+            return None
+        return super().find(case, paths)
+
+
+def _output_unit(case: Case) -> Any:
+    """The output whose dL/dy leads to this value (the first output for a hidden one)."""
+    net = case.ctx.net
+    if case.key.kind in ("gradient", "parameter_after"):
+        u = net.param_index[case.key.name].target
+        if u.layer == len(net.layers) - 1:
+            return u
+    return net.outputs[0]
+
+
+class TanhWithoutFour(_TanhDerivative):
+    id, name = "tanh_without_4", "tanh' without its factor 4"
+    taken = staticmethod(tanh_without_four)
+
+    def written(self, a: str, z: float, h: float, p: int) -> str:
+        right = FloatMath().dtanh(z)
+        return (
+            f"you took tanh'({a}) as e^(-2{a})/(1 + e^(-2{a}))² = {show(right / 4, p + 1)}, without its factor 4; "
+            f"tanh'({a}) = 4·e^(-2{a})/(1 + e^(-2{a}))² = {show(right, p)}"
+        )
+
+
+class _LossGradientMistake(Mistake):
+    local = False
+    kinds = ("factor", "delta", "gradient", "parameter_after")
+    taken = "{y}"
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        u = _output_unit(case)
+        key = f"dL/d{u.name}"
+        mine = show(bad.m.to_float(bad.pass_.factors[key]), case.p)
+        right = show(case.correct.m.to_float(case.correct.pass_.factors[key]), case.p)
+        return f"you took dL/d{u.name} as {self.taken.format(y=u.name, t=u.target)} = {mine}; dL/d{u.name} = {right}"
+
+
+class LossGradientSignFlipped(_LossGradientMistake):
+    id, name = "dldy_sign_flipped", "dL/dy with its sign flipped"
+    taken = "({t} - {y})/({y}(1 - {y})), its sign flipped"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [LossGradientTaken(sign_flipped_gradient)]
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        if case.ctx.net.loss_name != "bce":
+            self_taken = "-(the loss's derivative), its sign flipped"
+            u = _output_unit(case)
+            key = f"dL/d{u.name}"
+            return (
+                f"you took dL/d{u.name} as {self_taken} = {show(bad.m.to_float(bad.pass_.factors[key]), case.p)}; "
+                f"dL/d{u.name} = {show(case.correct.m.to_float(case.correct.pass_.factors[key]), case.p)}"
+            )
+        return super().says(case, v, bad)
+
+
+class SquaredErrorGradient(_LossGradientMistake):
+    id, name = "sse_gradient_for_ce", "y - t used as dL/dy for cross-entropy"
+    taken = "{y} - {t} (squared error's)"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [LossGradientTaken(squared_error_gradient, ("bce", "ce"))]
+
+
+class PreviousNotCarried(Mistake):
+    id, name, local = "update_not_carried", "previous sample's update not carried", False
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return [PreviousUpdateNotCarried()]
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.ctx.prior is None:
+            return None
+        return super().find(case, paths)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        prior, before = case.ctx.prior or {}, case.ctx.before
+        moved = [n for n in case.ctx.net.param_names if n in prior and abs(prior[n] - before[n]) > 1e-12][:2]
+        used = ", ".join(f"{pretty(n)} = {show(prior[n], case.p)} instead of {show(before[n], case.p)}" for n in moved)
+        return f"you worked this sample from the parameters before the last update ({used}); each sample starts from the parameters the previous update gave"
+
+
+class WrongInputMistake(Mistake):
+    id, name = "wrong_input", "wrong input for a weight's gradient"
+    kinds = ("gradient", "parameter_after")
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return wrong_inputs(problem)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        net = case.ctx.net
+        q = net.param_index[v.weight]  # type: ignore[attr-defined]
+        src = v.source  # type: ignore[attr-defined]
+        w = case.correct
+
+        def value(name: str) -> str:
+            return show(w.m.to_float(w.inputs[name] if name in w.inputs else w.pass_.forward[name]), case.p)
+
+        pre = pretty(q.target.pre or "")
+        return f"you multiplied dL/d{pre} by {src} = {value(src)}, but the input of {pretty(q.name)} is {q.source.name} = {value(q.source.name)}"  # type: ignore[union-attr]
+
+
+class SwappedWeights(Mistake):
+    id, name, local = "weights_swapped", "two weights swapped", False
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return swapped_pairs(problem)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        a, b = v.a, v.b  # type: ignore[attr-defined]
+        P = case.correct.params
+        f = case.correct.m.to_float
+        return (
+            f"you used {pretty(a)} = {show(f(P[b]), case.p)} and {pretty(b)} = {show(f(P[a]), case.p)}, the two the wrong way round; "
+            f"{pretty(a)} = {show(f(P[a]), case.p)}, {pretty(b)} = {show(f(P[b]), case.p)}"
+        )
+
+
+class EarlyRoundingMistake(Mistake):
+    id, name, local = "rounded_early", "a factor rounded to one decimal early", False
+    kinds = ("delta", "gradient", "parameter_after")
+
+    def variants(self, problem: Problem) -> list[Working]:
+        return early_roundings(problem)
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        net = case.ctx.net
+        u = next(u for row in net.units[1:] for u in row if u.name == v.unit)  # type: ignore[attr-defined]
+        key = f"dL/d{u.name}" if v.which == "loss" else f"d{u.name}/d{u.pre}"  # type: ignore[attr-defined]
+        right = case.correct.m.to_float(case.correct.pass_.factors[key])
+        return f"you rounded {pretty(key)} = {show(right, case.p + 1)} to one decimal ({show(one_decimal(right), 1)}) before using it"
+
+
+def _digit_swaps(digits: str) -> set[str]:
+    """Every digit string one copying slip away: two neighbours transposed, or two digit values swapped throughout."""
+    out = set()
+    for i in range(len(digits) - 1):
+        if digits[i] != digits[i + 1]:
+            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    for a in set(digits):
+        for b in set(digits):
+            if a < b:
+                out.add(digits.translate(str.maketrans({a: b, b: a})))
+    return out
+
+
+class DigitsTransposed(Mistake):
+    id, name = "digits_transposed", "digits transposed when copying"
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.tolerance is not None:
+            return None
+        written = case.given.value
+        wdigits = f"{abs(written):f}".replace(".", "")
+        if len(wdigits.lstrip("0")) < 2 and len(wdigits) < 2:
+            return None
+        d = hand_decimals(case.given)
+        for path in paths:
+            exact = path.value(path.correct, case.key)
+            if exact is None or not math.isfinite(exact):
+                continue
+            for x in (exact, *path.hands(path.correct, case.key, d)):
+                if x is None or not math.isfinite(x):
+                    continue
+                right = at_digits(x, case.given)
+                if right == written or (right < 0) != (written < 0):
+                    continue
+                rdigits = f"{abs(right):f}".replace(".", "")
+                width = max(len(rdigits), len(wdigits))
+                if wdigits.zfill(width) in _digit_swaps(rdigits.zfill(width)):
+                    text = f"you wrote {case.given.text} for {right}: digits transposed when copying"
+                    return Finding(self, f"{text}. {item_text(case.ctx, case.correct, case.key, case.p)}", None, path)
+        return None
+
+
 class Slip(Mistake):
     id, name = "slip", "arithmetic slip"
 
@@ -460,6 +674,15 @@ MISTAKES: tuple[Mistake, ...] = (
     UpdatedWeightsMistake(),
     TargetFlippedMistake(),
     InputsSwappedMistake(),
+    BiasNotUpdated(),
+    TanhWithoutFour(),
+    LossGradientSignFlipped(),
+    SquaredErrorGradient(),
+    PreviousNotCarried(),
+    WrongInputMistake(),
+    SwappedWeights(),
+    EarlyRoundingMistake(),
+    DigitsTransposed(),
 )
 SLIP = Slip()
 
@@ -494,15 +717,48 @@ class Catalogue:
         )
 
 
+class Unclear(Mistake):
+    """Two stories give the value equally well, one of them a mistake made in an earlier sample of a batch epoch:
+    the values written cannot tell in which step (which sample) it went wrong."""
+
+    id, name, local = "unclear", "cannot tell which step", False
+
+
+UNCLEAR = Unclear()
+
+
 def diagnose(case: Case, paths: list[Path]) -> Finding:
-    """The classic mistake that reproduces the written value best (see the module's tie-breaks), else an arithmetic slip."""
-    best: Finding | None = None
-    for mistake in MISTAKES:
-        found = mistake.find(case, paths)
-        if found is not None and (best is None or found.support > best.support):
-            best = found
-    if best is not None:
+    """The classic mistake that reproduces the written value best (see the module's tie-breaks), else an arithmetic slip;
+    'cannot tell which step', with the candidates, when a mistake in an earlier sample of the epoch and one in another
+    step give it equally well."""
+    found = [f for f in (mistake.find(case, paths) for mistake in MISTAKES) if f is not None]
+    if found:
+        top = max(f.support for f in found)
+        best = next(f for f in found if f.support == top)
+        rivals = [f for f in found if f is not best and f.support == top and (f.mistake.id, _step(f)) != (best.mistake.id, _step(best))]
+        earlier = [f for f in [best, *rivals] if isinstance(f.working, InSamples)]
+        working = item_text(case.ctx, case.correct, case.key, case.p)
+        told = [f"{f.mistake.name} ({_told(f, working)})" for f in [best, *rivals[:2]]] if rivals and earlier else []
+        if best.elsewhere:  # the same mistake, made in another sample, gives it as well
+            told = (told or [f"{best.mistake.name} ({_told(best, working)})"]) + [f"{best.mistake.name} ({t})" for t in best.elsewhere]
+        if len(told) > 1:
+            return Finding(UNCLEAR, f"the values written do not show where: {' or '.join(told[:3])}. {working}", best.working, best.path, best.support)
         return best
-    found = SLIP.find(case, paths)
-    assert found is not None
-    return found
+    slip = SLIP.find(case, paths)
+    assert slip is not None
+    return slip
+
+
+def _step(f: Finding) -> tuple[Any, ...]:
+    """Where a finding says the mistake was made: this sample, or which earlier samples of the epoch."""
+    return _where(f.working)
+
+
+def _where(w: Working | None) -> tuple[Any, ...]:
+    return (w.which, w.current) if isinstance(w, InSamples) else ()
+
+
+def _told(f: Finding, working: str) -> str:
+    """What a finding says the student did, without the corrected working after it."""
+    tail = f": {working}"
+    return f.detail[: -len(tail)] if f.detail.endswith(tail) else f.detail

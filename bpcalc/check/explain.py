@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bpcalc.check.model import Key
+from bpcalc.check.model import Key, unit_named
 from bpcalc.check.working import SampleContext, Worked
 from bpcalc.network import pretty
 from bpcalc.render.numbers import fmt, given
@@ -110,8 +110,30 @@ def _paren(s: str) -> str:
     return s if s.startswith("(") else f"({s})"
 
 
+def backward_text(ctx: SampleContext, w: Worked, key: Key, p: int) -> str:
+    """δ_H1 = dL/dH1 · dH1/dα_H1 = 0.112·0.990 = 0.111; dL/dy = -2.825 (at y = 0.354, t = 1)."""
+    net = ctx.net
+    f = w.pass_.factors
+    if key.kind == "delta":
+        u = unit_named(net, key.name)
+        value = show(w.m.to_float(w.pass_.deltas[u.pre]), p)
+        if f"dL/d{u.name}" in f and f"d{u.name}/d{u.pre}" in f:
+            a, b = f"dL/d{u.name}", f"d{u.name}/d{u.pre}"
+            return f"δ_{u.name} = {pretty(a)} · {pretty(b)} = {factor(w.m.to_float(f[a]), p)}·{factor(w.m.to_float(f[b]), p)} = {value}"
+        return f"δ_{u.name} = dL/d{pretty(u.pre or '')} = {value}"
+    value = show(w.m.to_float(f[key.name]), p)
+    top, bottom = key.name[1:].split("/d", 1)
+    at = [n for n in (bottom, top) if n in w.pass_.forward]
+    if top == "L":
+        at += [k for k in w.targets]
+    where = ", ".join(f"{pretty(n)} = {show(w.m.to_float(w.pass_.forward[n] if n in w.pass_.forward else w.targets[n]), p)}" for n in at)
+    return f"{pretty(key.name)} = {value}" + (f" (at {where})" if where else "")
+
+
 def item_text(ctx: SampleContext, w: Worked, key: Key, p: int) -> str:
     """The correct working of one value; a parameter's update shows its gradient first unless the student gave it."""
+    if key.kind in ("factor", "delta"):
+        return backward_text(ctx, w, key, p)
     if key.kind == "forward":
         return forward_text(ctx, w, key.name, p)
     if key.kind == "loss":

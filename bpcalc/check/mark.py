@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from bpcalc.check.diagnose import Case, Catalogue, Finding, diagnose
+from bpcalc.check.diagnose import SLIP, Case, Catalogue, Finding, diagnose
 from bpcalc.check.explain import precision_for, show
 from bpcalc.check.model import Answers, Given, Item, Key, Report, depends
 from bpcalc.check.paths import Paths, State
 from bpcalc.check.reference import Reference
-from bpcalc.check.tolerance import Tolerance, half_unit, hand_decimals, matches
+from bpcalc.check.tolerance import DEFAULT_ANSWER_DECIMALS, Tolerance, at_place, half_unit, hand_decimals, loose, matches
 from bpcalc.check.working import CORRECT, Path, SampleContext, Worked, Working
+from bpcalc.network import pretty
 from bpcalc.problem import Problem
 
 
@@ -27,11 +28,22 @@ from bpcalc.problem import Problem
 class CheckOptions:
     carry: bool = True  # work each sample on from the student's own earlier values
     tolerance: Tolerance | None = None  # None: from the digits written
+    answer_decimals: int | None = None  # the most precision a written value earns (None: the problem's, else 2)
+
+
+def answer_decimals(problem: Problem, options: CheckOptions) -> int:
+    """The answer precision: the option's, else the problem's ``answer_decimals``, else two decimals."""
+    for d in (options.answer_decimals, problem.answer_decimals):
+        if d is not None:
+            return d
+    return DEFAULT_ANSWER_DECIMALS
 
 
 def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptions()) -> Report:
     """Mark every value in ``answers`` against ``problem``."""
-    return _Marker(problem, options).mark(answers)
+    places = answer_decimals(problem, options)
+    capped = tuple(replace(e, given=replace(e.given, answer_decimals=places)) for e in answers.entries)
+    return _Marker(problem, options).mark(replace(answers, entries=capped))
 
 
 class _Marker:
@@ -47,6 +59,8 @@ class _Marker:
         pr, truth = self.problem, self.truth
         start_params = {k: float(v) for k, v in pr.parameters.items()}
         written = evident = State(start_params)
+        prior: dict[str, Mapping[str, float] | None] = {"true": None, "written": None, "plain": None, "evident": None}
+        typos: dict[str, float] = {}  # parameters written wrong after the last sample: name → what they should have been
         items: list[Item] = []
         earlier_bad = False
         for index, r in enumerate(truth.run.results):
@@ -59,16 +73,19 @@ class _Marker:
             batch = pr.update == "batch"
             w_state = epoch_written if batch else written
             e_state = epoch_evident if batch else evident
+            if typos and not batch:  # a typo the student's own later values show they did not use is not carried on
+                w_state, e_state = self.resolve_typos(r.epoch, r.sample, given, w_state, e_state, typos)
+            typos = {}
             true_before = truth.floats(r.before)
 
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
                 return SampleContext(
-                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out,
-                    earlier=tuple(grads[name]), previous=tuple(previous[name]), **kw,
+                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept,
+                    earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
                 )
 
             paths = Paths(
-                Path(ctx(State(true_before), "true"), carried=False, name="true"),
+                Path(ctx(State(true_before, kept=truth.kept_before(index)), "true"), carried=False, name="true"),
                 Path(ctx(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]), carried=True, name="written"),
                 Path(ctx(w_state, "plain"), carried=True, name="plain"),
                 # a student who keeps every digit across samples keeps them within one too: no hand rounding
@@ -92,6 +109,7 @@ class _Marker:
                     paths.carry_on(key, carried_as[0], float(g.value))
             items.extend(marked)
             earlier_bad = earlier_bad or any(i.verdict != "right" for i in marked)
+            typos = {i.key.name: i.expected for i in marked if i.verdict == "wrong" and i.key.kind == "parameter_after" and i.mistake in TYPOS}
 
             # What the student carries into the next sample.
             paths.settle(Key("parameter_after", ""))
@@ -105,18 +123,49 @@ class _Marker:
             grads["evident"].append(_floats(e_worked, e_worked.used))
             for path in (paths.true, paths.written, paths.plain, paths.evident):
                 previous[path.name].append(path.ctx)
+            if not batch:
+                prior = {"true": true_before, "written": w_state.params, "plain": w_state.params, "evident": e_state.params}
             if paths.written.ctx.updates_here:
                 given_after = wrote["parameter_after"]
                 written = State(
                     {n: given_after.get(n, v) for n, v in _floats(w_worked, w_worked.after).items()},
                     frozenset(n for n in self.net.param_names if n not in given_after),
+                    w_worked.kept,
                 )
                 self.hidden_mistakes(given, marked, paths.evident, evident_values)
                 evident_after = {k.name: v for k, v in evident_values.items() if k.kind == "parameter_after"}
-                evident = State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()})
+                evident = State({n: evident_after.get(n, v) for n, v in _floats(e_worked, e_worked.after).items()}, kept=e_worked.kept)
 
-        label = "from the digits written" if self.options.tolerance is None else self.options.tolerance.describe()
+        places = answer_decimals(self.problem, self.options)
+        label = f"from the digits written (at most {places} decimal{'s' if places != 1 else ''})" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))
+
+    def resolve_typos(
+        self, epoch: int, sample: int, given: dict[Key, Given], written: State, evident: State, typos: Mapping[str, float]
+    ) -> tuple[State, State]:
+        """The states to work this sample from: with the wrongly written parameters as written, or as they should have
+        been when the student's own forward values and gradients of this sample agree better with that (a typo)."""
+        keys = [(k, g) for k, g in given.items() if k.kind in ("forward", "gradient")]
+        if not keys:
+            return written, evident
+
+        def agreeing(state: State) -> int:
+            ctx = SampleContext(self.problem, epoch, sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept)
+            path = Path(ctx, carried=True)
+            count = 0
+            for k, g in keys:
+                value = path.value(CORRECT, k)
+                count += value is not None and matches(g, value, path.hands(CORRECT, k, hand_decimals(g)), self.options.tolerance)
+            return count
+
+        best = agreeing(written)
+        for name, value in typos.items():  # one at a time: keep each version the later values agree with better
+            fixed = replace(written, params={**written.params, name: value})
+            count = agreeing(fixed)
+            if count > best:
+                best, written = count, fixed
+                evident = replace(evident, params={**evident.params, name: value})
+        return written, evident
 
     def hidden_mistakes(self, given: dict[Key, Given], marked: list[Item], path: Path, evident: dict[Key, float]) -> None:
         """A parameter right to its digits both with and without a mistake named elsewhere in the sample
@@ -172,7 +221,27 @@ class _Marker:
             return replace(item, expected=expected, verdict="follows", note=note), evident, None
         if any(matches(g, correct, h, tol) for h in hands[1:]) and not (not self.options.carry and self.own(key, g, d, paths)):
             return item, correct, None
+        short = self.too_few_digits(item, key, g, paths)
+        if short is not None:
+            return short
         return self.wrong(item, key, g, d, given, paths, reported)
+
+    def too_few_digits(self, item: Item, key: Key, g: Given, paths: Paths) -> tuple[Item, float, None] | None:
+        """Wrong, with its own diagnosis, when only the room its few digits claim (beyond the answer precision) makes it fit."""
+        if not g.short or self.options.tolerance is not None:
+            return None
+        values = [item.correct] + [v for v in (p.value(CORRECT, key) for p in paths.carried) if v is not None]
+        expected = next((v for v in values if matches(loose(g), v, None, None)), None)
+        if expected is None:
+            return None
+        places = g.answer_decimals or 0
+        name = pretty(key.name) if key.kind == "parameter_after" else key.label()
+        note = (
+            f"you wrote {g.text}; {name} = {show(expected, precision_for(places + 1))} to {_count(places)} "
+            f"decimal{'s' if places != 1 else ''} is {at_place(expected, -places)}"
+        )
+        item = replace(item, expected=expected, verdict="wrong", note=note, mistake="too_few_digits", mistake_name="too few digits")
+        return item, expected, None
 
     def own(self, key: Key, g: Given, d: int | None, paths: Paths) -> float | None:
         """The value of the student's own working (from their earlier values) that the written one matches, if any."""
@@ -187,12 +256,14 @@ class _Marker:
     ) -> tuple[Item, float, tuple[Working | None]] | None:
         """A later step worked consistently with a mistake already named in this sample follows through."""
         for earlier, finding in reported:
-            if finding.working is None or not depends(self.net, key, earlier):
+            # one story per sample: a mistake made throughout it explains every value it gives, worked from the named one or not
+            if finding.working is None or (finding.mistake.local and not depends(self.net, key, earlier)):
                 continue
             for path in paths.all:
                 value = path.value(finding.working, key)
                 if value is not None and matches(g, value, path.hands(finding.working, key, d), self.options.tolerance, slack=0.0):
-                    note = f"follows through from the {finding.mistake.name} in {replace(item, key=earlier).step}"
+                    what = "unclear mistake" if finding.mistake.id == "unclear" else finding.mistake.name
+                    note = f"follows through from the {what} in {replace(item, key=earlier).step}"
                     return replace(item, expected=value, verdict="follows", note=note), value, (finding.working,)
         return None
 
@@ -214,9 +285,10 @@ class _Marker:
         worked = mark.work(CORRECT)
         assert worked is not None
         case = Case(key, g, mark, worked, tol, given, self.catalogue)
-        finding = diagnose(case, paths.all if self.options.carry else [paths.true])
+        # without carrying, a value the student's own earlier values give is built on them, whatever else could give it
+        value = None if self.options.carry else self.own(key, g, d, paths)
+        finding = SLIP_FINDING if value is not None else diagnose(case, paths.all if self.options.carry else [paths.true])
         if finding.mistake.id == "slip" and not self.options.carry:
-            value = self.own(key, g, d, paths)
             if value is not None:
                 note = "right given your earlier values, but marked against the correct working (--no-carry)"
                 return replace(item, note=note, mistake="follows_earlier", mistake_name="built on an earlier mistake"), value, (None,)
@@ -234,6 +306,14 @@ class _Marker:
                     break
         item = replace(item, note=finding.detail, mistake=finding.mistake.id, mistake_name=finding.mistake.name)
         return item, evident, (finding.working,)
+
+
+SLIP_FINDING = Finding(SLIP, "")
+TYPOS = ("slip", "digits_transposed", "truncated", "too_few_digits")  # writing mistakes a later value may show were not used
+
+
+def _count(n: int) -> str:
+    return ("no", "one", "two", "three", "four", "five", "six")[n] if n <= 6 else str(n)
 
 
 def _floats(w: Worked, values: Mapping[str, Any]) -> dict[str, float]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
-from bpcalc.network import Network, pretty
+from bpcalc.network import Network, Unit, pretty
 
-KINDS = ("forward", "loss", "gradient", "parameter_after")  # the order a sheet works one sample
+KINDS = ("forward", "loss", "factor", "delta", "gradient", "parameter_after")  # the order a sheet works one sample
 VERDICTS = ("right", "follows", "wrong")
 
 
@@ -16,11 +17,13 @@ class Key:
     """One checkable quantity of a sample: a forward value, the loss, a gradient or a parameter after it."""
 
     kind: str
-    name: str  # canonical: alpha_H1, y, loss, w11, b4
+    name: str  # canonical: alpha_H1, y, loss, w11, b4; a factor by its evaluator key (dL/dy, dH1/dalpha_H1); a δ by its unit (H1, y)
 
     def label(self) -> str:
         if self.kind == "loss":
             return "L"
+        if self.kind == "delta":
+            return f"δ_{self.name}"
         if self.kind == "gradient":
             return f"∂L/∂{pretty(self.name)}"
         if self.kind == "parameter_after":
@@ -35,6 +38,17 @@ class Given:
     text: str  # "0.646", "+0.989"
     value: Decimal
     place: str  # where it was written: "samples[0].parameters_after.b4", "line 7"
+    answer_decimals: int | None = None  # the problem's answer precision: the most a value earns, however few digits it has
+
+    @property
+    def short(self) -> bool:
+        """Written with fewer decimals than the answer precision (0 for 0.35, 0e300), so its own digits claim more room than it earns."""
+        return self.answer_decimals is not None and self.exponent > -self.answer_decimals
+
+    @property
+    def exponent(self) -> int:
+        exponent = self.value.as_tuple().exponent
+        return exponent if isinstance(exponent, int) else 0
 
     @property
     def decimals(self) -> int:
@@ -61,12 +75,76 @@ class Answers:
 
 
 def step_order(net: Network) -> dict[Key, int]:
-    """Every key of one sample, numbered in the order a sheet works them."""
+    """Every key of one sample, numbered in the order a sheet works them: the forward pass, the loss, the
+    chain-rule factors and δ from the output layer back, then per parameter in backpropagation order (the output
+    layer's first) its gradient and its update."""
     keys = [Key("forward", n) for n in net.forward_names()]
     keys.append(Key("loss", "loss"))
-    keys += [Key("gradient", n) for n in net.param_names]
-    keys += [Key("parameter_after", n) for n in net.param_names]
+    keys += backward_keys(net)
+    for n in backprop_params(net):  # each gradient, then the update it makes, as the sheet works them
+        keys += [Key("gradient", n), Key("parameter_after", n)]
     return {k: i for i, k in enumerate(keys)}
+
+
+def backprop_params(net: Network) -> list[str]:
+    """Parameter names in the order backpropagation reaches them: the output layer's first (w31, w41, w51, β4, w11, ...)."""
+    return [p.name for li in range(len(net.layers) - 1, 0, -1) for p in net.params_into(li)]
+
+
+@lru_cache(maxsize=64)
+def backward_keys(net: Network) -> tuple[Key, ...]:
+    """The chain-rule factors and δ a sheet can write, from the output layer back."""
+    out: list[Key] = []
+    last = len(net.layers) - 1
+    for li in range(last, 0, -1):
+        for u in net.units[li]:
+            if li < last:
+                out += [Key("factor", f"d{k.pre}/d{u.name}") for k in net.units[li + 1]]
+            if li == last and not net.activation(li).elementwise:
+                out.append(Key("factor", f"dL/d{u.pre}"))
+            else:
+                out += [Key("factor", f"dL/d{u.name}"), Key("factor", f"d{u.name}/d{u.pre}")]
+            out.append(Key("delta", u.name))
+    out += [Key("factor", f"d{p.target.pre}/d{p.name}") for p in net.params]
+    return tuple(dict.fromkeys(out))
+
+
+def unit_named(net: Network, name: str) -> Unit:
+    """A non-input unit by its output's name (H1, y)."""
+    return next(u for row in net.units[1:] for u in row if u.name == name)
+
+
+@lru_cache(maxsize=64)
+def upstream(net: Network) -> dict[Key, frozenset[Key]]:
+    """For each factor, δ and gradient: the factors and δ it is worked from (within one sample)."""
+    out: dict[Key, frozenset[Key]] = {}
+    last = len(net.layers) - 1
+    for li in range(last, 0, -1):
+        for u in net.units[li]:
+            if li == last:
+                own = [Key("factor", f"dL/d{u.pre}")] if not net.activation(li).elementwise else [Key("factor", f"dL/d{u.name}"), Key("factor", f"d{u.name}/d{u.pre}")]
+                if not net.activation(li).elementwise:
+                    out[own[0]] = frozenset()
+                else:
+                    out[own[0]] = out[own[1]] = frozenset()
+            else:
+                back: set[Key] = set()
+                for k in net.units[li + 1]:
+                    w = Key("factor", f"d{k.pre}/d{u.name}")
+                    out[w] = frozenset()
+                    back |= {w, Key("delta", k.name)} | out[Key("delta", k.name)]
+                dldh = Key("factor", f"dL/d{u.name}")
+                out[dldh] = frozenset(back)
+                own = [dldh, Key("factor", f"d{u.name}/d{u.pre}")]
+                out[own[1]] = frozenset()
+            out[Key("delta", u.name)] = frozenset(own).union(*(out[k] for k in own))
+    for p in net.params:
+        tail = Key("factor", f"d{p.target.pre}/d{p.name}")
+        out[tail] = frozenset()
+        delta = Key("delta", p.target.name)
+        chain = {Key("factor", k) for k in net.chain(p)}
+        out[Key("gradient", p.name)] = frozenset({delta} | out[delta] | chain).union(*(out.get(k, frozenset()) for k in chain))
+    return out
 
 
 def forward_layer(net: Network, name: str) -> tuple[int, bool]:
@@ -95,10 +173,14 @@ def depends(net: Network, later: Key, earlier: Key) -> bool:
         return False
     if later.kind == "loss":
         return earlier.kind == "forward"
-    if later.kind == "gradient":  # dL/dy is the loss's derivative: worked with the same y and t
-        return earlier.kind in ("forward", "loss")
-    # a parameter after the update: from its gradient, and so from the forward pass
-    return earlier.kind in ("forward", "loss") or (earlier.kind == "gradient" and earlier.name == later.name)
+    if later.kind in ("factor", "delta", "gradient"):  # dL/dy is the loss's derivative: worked with the same y and t
+        if earlier.kind in ("forward", "loss"):
+            return True
+        return earlier in upstream(net).get(later, frozenset())
+    # a parameter after the update: from its gradient, and so from the forward pass and the gradient's factors
+    if earlier.kind in ("forward", "loss") or (earlier.kind == "gradient" and earlier.name == later.name):
+        return True
+    return earlier in upstream(net).get(Key("gradient", later.name), frozenset())
 
 
 def _same_unit(net: Network, act: str, pre: str) -> bool:

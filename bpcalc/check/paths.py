@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import Any, Mapping
 
 from bpcalc.check.model import Key
 from bpcalc.check.working import CORRECT, Path, Working
@@ -28,6 +28,7 @@ class State:
 
     params: Mapping[str, float]
     worked_out: frozenset[str] = frozenset()
+    kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update
 
 
 @dataclass

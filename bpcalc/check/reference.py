@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from bpcalc.arith import RoundedMath
 from bpcalc.check.model import Key
 from bpcalc.check.styles import Rounding, roundings
-from bpcalc.check.working import CORRECT, work_through
+from bpcalc.check.working import CORRECT, pass_values, work_through
 from bpcalc.errors import BpcalcError
 from bpcalc.evaluate import Run, train
 from bpcalc.problem import Problem
@@ -15,14 +15,8 @@ from bpcalc.problem import Problem
 
 def run_values(run: Run, index: int) -> dict[Key, float]:
     """Every checkable value of one sample of a run."""
-    r, m = run.results[index], run.math
-    out = {Key("forward", k): m.to_float(v) for k, v in r.pass_.forward.items()}
-    out[Key("loss", "loss")] = m.to_float(r.pass_.loss)
-    for k, v in r.pass_.gradients.items():
-        out[Key("gradient", k)] = m.to_float(v)
-    for k, v in r.after.items():
-        out[Key("parameter_after", k)] = m.to_float(v)
-    return out
+    r = run.results[index]
+    return pass_values(run.problem.network, run.math, r.pass_, r.pass_.forward, r.pass_.gradients, r.after)
 
 
 class Reference:
@@ -52,6 +46,11 @@ class Reference:
                 self._hand[rounding] = None
         rows = self._hand[rounding]
         return None if rows is None else rows[index][key]
+
+    def kept_before(self, index: int) -> dict[str, Any]:
+        """What the update rule kept from the last update before sample ``index`` (nothing before the first)."""
+        done = [r.update for r in self.run.results[:index] if r.update is not None]
+        return dict(done[-1].kept) if done else {}
 
     def floats(self, values: Mapping[str, Any]) -> dict[str, float]:
         return {k: self.run.math.to_float(v) for k, v in values.items()}

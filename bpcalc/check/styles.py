@@ -1,13 +1,17 @@
-"""The ways a hand working rounds every step, each a number system (and, for δ, its own backward pass).
+"""The ways a hand working rounds every step, each a number system and an evaluator style.
 
 A student who rounds every step to d decimals does not always round the same intermediates:
 
 * ``sheet`` — the sheet's way, as ``bpcalc run --round-steps`` does it: every chain-rule factor
   rounded (σ'(o) and tanh'(α) from the rounded pre-activation), each gradient the rounded product
-  of its rounded factors;
+  of its rounded factors (the evaluator's ``factors`` style);
 * ``delta`` — the way most code and many students work: σ' and tanh' from the unit's own rounded
   output (y(1 − y), 1 − H²), one rounded δ = dL/d(pre-activation) per unit (δ = y − t at once where
-  the loss and output allow it), each gradient the rounded δ times its input.
+  the loss and output allow it), each gradient the rounded δ times its input (the evaluator's
+  ``delta`` style);
+* ``results`` — the commonest way people work with a calculator: only the results they write down
+  rounded (α, H, o, y, the loss, each gradient, each new parameter), every chain-rule factor and δ
+  kept at full precision from those written results (1 − H² from the written H).
 
 A value within half a unit of its last written digit of any of these (or of the full-precision
 working, or anything between) is what a careful hand working gives.
@@ -15,15 +19,15 @@ working, or anything between) is what a careful hand working gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import Any, Mapping
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
 
 from bpcalc.arith import FloatMath, RoundedMath
-from bpcalc.evaluate import Pass
-from bpcalc.network import Network
 
-STYLES = ("sheet", "delta")
+STYLES = ("sheet", "delta", "results")
+EVALUATOR_STYLE = {"sheet": "factors", "delta": "delta", "results": "results"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Rounding:
 
     decimals: int
     style: str = "sheet"
+    ties: str = "up"  # a decimal tie rounded half up (as on paper), or "down": the other honest way
 
 
 def roundings(decimals: int | None) -> list[Rounding]:
@@ -39,69 +44,42 @@ def roundings(decimals: int | None) -> list[Rounding]:
     return [] if decimals is None else [Rounding(decimals, s) for s in STYLES]
 
 
-def output_of(m: Any, z: Any, fn: Any) -> Any:
-    """The unit's own output at pre-activation ``z`` as the working has it (the student's, where given), else fn(z) rounded."""
-    outputs = getattr(m, "outputs", None)
-    if outputs is not None and z in outputs:
-        return outputs[z]
-    return m.step(fn(z))
+class QuickRoundedMath(RoundedMath):
+    """RoundedMath with the same results, faster: plain float arithmetic wherever the value is not near a decimal tie.
 
-
-class OutputDerivatives:
-    """Number-system mixin: σ' and tanh' from the unit's own rounded output, y(1 - y) and 1 - H²."""
-
-    def dsigmoid(self, z: Any) -> Any:
-        s = output_of(self, z, self.sigmoid)  # type: ignore[attr-defined]
-        return s * (1 - s)
-
-    def dtanh(self, z: Any) -> Any:
-        h = output_of(self, z, self.tanh)  # type: ignore[attr-defined]
-        return 1 - h * h
-
-
-@lru_cache(maxsize=None)
-def _math_type(mixins: tuple[type, ...], style: str | None) -> type:
-    base: tuple[type, ...] = (FloatMath,) if style is None else (RoundedMath,) if style == "sheet" else (OutputDerivatives, RoundedMath)
-    if not mixins and len(base) == 1:
-        return base[0]
-    return type("".join(t.__name__ for t in mixins + base), mixins + base, {})
-
-
-def math_for(mixins: tuple[type, ...], rounding: Rounding | None) -> Any:
-    """The number system of a working: full precision, or one of the hand roundings, with ``mixins`` over it."""
-    cls = _math_type(mixins, None if rounding is None else rounding.style)
-    return cls() if rounding is None else cls(rounding.decimals)
-
-
-def delta_pass(net: Network, m: Any, p: Pass, back: Mapping[str, Any], targets: Mapping[str, Any], shortcut: bool) -> Pass:
-    """The pass's backward half redone the δ way: one rounded δ per unit, each gradient δ × input, rounded.
-
-    ``shortcut``: take δ = y - t (and the like) where the loss and the output activation allow it.
+    A hand working rounds thousands of times per sheet; only values within a millionth of a unit of a
+    tie (or too large for a double to hold every digit) go the exact decimal way of :class:`RoundedMath`.
     """
-    units = net.units
-    last = len(units) - 1
-    f = p.forward
-    m.outputs = {f[u.pre]: f[u.name] for row in units[1:] for u in row}
-    act, loss = net.activation(last), net.loss
-    outs = units[last]
-    deltas: dict[str, Any] = {}
-    if not act.elementwise:
-        deltas.update({u.pre: p.deltas[u.pre] for u in outs})  # type: ignore[misc]
-    else:
-        ys = [f[u.name] for u in outs]
-        ts = [targets[u.target] for u in outs]  # type: ignore[index]
-        ybars = [1 - y for y in ys]
-        stable = loss.stable_delta.get(act.name) if shortcut else None
-        for k, u in enumerate(outs):
-            if stable is not None:
-                d = stable(m, ys, ybars, ts, k)
-            else:
-                d = loss.grad(m, ys[k], ybars[k], ys[k] - ts[k], ts[k], len(outs)) * act.derivative(m, f[u.pre], ys[k])
-            deltas[u.pre] = m.step(d)  # type: ignore[index]
-    for li in range(last - 1, 0, -1):
-        a = net.activation(li)
-        for u in units[li]:
-            s = m.fsum([back[net.weight(u, k)] * deltas[k.pre] for k in units[li + 1]])  # type: ignore[index]
-            deltas[u.pre] = m.step(s * a.derivative(m, f[u.pre], f[u.name]))  # type: ignore[index]
-    gradients = {q.name: m.step(deltas[q.target.pre] * p.factors[f"d{q.target.pre}/d{q.name}"]) for q in net.params}  # type: ignore[index]
-    return replace(p, deltas=deltas, gradients=gradients)
+
+    def __init__(self, decimals: int, ties: str = "up") -> None:
+        super().__init__(decimals)
+        self._scale = 10.0**decimals
+        self._mode = ROUND_HALF_DOWN if ties == "down" else ROUND_HALF_UP
+        self.ties = 0  # decimal ties met: where a working rounded the other way could differ
+
+    def step(self, x: float) -> float:
+        if not math.isfinite(x):
+            return x
+        y = abs(x) * self._scale
+        if y < 1e6:
+            whole = math.floor(y)
+            if abs(y - whole - 0.5) > 1e-6:
+                r = whole + 1 if y - whole > 0.5 else whole
+                return math.copysign(r, x) / self._scale + 0.0
+        with localcontext() as ctx:  # as RoundedMath: read to 12 significant digits, then round the tie either way
+            ctx.prec = 400
+            d = Decimal(format(x, ".12g"))
+            up = d.quantize(self._quantum, rounding=ROUND_HALF_UP)
+            down = d.quantize(self._quantum, rounding=ROUND_HALF_DOWN)
+            self.ties += up != down
+            return float(up if self._mode == ROUND_HALF_UP else down) + 0.0
+
+
+def math_for(rounding: Rounding | None) -> Any:
+    """The number system of a working: full precision, or rounded at every step to the rounding's decimals."""
+    return FloatMath() if rounding is None else QuickRoundedMath(rounding.decimals, rounding.ties)
+
+
+def style_for(rounding: Rounding | None) -> str:
+    """The evaluator's style for a working (see :class:`bpcalc.evaluate.Overrides`)."""
+    return "stable" if rounding is None else EVALUATOR_STYLE[rounding.style]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Iterable
 
 from bpcalc.check.model import Given
@@ -56,15 +56,26 @@ def parse_tolerance(text: str) -> Tolerance:
     return Tolerance(absolute=absolute, relative=relative)
 
 
+DEFAULT_ANSWER_DECIMALS = 2  # a written value earns at most half a unit in the second decimal place
+
+
 def half_unit(given: Given) -> float:
-    """Half a unit in the last written place: 0.0005 for 0.646, 0.5 for 0, 5e-6 for -0.20003."""
-    exponent = given.value.as_tuple().exponent
-    return 0.5 * 10.0 ** int(exponent) if isinstance(exponent, int) else 0.0
+    """Half a unit in the last written place (0.0005 for 0.646, 5e-6 for -0.20003), but never more than half a
+    unit in the answer precision's place: 0.005 for 0, -1 or 0e300 at two decimals."""
+    exponent = given.exponent
+    if given.answer_decimals is not None:
+        exponent = min(exponent, -given.answer_decimals)
+    return 0.5 * 10.0 ** max(min(exponent, 300), -400)
+
+
+def loose(given: Given) -> Given:
+    """The written value with the room its own digits claim (no answer precision): to tell 'too few digits' apart."""
+    return replace(given, answer_decimals=None)
 
 
 def hand_decimals(given: Given) -> int | None:
     """The precision a hand working to these digits rounds at, when simulating it is worth it."""
-    d = given.decimals
+    d = max(given.decimals, given.answer_decimals or 0)  # fewer digits written do not make a coarser working honest
     return d if d in HAND_DECIMALS else None
 
 
@@ -88,18 +99,30 @@ def matches(
     if tolerance is not None:
         return abs(g - exact) <= tolerance.width(exact) + floor
     lo = hi = exact
-    hands = [hand] if isinstance(hand, (int, float)) or hand is None else list(hand)
+    base = half_unit(given) + floor
+    if exact - base <= g <= exact + base:
+        return True  # the hand workings (computed lazily) are not needed
+    hands = [hand] if isinstance(hand, (int, float)) or hand is None else hand
     for x in hands:
         if x is not None and math.isfinite(x):
             lo, hi = min(lo, x), max(hi, x)
-    room = half_unit(given) + slack * (hi - lo) + floor
-    return lo - room <= g <= hi + room
+            room = base + slack * (hi - lo)
+            if lo - room <= g <= hi + room:
+                return True
+    return False
 
 
 def at_digits(x: float, given: Given, rounding: str = ROUND_HALF_UP) -> Decimal:
     """``x`` written to the same last place as ``given`` (rounded, or cut off with ROUND_DOWN)."""
-    quantum = Decimal(1).scaleb(given.value.as_tuple().exponent)  # type: ignore[arg-type]
-    return Decimal(repr(x)).quantize(quantum, rounding=rounding)
+    return at_place(x, given.exponent, rounding)
+
+
+def at_place(x: float, exponent: int, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``x`` rounded (or cut off) to the place 10^exponent, exactly however many digits that takes."""
+    with localcontext() as ctx:
+        ctx.prec = 1000
+        ctx.Emax, ctx.Emin = 999999, -999999
+        return Decimal(repr(x)).quantize(Decimal(1).scaleb(exponent), rounding=rounding)
 
 
 def truncation_of(given: Given, exact: float, hand: float | Iterable[float | None] | None = None) -> float | None:

@@ -11,13 +11,15 @@ for the ways a hand working rounds).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any, Iterator, Mapping
 
-from bpcalc.check.model import Key
-from bpcalc.check.styles import Rounding, delta_pass, math_for, roundings
+from bpcalc.arith import FloatMath
+from bpcalc.check.model import Key, backward_keys, unit_named
+from bpcalc.check.styles import Rounding, math_for, roundings, style_for
 from bpcalc.errors import BpcalcError
-from bpcalc.evaluate import Pass, evaluate
+from bpcalc.evaluate import Derivative, LossGradient, Overrides, Pass, apply_update, evaluate, update_rule
 from bpcalc.network import Network
 from bpcalc.problem import Num, Problem
 
@@ -37,6 +39,8 @@ class SampleContext:
     earlier: tuple[Mapping[str, float], ...] = ()  # batch: gradients used for the epoch's earlier samples
     worked_out: frozenset[str] = frozenset()  # parameters in ``before`` that were computed, not written down
     previous: tuple["SampleContext", ...] = ()  # batch: the epoch's earlier samples along the same path (to work again)
+    kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update (momentum's velocity)
+    prior: Mapping[str, float] | None = None  # online: the parameters the previous sample was worked at (None for the first)
     memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
@@ -72,23 +76,36 @@ class Worked:
     before: dict[str, Any]  # the parameters the update starts from
     after: dict[str, Any]
     values: dict[Key, float]
+    kept: dict[str, Any] = field(default_factory=dict)  # what the update rule keeps for the next update
 
 
 class Working:
-    """The correct working. Subclasses change one piece to reproduce a classic mistake."""
+    """The correct working. Subclasses change one piece to reproduce a classic mistake.
 
-    mixins: tuple[type, ...] = ()  # number-system mixins (a derivative taken wrongly)
+    Every change reaches the evaluator as an explicit :class:`~bpcalc.evaluate.Overrides` keyed by
+    unit or name (the derivative at a unit, the weights of the backward pass), or as the inputs,
+    targets, gradients or learning rate the working uses; the update itself is the problem's rule.
+    """
 
-    def math(self, rounding: Rounding | None) -> Any:
-        return math_for(self.mixins, rounding)
+    def derivatives(self, ctx: SampleContext) -> Mapping[str, Derivative]:
+        """Unit name → the derivative this working takes there instead of the activation's own."""
+        return {}
 
-    def shortcut(self, net: Network) -> bool:
-        """May a δ-style hand working take δ = y - t at the output (the output's derivative is the right one)?"""
-        return True
+    def loss_gradients(self, ctx: SampleContext) -> Mapping[str, LossGradient]:
+        """Output name → the dL/dy this working takes there instead of the loss's own."""
+        return {}
 
-    def prepare(self, m: Any, ctx: SampleContext, first: Pass) -> bool:
-        """Set the number system up from a first pass (True: work the pass again with it)."""
-        return False
+    def parameters(self, ctx: SampleContext) -> Mapping[str, float]:
+        """The parameters the sample is worked at and updated from."""
+        return ctx.before
+
+    def evaluated(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameter values substituted into the passes (the same ones, unless misread)."""
+        return params
+
+    def frozen(self, problem: Problem) -> frozenset[str]:
+        """The parameters the update leaves alone."""
+        return problem.frozen
 
     def inputs(self, ctx: SampleContext) -> dict[str, Num]:
         return ctx.inputs
@@ -100,13 +117,18 @@ class Working:
         """Weights for the backward pass (None: the parameters themselves)."""
         return None
 
-    def gradients(self, ctx: SampleContext, m: Any, p: Pass) -> dict[str, Any]:
+    def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
         return dict(p.gradients)
 
-    def update(self, m: Any, before: Any, gradient: Any, lr: Any) -> Any:
-        return m.step(before - m.step(lr * gradient))
+    def rate(self, m: Any, lr: Any) -> Any:
+        """The learning rate the update is made with."""
+        return lr
 
     def applies(self, problem: Problem) -> bool:
+        return True
+
+    def touches(self, net: Network, key: Key) -> bool:
+        """Can this working change ``key`` at all (False: it need not be worked to know it gives the correct value)?"""
         return True
 
     def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
@@ -120,20 +142,24 @@ class Working:
     def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
         """The sample worked this way; ``earlier``: batch, the epoch's earlier gradients to average with (else its own)."""
         net, pr = ctx.net, ctx.problem
-        m = self.math(rounding)
-        m.style = None if rounding is None else rounding.style
+        m = math_for(rounding)
+        style = style_for(rounding)
         # A hand working to d decimals has the parameters it worked out itself to d decimals too.
-        params = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.before.items()}
+        params = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in self.parameters(ctx).items()}
         inputs = {k: m.num(v) for k, v in self.inputs(ctx).items()}
         targets = {k: m.num(v) for k, v in self.targets(ctx).items()}
-        given = {k: m.num(v) for k, v in ctx.forward.items()}
-        first = evaluate(net, m, params, inputs, targets, given=given)
-        redo = self.prepare(m, ctx, first)
-        back = self.backward(ctx, m, params, first)
-        p = first if back is None and not redo else evaluate(net, m, params, inputs, targets, given=given, backward_params=back)
-        if rounding is not None and rounding.style == "delta":
-            p = delta_pass(net, m, p, back if back is not None else params, targets, self.shortcut(net))
-        grads = self.gradients(ctx, m, p)
+        overrides = Overrides(
+            forward={k: m.num(v) for k, v in ctx.forward.items()},
+            derivatives=self.derivatives(ctx),
+            loss_gradients=self.loss_gradients(ctx),
+            style=style,
+        )
+        seen = self.evaluated(params)
+        p = evaluate(net, m, seen, inputs, targets, overrides=overrides)
+        back = self.backward(ctx, m, seen, p)
+        if back is not None:
+            p = evaluate(net, m, seen, inputs, targets, overrides=replace(overrides, backward=back))
+        grads = self.gradients(ctx, m, p, style)
         used = {n: (m.num(ctx.gradients[n]) if n in ctx.gradients else grads[n]) for n in net.param_names}
         lr = m.num(pr.learning_rate)
         if pr.update == "online":
@@ -144,23 +170,47 @@ class Working:
             count = len(pr.samples)
             sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
             step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
-        after: dict[str, Any] = {}
-        for n in net.param_names:
-            if n in pr.frozen or not ctx.updates_here:
-                after[n] = before[n] if ctx.updates_here else params[n]
-            else:
-                after[n] = self.update(m, before[n], step_grads[n], lr)
-        values: dict[Key, float] = {}
-        for name in net.forward_names():
-            values[Key("forward", name)] = m.to_float(p.computed[name])
-        values[Key("loss", "loss")] = m.to_float(p.loss)
-        for n in net.param_names:
-            values[Key("gradient", n)] = m.to_float(grads[n])
-            values[Key("parameter_after", n)] = m.to_float(after[n])
-        return Worked(m, inputs, targets, params, p, grads, used, step_grads, before, after, values)
+        if ctx.updates_here:
+            # rounding only results: the step η·g is not written, only the new value
+            um = FloatMath() if style == "results" else m
+            update = apply_update(update_rule(pr), um, before, step_grads, self.rate(m, lr), self.frozen(pr), ctx.kept)
+            after, kept = {k: m.step(v) for k, v in update.after.items()}, update.kept
+        else:
+            after, kept = dict(params), dict(ctx.kept)
+        values = pass_values(net, m, p, p.computed, grads, after)
+        return Worked(m, inputs, targets, params, p, grads, used, step_grads, before, after, values, kept)
 
 
 CORRECT = Working()
+
+
+def pass_values(
+    net: Network, m: Any, p: Pass, forward: Mapping[str, Any], gradients: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[Key, float]:
+    """Every checkable value of one sample worked: forward values, the loss, the chain-rule factors and δ, gradients, parameters after."""
+    f = m.to_float
+    forward_keys, loss_key, factor_keys, delta_keys, param_keys = _value_keys(net)
+    values = {k: f(forward[k.name]) for k in forward_keys}
+    values[loss_key] = f(p.loss)
+    factors, deltas = p.factors, p.deltas
+    for k in factor_keys:
+        if k.name in factors:
+            values[k] = f(factors[k.name])
+    for k, pre in delta_keys:
+        values[k] = f(deltas[pre])
+    for n, g, a in param_keys:
+        values[g] = f(gradients[n])
+        values[a] = f(after[n])
+    return values
+
+
+@lru_cache(maxsize=64)
+def _value_keys(net: Network) -> tuple[Any, ...]:
+    """The keys ``pass_values`` fills, made once per network."""
+    factor_keys = [k for k in backward_keys(net) if k.kind == "factor"]
+    delta_keys = [(k, unit_named(net, k.name).pre) for k in backward_keys(net) if k.kind == "delta"]
+    param_keys = [(n, Key("gradient", n), Key("parameter_after", n)) for n in net.param_names]
+    return [Key("forward", n) for n in net.forward_names()], Key("loss", "loss"), factor_keys, delta_keys, param_keys
 
 
 def again(working: Working, ctx: SampleContext, rounding: Rounding | None) -> Worked:
@@ -179,7 +229,6 @@ class InSamples(Working):
 
     def __init__(self, inner: Working, which: tuple[int, ...], current: bool) -> None:
         self.inner, self.which, self.current = inner, which, current
-        self.mixins = inner.mixins if current else ()
 
     def __getattr__(self, name: str) -> Any:  # what the mistake's explanation asks of it (its units, its inputs)
         return getattr(self.__dict__["inner"], name)
@@ -222,12 +271,23 @@ class Path:
 
     def hands(self, working: Working, key: Key, decimals: int | None) -> list[float | None]:
         """The value worked by hand to ``decimals`` in each way a hand working rounds (none without decimals)."""
-        return [self.value(working, key, r) for r in roundings(decimals)] if self.hand else []
+        if not self.hand:
+            return []
+        return self._hands(working, key, decimals)  # type: ignore[return-value]  # lazily: worked only when needed
+
+    def _hands(self, working: Working, key: Key, decimals: int | None) -> Iterator[float | None]:
+        for r in roundings(decimals):
+            w = self.work(working, r)
+            yield None if w is None else w.values[key]
+            if w is not None and working is CORRECT and getattr(w.m, "ties", 0):  # an honest working met a decimal tie: rounded the other way too
+                yield self.value(working, key, replace(r, ties="down"))
 
 
 def work_through(problem: Problem, working: Working, rounding: Rounding | None) -> list[dict[Key, float]]:
     """Every sample of the problem worked one way from its own parameters, each carried into the next."""
     params = {k: float(v) for k, v in problem.parameters.items()}
+    kept: Mapping[str, Any] = {}
+    prior: dict[str, float] | None = None
     out: list[dict[Key, float]] = []
     for epoch in range(1, problem.epochs + 1):
         start = params
@@ -235,11 +295,16 @@ def work_through(problem: Problem, working: Working, rounding: Rounding | None) 
         previous: list[SampleContext] = []
         for sample in range(1, len(problem.samples) + 1):
             before = start if problem.update == "batch" else params
-            ctx = SampleContext(problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous))
+            ctx = SampleContext(
+                problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous), kept=kept,
+                prior=prior if problem.update == "online" else None,
+            )
             w = again(working, ctx, rounding)
             earlier.append({k: w.m.to_float(v) for k, v in w.used.items()})
             previous.append(ctx)
             if ctx.updates_here:
+                prior = dict(before)
                 params = {k: w.m.to_float(v) for k, v in w.after.items()}
+                kept = w.kept
             out.append(w.values)
     return out

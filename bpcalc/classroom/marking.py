@@ -11,7 +11,7 @@ from bpcalc.classroom.manifest import Manifest
 from bpcalc.classroom.mistakes import working_ids
 from bpcalc.classroom.rubric import DEFAULT, Rubric, required
 from bpcalc.errors import BpcalcError
-from bpcalc.problem import Problem, read_text
+from bpcalc.problem import Problem
 
 MAX_FILES = 100_000
 
@@ -92,11 +92,10 @@ def mark_files(problem: Problem, files: list[str], options: ClassOptions, manife
 
 
 def _read(path: str) -> tuple[str, str]:
-    """An answers file's text: through the checker's own reader where it has one (bounded in size), else as a problem is read."""
-    import bpcalc.check
+    """An answers file's text, through the checker's own bounded reader."""
+    from bpcalc.check import read_answers
 
-    reader = getattr(bpcalc.check, "read_answers", None)
-    return reader(path) if reader is not None else read_text(path)  # type: ignore[no-any-return]
+    return read_answers(path)
 
 
 def exit_status(marked: list[Marked]) -> int:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from bpcalc.check.model import Item, Report
 from bpcalc.check.tolerance import at_digits
+from bpcalc.escape import one_line
 from bpcalc.problem import Problem
 from bpcalc.render.json import finite
 from bpcalc.render.numbers import given
@@ -45,16 +46,30 @@ def _heading(problem: Problem, epoch: int, sample: int) -> str:
     return f"{where}: {values}"
 
 
+def note_text(item: Item) -> str:
+    """What the marker writes under the table for one value: its step, the mistake's name, the working."""
+    if item.verdict == "wrong":
+        return item.diagnosis
+    return f"{item.step}: {item.note}"
+
+
 def render_check(report: Report, problem: Problem, plain: bool = False) -> RenderableType:
-    """Everything `bpcalc check` shows, as one rich renderable."""
+    """Everything `bpcalc check` shows, as one rich renderable.
+
+    Per sample a narrow table (quantity, yours, expected, verdict) that fits 60 columns, each value
+    whole (long ones fold, none is cut), and under it the notes it refers to by number ([1], [2]):
+    the diagnoses with their corrected working, folded to the width. Text from files is escaped and
+    never read as rich markup.
+    """
     mode = "error carried forward" if report.carry else "no error carried forward"
-    head = [problem.title] if problem.title else []
-    head.append(f"Checking {report.answers_source} against {report.problem_source}")
+    head = [one_line(problem.title)] if problem.title else []
+    head.append(f"Checking {one_line(report.answers_source)} against {one_line(report.problem_source)}")
     head.append(f"{mode} · tolerance {report.tolerance}")
     parts: list[RenderableType] = [Text("\n".join(head))]
     groups: dict[tuple[int, int], list[Item]] = {}
     for item in report.items:
         groups.setdefault((item.epoch, item.sample), []).append(item)
+    count = 0
     for (epoch, sample), items in groups.items():
         parts.append(Text(""))
         parts.append(Text(_heading(problem, epoch, sample), style="" if plain else "bold"))
@@ -64,16 +79,23 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
             show_edge=not plain,
             pad_edge=not plain,
         )
-        t.add_column("quantity")
-        t.add_column("yours", justify="right")
-        t.add_column("expected", justify="right")
-        t.add_column("verdict")
-        t.add_column("diagnosis", ratio=1)
+        t.add_column("quantity", overflow="fold")
+        t.add_column("yours", justify="right", overflow="fold")
+        t.add_column("expected", justify="right", overflow="fold")
+        t.add_column("verdict", overflow="fold")
+        notes = Table.grid(padding=(0, 1))
+        notes.add_column(no_wrap=True)
+        notes.add_column(ratio=1, overflow="fold")
         for item in items:
-            note = f"{item.mistake_name}: {item.note}" if item.verdict == "wrong" else item.note
             verdict = Text(VERDICT_TEXT[item.verdict], style="" if plain else VERDICT_STYLE[item.verdict])
-            t.add_row(item.key.label(), item.given.text, expected_text(item), verdict, note)
+            if item.note:
+                count += 1
+                verdict.append(f" [{count}]")
+                notes.add_row(Text(f"[{count}]"), Text(one_line(note_text(item))))
+            t.add_row(Text(item.key.label()), Text(one_line(item.given.text)), Text(expected_text(item)), verdict)
         parts.append(t)
+        if notes.row_count:
+            parts += [Text(""), notes]
     parts.append(Text(""))
     parts.append(Text(summary_text(report), style="" if plain else "bold"))
     return Group(*parts)

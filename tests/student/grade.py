@@ -22,6 +22,16 @@ NAMES = {
     "gradient worked with already-updated weights": "updated_weights",
     "target used as 1 - t": "target_flipped",
     "inputs swapped": "inputs_swapped",
+    "bias never updated": "bias_not_updated",
+    "tanh' without its factor 4": "tanh_without_4",
+    "dL/dy with its sign flipped": "dldy_sign_flipped",
+    "y - t used as dL/dy for cross-entropy": "sse_gradient_for_ce",
+    "previous sample's update not carried": "update_not_carried",
+    "wrong input for a weight's gradient": "wrong_input",
+    "two weights swapped": "weights_swapped",
+    "digits transposed when copying": "digits_transposed",
+    "a factor rounded to one decimal early": "rounded_early",
+    "unclear mistake": "unclear",  # "cannot tell which step": the candidates are listed where it is first told
 }
 FAILURES = ("wrong:missed", "wrong:misnamed", "right:marked_wrong", "follows:marked_wrong", "missing")
 
@@ -70,6 +80,8 @@ def grade(sheet: Sheet, got: Mapping[Slot, Verdict], ties: bool = True) -> list[
                 out.append(Outcome("wrong:missed", slot, f"{g.given} marked {v}"))
             elif named in truth.mistakes:
                 out.append(Outcome("wrong:named" if v == "wrong" else "wrong:named_follows", slot))
+            elif named == "unclear" and (v == "follows" or any(name in g.note for name, id_ in NAMES.items() if id_ in truth.mistakes)):
+                out.append(Outcome("wrong:tie", slot, f"cannot tell, among them {'/'.join(truth.mistakes)}"))  # the injected one a candidate
             elif ties and named not in ("slip", "?", "follows_earlier") and any(
                 reproduces(sheet, slot, x) for x in variants(sheet.spec, named, slot[0], slot[1], slot[2])
             ):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from mpmath import mpf
+from mpmath import mp, mpf
 
 from student.net import Net, Param, Unit
 from student.numbers import Numbers
@@ -18,7 +18,19 @@ DERIVATIVE = ("tanh_one_minus", "tanh_as_dsigmoid", "dsigmoid_as_sigmoid")
 WHOLE = ("updated_weights", "target_flipped", "inputs_swapped")
 WRITING = ("truncated", "slip")
 GRADIENT = ("bias_times_input", "dropped_factor")
-ALL = UPDATE + DERIVATIVE + WHOLE + GRADIENT + WRITING
+# Nine more (issue 8): each as a student makes it, worked here without bpcalc.
+MORE = (
+    "bias_not_updated",  # every bias left as it was
+    "tanh_without_4",  # tanh' written e^{-2α}/(1 + e^{-2α})², without its factor 4
+    "dldy_sign_flipped",  # dL/dy with its sign flipped
+    "sse_gradient_for_ce",  # y − t taken as dL/dy for cross-entropy
+    "update_not_carried",  # the sample worked (and updated) from the parameters the previous sample was worked at
+    "wrong_input",  # one weight's gradient taken with another unit of its source layer as input (``index``: its position)
+    "weights_swapped",  # two weights w_ij, w_ji read the wrong way round (``pair``)
+    "digits_transposed",  # two neighbouring digits transposed when copying a written value
+    "rounded_early",  # one factor rounded to one decimal before use: dL/dy (index 0) or a unit's derivative (index 1)
+)
+ALL = UPDATE + DERIVATIVE + WHOLE + GRADIENT + WRITING + MORE
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,8 @@ class Injection:
 
     def describe(self) -> str:
         where = ",".join(self.params or self.units or tuple(n for _, n in self.entries)) or "all"
-        extra = {"dropped_factor": f" #{self.index}", "bias_times_input": f" x{self.index}", "inputs_swapped": f" {self.pair}", "slip": f" {self.slip}"}
+        extra = {"dropped_factor": f" #{self.index}", "bias_times_input": f" x{self.index}", "inputs_swapped": f" {self.pair}", "slip": f" {self.slip}",
+                 "weights_swapped": f" {self.pair}", "wrong_input": f" x{self.index}", "rounded_early": f" #{self.index}"}
         return f"{self.mistake}@e{self.epoch}s{self.sample}[{where}]{extra.get(self.mistake, '')}"
 
 
@@ -70,10 +83,10 @@ class Hooks:
 
     def derivative(self, u: Unit) -> str:
         """The derivative this unit's activation is (mis)taken as: "" for the right one."""
-        if not self.on(*DERIVATIVE) or (self.i.units and u.name not in self.i.units):  # type: ignore[union-attr]
+        if not self.on(*DERIVATIVE, "tanh_without_4") or (self.i.units and u.name not in self.i.units):  # type: ignore[union-attr]
             return ""
         act = self.net.act(u)
-        if self.i.mistake in ("tanh_one_minus", "tanh_as_dsigmoid") and act == "tanh":  # type: ignore[union-attr]
+        if self.i.mistake in ("tanh_one_minus", "tanh_as_dsigmoid", "tanh_without_4") and act == "tanh":  # type: ignore[union-attr]
             return self.i.mistake  # type: ignore[union-attr]
         if self.i.mistake == "dsigmoid_as_sigmoid" and act == "sigmoid":  # type: ignore[union-attr]
             return self.i.mistake  # type: ignore[union-attr]
@@ -81,6 +94,38 @@ class Hooks:
 
     def updated_weights(self) -> bool:
         return self.on("updated_weights")
+
+    def loss_gradient(self, u: Unit, g: mpf, y: mpf, t: mpf, loss: str) -> mpf | None:
+        """The dL/dy this output is (mis)taken as, or None for the right one."""
+        if self.on("dldy_sign_flipped"):
+            return -g
+        if self.on("sse_gradient_for_ce") and loss in ("bce", "ce"):
+            return y - t
+        if self.on("rounded_early") and self.i.index == 0 and u.name in self.i.units:  # type: ignore[union-attr]
+            return one_decimal(g)
+        return None
+
+    def early(self, u: Unit, da: mpf) -> mpf:
+        """A unit's derivative, rounded to one decimal where that is the mistake."""
+        if self.on("rounded_early") and self.i.index == 1 and u.name in self.i.units:  # type: ignore[union-attr]
+            return one_decimal(da)
+        return da
+
+    def not_carried(self) -> bool:
+        return self.on("update_not_carried")
+
+    def swapped(self, P: dict[str, mpf]) -> dict[str, mpf]:
+        """The parameters as substituted: two weights read the wrong way round where that is the mistake."""
+        if not self.on("weights_swapped"):
+            return P
+        a, b = self.i.pair  # type: ignore[union-attr]
+        P = dict(P)
+        P[a], P[b] = P[b], P[a]
+        return P
+
+    def wrong_input(self, q: Param) -> int | None:
+        """The position (in its source layer) of the unit taken as this weight's input, if wrong."""
+        return self.i.index if self.on("wrong_input") and q.name in self.i.params else None  # type: ignore[union-attr]
 
     def _mine(self, q: Param) -> bool:
         return not self.i.params or q.name in self.i.params  # type: ignore[union-attr]
@@ -94,6 +139,8 @@ class Hooks:
         return self.i.index if self.on("bias_times_input") and q.is_bias and self._mine(q) else None  # type: ignore[union-attr]
 
     def update(self, q: Param, p: mpf, g: mpf, lr: mpf, num: Numbers) -> mpf:
+        if self.on("bias_not_updated") and q.is_bias:
+            return num.r(p)
         if self.on(*UPDATE) and self._mine(q):
             if self.i.mistake == "lr_missing":  # type: ignore[union-attr]
                 return num.r(p - g)
@@ -108,7 +155,30 @@ class Hooks:
     def slipped(self, key: Key, written: str) -> str:
         if self.on("slip") and key in self.i.entries:  # type: ignore[union-attr]
             return slip(written, self.i.slip)  # type: ignore[union-attr]
+        if self.on("digits_transposed") and key in self.i.entries:  # type: ignore[union-attr]
+            return transposed(written)
         return written
+
+
+def one_decimal(x: mpf) -> mpf:
+    return mpf(str(Decimal(mp.nstr(x, 30, strip_zeros=False, min_fixed=-50, max_fixed=50)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)))
+
+
+def transposed(written: str) -> str:
+    """The first two neighbouring digits that differ, from the leading significant one, written the other way round."""
+    sign = "-" if written.startswith("-") else ""
+    body = written.lstrip("+-")
+    digits = [i for i, c in enumerate(body) if c.isdigit()]
+    lead = next((k for k, i in enumerate(digits) if body[i] != "0"), None)
+    if lead is None:
+        return written
+    for k in range(lead, len(digits) - 1):
+        i, j = digits[k], digits[k + 1]
+        if body[i] != body[j]:
+            chars = list(body)
+            chars[i], chars[j] = chars[j], chars[i]
+            return sign + "".join(chars)
+    return written
 
 
 def slip(written: str, kind: str) -> str:

@@ -22,7 +22,7 @@ from student.net import Net
 from student.numbers import decimal
 from student.work import Sample, Unworkable, entry_order, train
 
-HULL_STYLES = ("full", "chain", "delta")
+HULL_STYLES = ("full", "chain", "delta", "results")
 SUBSETS = {
     "params": ("parameter_after",),
     "fgp": ("forward", "gradient", "parameter_after"),
@@ -163,6 +163,25 @@ def _variants(spec: dict[str, Any], mistake: str, epoch: int, sample: int, key: 
     if mistake == "inputs_swapped":
         names = [u.name for u in net.inputs]
         return [Injection(mistake, epoch, sample, pair=(a, b)) for i, a in enumerate(names) for b in names[i + 1 :]]
-    if mistake == "truncated":
+    if mistake in ("truncated", "digits_transposed"):
         return [Injection(mistake, epoch, sample, entries=(key,))]
+    if mistake == "wrong_input":
+        return [Injection(mistake, epoch, sample, params=(q.name,), index=i) for q in net.params if q.source is not None
+                for i in range(net.sizes[q.source.layer]) if i != q.source.pos - 1]
+    if mistake == "weights_swapped":
+        return [Injection(mistake, epoch, sample, pair=pair) for pair in swappable(net)]
+    if mistake == "rounded_early":
+        return [Injection(mistake, epoch, sample, units=(u.name,), index=i) for row in net.units[1:] for u in row for i in (0, 1)]
     return [base]
+
+
+def swappable(net: Net) -> list[tuple[str, str]]:
+    """Weights w_ij and w_ji into the same layer (the pairs a student can read the wrong way round)."""
+    names = {q.name: q for q in net.params if not q.is_bias}
+    out = []
+    for name, q in names.items():
+        if len(name) == 3 and name[1] < name[2]:
+            other = f"w{name[2]}{name[1]}"
+            if other in names and names[other].unit.layer == q.unit.layer:
+                out.append((name, other))
+    return out

@@ -4,7 +4,9 @@ Styles: "full" keeps every digit and rounds only when writing; "carry" does too 
 carries the parameters as written into the next one; "chain" rounds every step to the written
 decimals and takes each gradient as the product of its rounded chain factors (the sheet's way);
 "delta" rounds every step but works a rounded δ per unit (y − t straight away where the loss
-allows) and each gradient as δ·input. ``force`` replaces a written value, once computed, by the
+allows) and each gradient as δ·input; "results" rounds only what it writes down (α, H, o, y, the loss,
+each gradient, each new parameter) and works on from those written numbers, every factor and δ at full
+precision from them (1 − H² from the written H). ``force`` replaces a written value, once computed, by the
 given one for everything after it: a marker working on from a student's own numbers.
 """
 
@@ -19,7 +21,7 @@ from student.mistakes import Hooks, Injections, Key
 from student.net import Net, Param, Unit, number
 from student.numbers import Numbers, text
 
-STYLES = ("full", "carry", "chain", "delta")
+STYLES = ("full", "carry", "chain", "delta", "results")
 SHORTCUT = {("sigmoid", "bce"), ("softmax", "ce")}  # δ = y − t at the output
 
 
@@ -58,17 +60,19 @@ def activate(act: str, z: mpf) -> mpf:
 
 
 def derivative(act: str, z: mpf, a: mpf, style: str, wrong: str = "") -> mpf:
-    """da/dz: from z as the sheet writes it ("chain", "full"), or from the unit's own rounded output ("delta")."""
+    """da/dz: from z as the sheet writes it ("chain", "full"), or from the unit's own (rounded) output ("delta", "results")."""
     if wrong == "tanh_one_minus":
         return 1 - a
     if wrong == "tanh_as_dsigmoid":
         return _sigmoid(z) * (1 - _sigmoid(z))
     if wrong == "dsigmoid_as_sigmoid":
         return a
+    if wrong == "tanh_without_4":
+        return (1 - mp.tanh(z) ** 2) / 4  # e^{-2z}/(1 + e^{-2z})²
     if act == "sigmoid":
-        return a * (1 - a) if style == "delta" else mp.exp(-z) / (1 + mp.exp(-z)) ** 2
+        return a * (1 - a) if style in ("delta", "results") else mp.exp(-z) / (1 + mp.exp(-z)) ** 2
     if act == "tanh":
-        return 1 - a * a if style == "delta" else 1 - mp.tanh(z) ** 2
+        return 1 - a * a if style in ("delta", "results") else 1 - mp.tanh(z) ** 2
     if act == "relu":
         return mpf(1) if z > 0 else mpf(0)
     if act == "leaky_relu":
@@ -108,8 +112,9 @@ def _prod(xs: list[mpf]) -> mpf:
 class _Sheet:
     """One sample being worked: the entry bookkeeping (rounding, writing, slips, forcing)."""
 
-    def __init__(self, out: Sample, num: Numbers, decimals: int, hooks: Hooks, force: Mapping[Key, mpf]) -> None:
+    def __init__(self, out: Sample, num: Numbers, decimals: int, hooks: Hooks, force: Mapping[Key, mpf], as_written: bool = False) -> None:
         self.out, self.num, self.d, self.hooks, self.force = out, num, decimals, hooks, force
+        self.as_written = as_written  # every entry carried on as written (the "results" style)
 
     def entry(self, key: Key, raw: mpf, carry_text: bool = False) -> mpf:
         mode = self.hooks.mode(key)
@@ -119,7 +124,7 @@ class _Sheet:
         own = mpf(written) if written != text(value, self.d, mode) else value
         self.out.own[key] = own
         self.out.text[key] = written
-        used = mpf(written) if carry_text else own
+        used = mpf(written) if carry_text or self.as_written else own
         used = self.force.get(key, used)
         self.out.used[key] = used
         return used
@@ -174,8 +179,11 @@ def work_sample(
             delta[u.name] = factors[f"dL/d{u.pre}"] = num.r(y * mp.fsum(t.values()) - tu)
             continue
         wrong = hooks.derivative(u)
-        g_raw = loss_grad(net.loss, y, tu, n) if not (style == "delta" and (out_act, net.loss) in SHORTCUT and not wrong) else None
-        da_raw = derivative(out_act, z[u.name], y, style, wrong)
+        taken = hooks.loss_gradient(u, loss_grad(net.loss, y, tu, n), y, tu, net.loss)
+        early = hooks.on("rounded_early") and u.name in hooks.i.units  # type: ignore[union-attr]
+        shortcut = style == "delta" and (out_act, net.loss) in SHORTCUT and not wrong and taken is None and not early
+        g_raw = (taken if taken is not None else loss_grad(net.loss, y, tu, n)) if not shortcut else None
+        da_raw = hooks.early(u, derivative(out_act, z[u.name], y, style, wrong))
         if g_raw is None:  # δ = y − t, the shortcut a student takes; the factors still as the sheet writes them
             delta[u.name] = num.r(y - tu)
             factors[f"dL/d{u.name}"] = num.r(loss_grad(net.loss, y, tu, n)) if 0 < y < 1 else mpf(0)
@@ -194,7 +202,7 @@ def work_sample(
                 for k in nxt:
                     factors[f"d{k.pre}/d{u.name}"] = ws[k.name]
                 s_raw = mp.fsum(ws[k.name] * delta[k.name] for k in nxt)
-                da_raw = derivative(act, z[u.name], val[u.name], style, hooks.derivative(u))
+                da_raw = hooks.early(u, derivative(act, z[u.name], val[u.name], style, hooks.derivative(u)))
                 factors[f"dL/d{u.name}"] = num.r(s_raw)
                 factors[f"d{u.name}/d{u.pre}"] = num.r(da_raw)
                 delta[u.name] = num.r(s_raw * da_raw) if style == "delta" else num.r(factors[f"dL/d{u.name}"] * factors[f"d{u.name}/d{u.pre}"])
@@ -210,6 +218,9 @@ def work_sample(
 def _gradient(net: Net, q: Param, val: dict[str, mpf], factors: dict[str, mpf], delta: dict[str, mpf], style: str, num: Numbers, hooks: Hooks) -> mpf:
     u = q.unit
     x = mpf(1) if q.is_bias else val[q.source.name]  # type: ignore[union-attr]
+    w = hooks.wrong_input(q)
+    if w is not None:
+        x = val[net.units[u.layer - 1][w].name]
     j = hooks.bias_input(q)
     if j is not None:
         prev = net.units[u.layer - 1]
@@ -240,6 +251,7 @@ def train(
     samples = spec["samples"]
     P = {k: number(v) for k, v in spec["parameters"].items()}
     force = force or {}
+    previous: dict[str, mpf] | None = None
     out: list[Sample] = []
     for epoch in range(1, int(spec.get("epochs", 1)) + 1):
         start = dict(P)
@@ -248,12 +260,15 @@ def train(
             res = Sample(epoch, s)
             hooks = Hooks(injection, epoch, s, net)
             here = {k: v for (e, i, k), v in force.items() if (e, i) == (epoch, s)}
-            sheet = _Sheet(res, num, decimals, hooks, here)
+            sheet = _Sheet(res, num, decimals, hooks, here, as_written=style == "results")
             x = {u.name: number(smp[u.name]) for u in net.inputs}
             t = {u.target: number(smp[u.target]) for u in net.outputs}
             before = P if online else start
+            if online and hooks.not_carried() and previous is not None:
+                before = previous  # the last update not carried: worked (and updated) from where the last sample started
+            previous = before
             try:
-                grads = work_sample(net, before, x, t, lr, style, sheet, online, frozen)
+                grads = work_sample(net, hooks.swapped(before), x, t, lr, style, sheet, online, frozen)
             except (ZeroDivisionError, OverflowError, ValueError) as e:
                 raise Unworkable(str(e)) from None
             used_grads.append({n: res.used[("gradient", n)] for n in grads})
