@@ -45,12 +45,9 @@ def read_answers(path: str) -> tuple[str, str]:
         else:
             with open(path, "rb") as f:
                 raw = f.read(MAX_ANSWERS_BYTES + 1)
-    except FileNotFoundError:
-        raise ProblemError(source, "", "no such file") from None
-    except IsADirectoryError:
-        raise ProblemError(source, "", "is a directory, expected an answers file") from None
     except OSError as e:
-        raise ProblemError(source, "", f"cannot read: {e.strerror}") from None
+        faults = {FileNotFoundError: "no such file", IsADirectoryError: "is a directory, expected an answers file"}
+        raise ProblemError(source, "", faults.get(type(e), f"cannot read: {e.strerror}")) from None
     if len(raw) > MAX_ANSWERS_BYTES:
         raise ProblemError(source, "", f"larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; an answers file is a sheet's values")
     try:
