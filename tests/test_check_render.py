@@ -44,3 +44,17 @@ def test_file_text_is_escaped_and_never_markup(tmp_path):
     assert "[bold red]Q3[/bold red]" in out
     assert "\\x1b]0;pwned\\x07 \\u202e" in out
     assert "[blink]a\\x1b[2J.txt" in out
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["y\nbpcalc: all answers right, score 1.000", "\u001b]0;title\u0007y", "y\u202e", "\u001b[8mhidden", "y\rbpcalc: ok"],
+)
+def test_answers_keys_never_forge_or_hide_error_lines(tmp_path, key):
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps({"samples": [{"sample": 1, "forward": {key: "0.3"}}]}))
+    result = CliRunner().invoke(main, ["check", Q3, str(a)])
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"bpcalc: {a}: samples[0].forward[")
+    assert not any(c in line for c in "\x1b\x07\r\u202e")

@@ -12,6 +12,7 @@ from typing import Any
 from bpcalc.check.model import Answers, Entry, Given, Key, backward_keys, step_order
 from bpcalc.errors import BpcalcError, ProblemError
 from bpcalc.escape import one_line
+from bpcalc.jsontext import place
 from bpcalc.network import canonical, pretty
 from bpcalc.problem import Problem
 from bpcalc.suggest import did_you_mean
@@ -45,12 +46,9 @@ def read_answers(path: str) -> tuple[str, str]:
         else:
             with open(path, "rb") as f:
                 raw = f.read(MAX_ANSWERS_BYTES + 1)
-    except FileNotFoundError:
-        raise ProblemError(source, "", "no such file") from None
-    except IsADirectoryError:
-        raise ProblemError(source, "", "is a directory, expected an answers file") from None
     except OSError as e:
-        raise ProblemError(source, "", f"cannot read: {e.strerror}") from None
+        faults = {FileNotFoundError: "no such file", IsADirectoryError: "is a directory, expected an answers file"}
+        raise ProblemError(source, "", faults.get(type(e), f"cannot read: {e.strerror}")) from None
     if len(raw) > MAX_ANSWERS_BYTES:
         raise ProblemError(source, "", f"larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; an answers file is a sheet's values")
     try:
@@ -253,7 +251,7 @@ class _Reader:
         top_keys, sample_keys = _run_keys(self.problem)
         for k in data:
             if k not in ("samples", "parameters_final") and k not in top_keys and k not in INFO_KEYS:
-                raise self.bad(k, "unknown key; answers have \"samples\" (a list, as bpcalc run --format json prints it) and optionally \"parameters_final\"")
+                raise self.bad(_at("", k), "unknown key; answers have \"samples\" (a list, as bpcalc run --format json prints it) and optionally \"parameters_final\"")
         samples = data.get("samples", [])
         if not isinstance(samples, list):
             raise self.bad("samples", "expected a list of samples")
@@ -266,7 +264,7 @@ class _Reader:
             self.duplicates(entry, here)
             for k in entry:
                 if k not in ("epoch", "sample", "loss", *SECTIONS) and k not in sample_keys:
-                    raise self.bad(f"{here}.{k}", "unknown key; a sample has epoch, sample, forward, loss, gradients, parameters_after")
+                    raise self.bad(_at(here, k), "unknown key; a sample has epoch, sample, forward, loss, gradients, parameters_after")
             epoch = self.whole(entry.get("epoch", 1), f"{here}.epoch")
             if "sample" in entry:
                 sample = self.whole(entry["sample"], f"{here}.sample")
@@ -290,7 +288,7 @@ class _Reader:
             self.duplicates(final, "parameters_final")
             names: dict[Key, str] = {}
             for name, raw in final.items():
-                place = f"parameters_final.{name}"
+                place = _at("parameters_final", name)
                 key = self.key("parameter_after", name, place)
                 if key in names:
                     raise self.bad(place, f"given twice (also as {names[key]})")
@@ -313,7 +311,7 @@ class _Reader:
         self.duplicates(raw, place)
         names: dict[Key, str] = {}
         for name, value in raw.items():
-            here = f"{place}.{name}"
+            here = _at(place, name)
             key = self.key(kind, name, here)
             if key in names:
                 raise self.bad(here, f"given twice (also as {names[key]})")
@@ -323,7 +321,7 @@ class _Reader:
     def duplicates(self, obj: Any, place: str) -> None:
         dupes = getattr(obj, "dupes", ())
         if dupes:
-            raise self.bad(f"{place}.{dupes[0]}" if place else dupes[0], "key given twice in one object")
+            raise self.bad(_at(place, dupes[0]), "key given twice in one object")
 
     # --- CSV: sample,name,value[,epoch] ---------------------------------------------------
 
@@ -408,8 +406,10 @@ def _run_keys(problem: Problem) -> tuple[set[str], set[str]]:
     from bpcalc.evaluate import train
     from bpcalc.render.json import run_dict
 
-    try:
-        data = run_dict(train(problem))
+    from dataclasses import replace
+
+    try:  # one sample of one epoch prints every key a whole run does: no need to train the whole problem for its keys
+        data = run_dict(train(replace(problem, samples=problem.samples[:1], epochs=1)))
     except BpcalcError:  # the marking reports it; here fall back to the documented keys
         return set(RUN_TOP_KEYS), set(RUN_SAMPLE_KEYS)
     sample_keys = set(data["samples"][0]) if data.get("samples") else set()
@@ -498,6 +498,11 @@ def _count_text(n: int) -> str:
     return str(n) if n.bit_length() < 64 else f"of about {int(n.bit_length() * 0.30103) + 1:,} digits"
 
 
+
+
+def _at(parent: str, key: str) -> str:
+    """The place of a key from the file, as jq writes it, shown safely on one line."""
+    return one_line(place(parent, key))
 
 
 def _quote(text: str) -> str:

@@ -99,11 +99,14 @@ class _Marker:
             # Hand rounding of the correct working from the problem's own values only counts where the
             # student's parameters before this sample are not all written: else their own working shows it.
             drifts = not self.options.carry or index == 0 or bool(w_state.worked_out)
+            off: list[Key] = []  # the sample's values so far that are not right (the only ones a later value can be tainted by)
             for key, g in given.items():
                 paths.settle(key)
-                tainted = earlier_bad or any(i.verdict != "right" and depends(self.net, key, i.key) for i in marked)
+                tainted = earlier_bad or any(depends(self.net, key, k) for k in off)
                 item, value, carried_as = self.judge(index, key, g, given, paths, tainted, reported, drifts)
                 marked.append(item)
+                if item.verdict != "right":
+                    off.append(key)
                 evident_values[key] = value
                 if carried_as is not None:
                     paths.carry_on(key, carried_as[0], float(g.value))
