@@ -100,3 +100,27 @@ def test_other_update_modes_check_clean_and_flag_an_update_mistake(tmp_path, mod
     assert wrong[0]["diagnosis"].startswith(f"w41 after {where} — learning rate applied twice: ")
     if problem.get("update") == "batch":
         assert "mean(dL/dw41)" in wrong[0]["diagnosis"]
+
+
+@pytest.mark.parametrize("path", PROBLEMS, ids=[p.name for p in PROBLEMS])
+def test_run_csv_piped_into_check_is_all_right(path):
+    """The CSV round trip (issue 7): `run --format csv | check P -` exits 0, every value checked right."""
+    runner = CliRunner()
+    csv_text = runner.invoke(main, ["run", str(path), "--format", "csv"]).stdout
+    result = runner.invoke(main, ["check", str(path), "-", "--format", "json"], input=csv_text)
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.stdout)["summary"]
+    assert s["wrong"] == 0 and s["right"] == s["checked"] > 0
+    # every gradient, forward value and parameter the CSV carries is among those checked
+    assert s["checked"] >= sum(1 for line in csv_text.splitlines()[1:] if ",update," not in line)
+
+
+def test_run_csv_with_a_wrong_value_is_caught():
+    path = ROOT / "samples" / "q3.json"
+    runner = CliRunner()
+    lines = runner.invoke(main, ["run", str(path), "--format", "csv"]).stdout.splitlines()
+    # the seed sheet's own mistake: β4 after sample 1 written as 0.646 (the learning rate left out)
+    lines = [("1,1,parameter,b4,0.646" if line.startswith("1,1,parameter,b4,") else line) for line in lines]
+    result = runner.invoke(main, ["check", str(path), "-", "--format", "json"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["summary"]["wrong"] >= 1

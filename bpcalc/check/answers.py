@@ -77,6 +77,9 @@ def _first_line(body: str) -> str:
     return next(line for line in body.splitlines() if line.strip())
 
 
+CSV_RESTATED = frozenset({"update"})  # sections of `run --format csv` whose values other rows already give
+
+
 def _is_csv_header(line: str) -> bool:
     cells = {c.strip().strip('"').lower() for c in line.split(",")}
     return {"sample", "name", "value"} <= cells
@@ -323,16 +326,18 @@ class _Reader:
         if dupes:
             raise self.bad(_at(place, dupes[0]), "key given twice in one object")
 
-    # --- CSV: sample,name,value[,epoch] ---------------------------------------------------
+    # --- CSV: sample,name,value[,epoch][,section] ------------------------------------------
 
     def read_csv(self, text: str) -> None:
+        """`run --format csv` reads back: its update rows (gradients.w11, steps.w11) restate the gradient and
+        parameter rows, so they are skipped; every other row is a value checked by its name."""
         rows = csv.reader(io.StringIO(text), strict=True, skipinitialspace=True)
         try:
             header = next(rows)
             columns = [c.strip().lower() for c in header]
             for c in columns:
-                if c not in ("sample", "name", "value", "epoch"):
-                    raise self.bad("line 1", f"unknown column {_quote(c)}; expected sample,name,value and optionally epoch")
+                if c not in ("sample", "name", "value", "epoch", "section"):
+                    raise self.bad("line 1", f"unknown column {_quote(c)}; expected sample,name,value and optionally epoch and section")
             if len(set(columns)) != len(columns):
                 raise self.bad("line 1", "a column is named twice")
             at = {c: i for i, c in enumerate(columns)}
@@ -343,6 +348,8 @@ class _Reader:
                 if len(row) != len(columns):
                     raise self.bad(f"line {line}", f"expected {len(columns)} fields ({','.join(columns)}), got {len(row)}")
                 place = f"line {line}"
+                if "section" in at and row[at["section"]].strip() in CSV_RESTATED:
+                    continue
                 epoch = self.csv_int(row[at["epoch"]], f"{place}, epoch") if "epoch" in at else 1
                 sample = self.csv_int(row[at["sample"]], f"{place}, sample")
                 epoch, sample = self.where(epoch, sample, f"{place}, sample")
