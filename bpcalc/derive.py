@@ -163,13 +163,19 @@ class DeriveResult:
     raw: list[dict[str, Any]] = field(default_factory=list)  # the same, in the run's number system (for renderers)
 
 
-def derivation_for(name: str, problem_path: str | None, math: Any = None) -> DeriveResult:
-    """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given."""
+def derivation_for(name: str, problem_path: Any, math: Any = None) -> DeriveResult:
+    """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given.
+
+    ``problem_path`` is a problem file's path (or - for stdin), a loaded Problem, a bare Network
+    (no samples), or None for the seed sheet's network.
+    """
     problem = None
-    if problem_path is not None:
+    if isinstance(problem_path, Network):
+        net = problem_path
+    elif problem_path is not None:
         from bpcalc.problem import load_problem
 
-        problem = load_problem(problem_path)
+        problem = load_problem(problem_path) if isinstance(problem_path, str) else problem_path
         net = problem.network
     else:
         net = SHEET_NETWORK
