@@ -10,8 +10,7 @@ from typing import Any, Callable
 import click
 
 from bpcalc import __version__
-from bpcalc.errors import BpcalcError
-from bpcalc.escape import one_line
+from bpcalc.errors import BpcalcError, message_line
 
 TEXT_FORMATS = ["auto", "rich", "plain"]
 RUN_FORMATS = TEXT_FORMATS + ["json", "latex", "markdown", "csv"]
@@ -58,7 +57,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def fail(message: str, code: int = 2) -> None:
     """The error edge: exactly one line on stderr, whatever the message holds, then exit ``code``."""
-    click.echo(f"bpcalc: {one_line(message)}", err=True)
+    click.echo(f"bpcalc: {message_line(message)}", err=True)
     sys.exit(code)
 
 
@@ -213,7 +212,7 @@ def run(
 ) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
-    from bpcalc.modes import number_system, parse_sample, parse_show
+    from bpcalc.modes import check_size, number_system, parse_sample, parse_show
     from bpcalc.problem import load_problem
 
     fmt = resolve_format(fmt)
@@ -223,6 +222,7 @@ def run(
     sections = parse_show(show)
     pr = load_problem(problem)
     k = parse_sample(sample, len(pr.samples), pr.source)
+    check_size(pr, k, fmt, math)
     result = train(pr, math)
     precision = _precision(precision, math)
     if fmt == "json":

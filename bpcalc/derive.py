@@ -188,7 +188,9 @@ def derivation_for(name: str, problem_path: Any, math: Any = None) -> DeriveResu
     result = DeriveResult(net, pd, problem)
     if problem is not None:
         from bpcalc.evaluate import train
+        from bpcalc.modes import check_size
 
+        check_size(problem, None, "json", math)
         run = train(problem, math)
         result.run = run
         names = chain_order(pd)

@@ -260,12 +260,14 @@ def train(problem: Problem, m: Any | None = None) -> Run:
             result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
             if problem.update == "online":
                 result.update = sgd(params, p.gradients, lr, problem.frozen, m)
+                finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
                 params = result.after = result.update.after
             else:
                 sums.append(p.gradients)
                 if i == count:
                     mean = {n: m.step(m.fsum([g[n] for g in sums]) / count) for n in params}
                     result.update = sgd(params, mean, lr, problem.frozen, m)
+                    finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
                     params = result.after = result.update.after
             run.results.append(result)
     run.final = dict(params)
@@ -279,9 +281,17 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
         result = evaluate(net, m, params, inputs, targets, where)
     except (OverflowError, ZeroDivisionError, ValueError, ArithmeticError):
         raise BpcalcError(f"{where}the numbers leave the range of a double; try smaller inputs or weights") from None
-    if m.name != "exact":
-        values = {**result.forward, "L": result.loss, **{f"dL/d{k}": v for k, v in result.gradients.items()}}
-        for name, v in values.items():
-            if not math.isfinite(v):
-                raise BpcalcError(f"{where}{name} = {v}: the numbers leave the range of a double; try smaller inputs or weights")
+    gradients = {f"dL/d{k}": v for k, v in result.gradients.items()}
+    deltas = {f"dL/d{k}": v for k, v in result.deltas.items()}
+    finite(m, {**result.forward, "L": result.loss, **result.factors, **deltas, **gradients}, where)
     return result
+
+
+def finite(m: Any, values: Mapping[str, Any], where: str) -> None:
+    """Every value representable as a double (JSON and CSV carry doubles; exact mode too), else one line, exit 2."""
+    for name, v in values.items():
+        f = m.to_float(v)
+        if not math.isfinite(f):
+            shown = m.decimal(v, 6) if m.name == "exact" and not math.isnan(f) else str(f)
+            shown = shown if len(shown) <= 24 else str(f)
+            raise BpcalcError(f"{where}{name} = {shown}: the numbers leave the range of a double; try smaller inputs or weights")
