@@ -54,8 +54,13 @@ def _plain(renderable: Any, width: int) -> str:
 class _Shown:
     """Prints as plain text, renders as Markdown (with $$ math) in Jupyter."""
 
-    def text(self, width: int = TEXT_WIDTH) -> str:
+    def renderable(self, plain: bool = True) -> Any:
+        """The rich renderable `bpcalc` prints for this result."""
         raise NotImplementedError
+
+    def text(self, width: int = TEXT_WIDTH) -> str:
+        """Plain text, as `bpcalc ... --format plain --width WIDTH` prints it."""
+        return _plain(self.renderable(plain=True), width)
 
     def markdown(self) -> str:
         raise NotImplementedError
@@ -118,8 +123,8 @@ class RunResult(_Shown):
     def problem(self) -> Problem:
         return self.run.problem
 
-    def text(self, width: int = TEXT_WIDTH) -> str:
-        return _plain(run_renderable(self, plain=True), width)
+    def renderable(self, plain: bool = True) -> Any:
+        return run_renderable(self, plain)
 
     def markdown(self) -> str:
         return run_markdown(self)
@@ -246,8 +251,8 @@ class DeriveResult(_Shown):
     def gradients(self) -> list[float]:
         return [s["gradient"] for s in self.result.samples]
 
-    def text(self, width: int = TEXT_WIDTH) -> str:
-        return _plain(derive_renderable(self, plain=True), width)
+    def renderable(self, plain: bool = True) -> Any:
+        return derive_renderable(self, plain)
 
     def markdown(self) -> str:
         return derive_markdown(self)
@@ -343,8 +348,8 @@ class CheckResult(_Shown):
     def first_mistake(self) -> Any:
         return self.report.first_mistake
 
-    def text(self, width: int = TEXT_WIDTH) -> str:
-        return _plain(check_renderable(self, plain=True), width)
+    def renderable(self, plain: bool = True) -> Any:
+        return check_renderable(self, plain)
 
     def markdown(self) -> str:
         return check_markdown(self)

@@ -240,7 +240,7 @@ def run(
         if fmt == "latex":
             from bpcalc.render.latex import render_run as render_latex
 
-            write(render_latex(result, opts, body_only=latex_body))
+            write(render_latex(result, opts, body_only=latex_body), "latex")
         else:
             from bpcalc.render.markdown import run_markdown
 
@@ -313,7 +313,7 @@ def derive(
             from bpcalc.render.csv import derive_csv
 
             text = derive_csv(d)
-        write(text)
+        write(text, "latex" if fmt == "latex" else "text")
         return
     from bpcalc.render.derive import render_derivation
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Mapping
 
 from bpcalc.errors import BpcalcError
-from bpcalc.escape import ascii_fallback, terminal
+from bpcalc.escape import UNSAFE, ascii_fallback, is_clean, terminal
 
 PIPE_WIDTH = 100  # plain text to a pipe or a file when COLUMNS is not set
 MIN_WIDTH = 40
@@ -91,6 +91,7 @@ _SYMBOLS = {
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPERS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_RAW = re.compile(f"(?!\n){UNSAFE.pattern}")  # what ``visible`` shows as a code: all escape.terminal does but newlines
 
 
 def ascii_text(text: str) -> str:
@@ -113,6 +114,21 @@ def json_safe(text: str, ascii_only: bool = False) -> str:
     """JSON text with every character a terminal could act on written as a \\u escape (the data is unchanged)."""
     text = _JSON_UNSAFE.sub(lambda m: _json_escape(m.group(0)), text)
     return _NON_ASCII.sub(lambda m: _json_escape(m.group(0)), text) if ascii_only else text
+
+
+def visible(text: str, latex: bool = False) -> str:
+    """Text with every character a terminal acts on shown as a code (\\x1b; in LaTeX \\textbackslash{}x1b); tab and newline kept."""
+    if is_clean(text.replace("\t", "")):
+        return text
+
+    def code(m: re.Match[str]) -> str:
+        ch = m.group(0)
+        if ch == "\t":
+            return ch
+        shown = terminal(ch)
+        return shown.replace("\\", "\\textbackslash{}") if latex else shown
+
+    return _RAW.sub(code, text)
 
 
 def strip_trailing(text: str) -> str:
@@ -231,12 +247,18 @@ class Sink:
                 raise BpcalcError(f"-o {terminal(self.path)}: that is an input file; writing there would overwrite it")
 
     def write(self, text: str, kind: str = "text") -> None:
-        """Write ``text``: ``kind`` 'json' keeps it JSON (\\u escapes), any other is text (ASCII names where needed)."""
+        """Write ``text``: ``kind`` 'json' keeps it JSON (\\u escapes), 'latex' stays LaTeX, any other is text.
+
+        The last line of defence for file text: no control character, escape sequence or bidi
+        override reaches the output raw, whatever the renderer let through (in ASCII where needed).
+        """
         target = self.target
         if kind == "json":
             text = json_safe(text, target.ascii)
-        elif target.ascii:
-            text = ascii_text(text)
+        elif kind != "rendered":  # (rendered tables were made safe before layout, and carry their own escape codes)
+            text = visible(text, kind == "latex")
+            if target.ascii:
+                text = ascii_text(text)
         stream = self._stream()
         try:
             try:
@@ -250,7 +272,7 @@ class Sink:
             raise BpcalcError(f"cannot write the output: {e.strerror or e}") from None
 
     def print(self, renderable: Any, styled: bool) -> None:
-        self.write(render(renderable, self.target, styled))
+        self.write(render(renderable, self.target, styled), "rendered")
 
     def close(self) -> None:
         if self._file is not None:
