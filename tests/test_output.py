@@ -319,3 +319,15 @@ def test_file_arguments_complete_as_paths(words: str, cword: int) -> None:
     env = {"_BPCALC_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
     r = CliRunner().invoke(main, [], env=env, prog_name="bpcalc")
     assert r.output.strip().splitlines() == ["file,"], r.output
+
+
+def test_no_raw_control_character_in_any_document(tmp_path: Path) -> None:
+    # the output edge shows what a renderer let through as a code: Markdown once passed a title's ESC raw
+    data = json.loads(Path(Q3).read_text())
+    data["title"] = "T \x1b[2J \u202e x"
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps(data))
+    for fmt in ("markdown", "latex", "csv", "json", "plain"):
+        out = invoke(["run", str(p), "--format", fmt]).stdout
+        assert "\x1b" not in out and "\u202e" not in out, fmt
+    assert invoke(["run", str(p), "--format", "markdown"]).stdout.startswith("# T \\x1b\\[2J \\u202e x\n")
