@@ -123,6 +123,8 @@ class Exact:
         if expr is not None and (expr.is_Rational or expr.is_infinite):
             size = 1
             val = math.rational_value(expr)
+            if expr.is_Rational and max(int(expr.p).bit_length(), int(expr.q).bit_length()) > RATIONAL_BITS:
+                expr, size = None, CLOSED_FORM_LIMIT + 1  # its digits double with every product: go on in decimals
         elif expr is not None and size > CLOSED_FORM_LIMIT:
             expr = None
         self.expr = expr
@@ -196,6 +198,10 @@ class Exact:
 
 
 CLOSED_FORM_LIMIT = 60  # operations a closed form may have before only its decimal value is kept
+# bits of a rational's numerator or denominator before only its decimal value is kept: room for the
+# problem's own numbers (at most 1000 digits, exponents ±1000) and well under Python's 4,300-digit
+# limit on printing integers, so exact rationals never grow without bound (a linear net over epochs)
+RATIONAL_BITS = 8000
 
 
 class ExactMath:

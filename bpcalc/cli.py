@@ -10,7 +10,7 @@ from typing import Any, Callable
 import click
 
 from bpcalc import __version__
-from bpcalc.errors import BpcalcError
+from bpcalc.errors import BpcalcError, message_line
 from bpcalc.render.formats import DERIVE_FORMATS, FORMATS
 
 TEXT_FORMATS = ["auto", "rich", "plain"]
@@ -44,47 +44,87 @@ def _precision(precision: int, math: Any) -> int:
     return precision
 
 
-def _no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR"))
-
-
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a BpcalcError into one line on stderr and its exit status; never a traceback."""
+    """Turn a BpcalcError into one line on stderr (file text escaped) and its exit status; never a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except BpcalcError as e:
-            click.echo(f"bpcalc: {e}", err=True)
-            sys.exit(e.exit_code)
+            fail(str(e), e.exit_code)
 
     return wrapper
 
 
+def fail(message: str, code: int = 2) -> None:
+    """The error edge: exactly one line on stderr, whatever the message holds, then exit ``code``."""
+    click.echo(f"bpcalc: {message_line(message)}", err=True)
+    sys.exit(code)
+
+
+SINK = "bpcalc.output"
+INPUTS = ("problem", "answers")  # arguments naming files that -o must not overwrite
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """-o/--output FILE and --width N for a command: its output goes through one bpcalc.output.Sink."""
+    from bpcalc.output import MAX_WIDTH, MIN_WIDTH, PIPE_WIDTH, Sink
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, output: str | None = None, width: int | None = None, **kwargs: Any) -> Any:
+        inputs = tuple(v for k, v in kwargs.items() if k in INPUTS and isinstance(v, str) and v != "-")
+        sink = Sink(output, width, inputs)
+        click.get_current_context().meta[SINK] = sink
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sink.close()
+
+    wrapper = click.option(
+        "--width",
+        type=click.IntRange(MIN_WIDTH, MAX_WIDTH),
+        default=None,
+        metavar="N",
+        help=f"Columns for text tables (default: the terminal's width; piped or to a file, COLUMNS or {PIPE_WIDTH}).",
+    )(wrapper)
+    return click.option(
+        "-o",
+        "--output",
+        "output",
+        type=FILE,
+        default=None,
+        metavar="FILE",
+        help="Write the output to FILE (UTF-8) instead of standard output.",
+    )(wrapper)
+
+
+# file arguments: paths in shell completion; bpcalc.problem.read_text reports what is wrong with them
+FILE = click.Path(readable=False, allow_dash=True)
+
+
+def _sink() -> Any:
+    from bpcalc.output import Sink
+
+    ctx = click.get_current_context(silent=True)
+    sink = ctx.find_root().meta.get(SINK) if ctx is not None else None
+    return sink if sink is not None else Sink()
+
+
 def resolve_format(fmt: str) -> str:
-    if fmt != "auto":
-        return fmt
-    return "rich" if sys.stdout.isatty() and not _no_color() else "plain"
+    from bpcalc.output import resolve_format as resolve
+
+    return resolve(fmt, _sink().target)
 
 
 def emit(renderable: Any, fmt: str) -> None:
-    """Print a rich renderable: styled on a terminal, plain (no escape codes) otherwise."""
-    from rich.console import Console
+    """Print a rich renderable: styled on a terminal (or with FORCE_COLOR), plain (no escape codes) otherwise."""
+    _sink().print(renderable, styled=fmt == "rich")
 
-    if fmt == "rich" and not _no_color():
-        console = Console(highlight=False, force_terminal=True if not sys.stdout.isatty() else None)
-    else:
-        width = int(os.environ.get("COLUMNS", "0") or 0) or 120
-        console = Console(
-            file=sys.stdout,
-            color_system=None,
-            force_terminal=False,
-            highlight=False,
-            width=width,
-            no_color=True,
-        )
-    console.print(renderable)
+
+def write(text: str, kind: str = "text") -> None:
+    """Write a rendered document (kind 'json' stays JSON in any encoding)."""
+    _sink().write(text, kind)
 
 
 class OneLineGroup(click.Group):
@@ -92,6 +132,10 @@ class OneLineGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False
+        from bpcalc.output import guard
+
+        guard(sys.stdout)
+        guard(sys.stderr)
         try:
             code = super().main(*args, **kwargs)
         except click.exceptions.NoArgsIsHelpError as e:  # bare `bpcalc`: the help, as click shows it
@@ -99,11 +143,9 @@ class OneLineGroup(click.Group):
             sys.exit(e.exit_code)
         except click.UsageError as e:
             where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
-            click.echo(f"bpcalc: {e.format_message()}{where}", err=True)
-            sys.exit(e.exit_code)
+            fail(f"{e.format_message()}{where}", e.exit_code)
         except click.ClickException as e:
-            e.show()
-            sys.exit(e.exit_code)
+            fail(e.format_message(), e.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
@@ -118,15 +160,46 @@ def main() -> None:
     \b
     bpcalc run samples/q3.json          forward pass, chain rule, updates, parameter tables
     bpcalc derive --param w11           the chain rule for one parameter, symbolically
+    bpcalc check samples/q3.json samples/q3-sheet-answers.json
+                                        mark a worked sheet (exit 0 all right, 1 mistakes)
+
+    \b
+    Output: rich tables on a terminal, plain text when piped or NO_COLOR is
+    set (FORCE_COLOR keeps them rich); -o FILE writes to a file; --width N
+    sets the columns (default: the terminal's; piped, COLUMNS or 100).
+    Bad input: one line on stderr and exit status 2.
     """
 
 
-@main.command()
-@click.argument("problem", metavar="PROBLEM")
+EXAMPLES = {
+    "run": """\b
+Examples:
+  bpcalc run samples/q3.json                       the whole sheet, sample by sample
+  bpcalc run samples/q3.json --sample 1 --show forward
+  bpcalc run samples/q3.json --round-steps 3       rounded at every step, as by hand
+  bpcalc run samples/q3.json --format json | bpcalc check samples/q3.json -
+  bpcalc run samples/q3.json --format latex -o q3.tex && pdflatex q3.tex
+  cat p.json | bpcalc run - --format plain --width 80""",
+    "derive": """\b
+Examples:
+  bpcalc derive --param w11                        on the seed sheet's 2-3-1 network
+  bpcalc derive -p b4 --problem samples/q3.json    with its value at every sample
+  bpcalc derive -p w11 --problem samples/q3.json --exact --format markdown -o w11.md""",
+    "check": """\b
+Examples:
+  bpcalc check samples/q3.json samples/q3-sheet-answers.json
+  bpcalc check samples/q3.json answers.txt --format json -o marks.json
+  bpcalc run samples/q3.json --format json | bpcalc check samples/q3.json -""",
+}
+
+
+@main.command(epilog=EXAMPLES["run"], short_help="Work PROBLEM sample by sample: the whole sheet.")
+@click.argument("problem", metavar="PROBLEM", type=FILE)
 @click.option("--format", "fmt", type=click.Choice(RUN_FORMATS), default="auto", show_default=True, help=FORMAT_HELP + " moodle: a Moodle XML quiz (one Cloze question).")
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
+@output_options
 @user_errors
 def run(
     problem: str,
@@ -141,7 +214,7 @@ def run(
 ) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
-    from bpcalc.modes import number_system, parse_sample, parse_show
+    from bpcalc.modes import check_size, number_system, parse_sample, parse_show
     from bpcalc.problem import load_problem
 
     fmt = resolve_format(fmt)
@@ -151,6 +224,7 @@ def run(
     sections = parse_show(show)
     pr = load_problem(problem)
     k = parse_sample(sample, len(pr.samples), pr.source)
+    check_size(pr, k, fmt, math)
     result = train(pr, math)
     precision = _precision(precision, math)
     from bpcalc.render.formats import PrintOptions
@@ -161,15 +235,16 @@ def run(
     if printer.renderable:
         emit(out, fmt)
     else:
-        click.echo(out, nl=False)
+        write(out, printer.medium)
 
 
-@main.command()
+@main.command(epilog=EXAMPLES["derive"], short_help="The chain rule for one parameter, symbolically.")
 @click.option("--param", "-p", "param", required=True, help="The parameter: w11, b4 or β4, ...")
-@click.option("--problem", "problem", default=None, metavar="FILE", help="Evaluate at this problem's samples (- for stdin). Default: the seed sheet's network.")
+@click.option("--problem", "problem", default=None, metavar="FILE", type=FILE, help="Evaluate at this problem's samples (- for stdin). Default: the seed sheet's network.")
 @click.option("--format", "fmt", type=click.Choice(DERIVE_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
+@output_options
 @user_errors
 def derive(
     param: str,
@@ -210,7 +285,7 @@ def derive(
     if printer.renderable:
         emit(out, fmt)
     else:
-        click.echo(out, nl=False)
+        write(out, printer.medium)
 
 
 def class_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -227,9 +302,9 @@ def check_class(*args: Any, **kwargs: Any) -> int:
     return run(*args, **kwargs)
 
 
-@main.command("check")
-@click.argument("problem", metavar="PROBLEM")
-@click.argument("answers", metavar="ANSWERS...", nargs=-1, required=True)
+@main.command("check", epilog=EXAMPLES["check"], short_help="Mark a worked sheet (ANSWERS) against PROBLEM.")
+@click.argument("problem", metavar="PROBLEM", type=FILE)
+@click.argument("answers", metavar="ANSWERS...", nargs=-1, required=True, type=FILE)
 @click.option(
     "--tolerance",
     default=None,
@@ -258,6 +333,7 @@ def check_class(*args: Any, **kwargs: Any) -> int:
     help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders; gradescope: Gradescope's results.json.",
 )
 @class_options
+@output_options
 @user_errors
 def check_command(
     problem: str, answers: tuple[str, ...], tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str, **marking: Any
@@ -283,7 +359,7 @@ def check_command(
         from bpcalc.render.json import dumps
         from bpcalc.render.check import check_dict
 
-        click.echo(dumps(check_dict(report)), nl=False)
+        write(dumps(check_dict(report)), "json")
     else:
         from bpcalc.render.check import render_check
 

@@ -33,11 +33,129 @@ class ParamDerivation:
     deltas: tuple[tuple[str, Any], ...] = ()  # definitions of the δ symbols the product uses, outermost first
 
 
-@dataclass
 class Derivation:
-    network: Network
-    params: dict[str, ParamDerivation] = field(default_factory=dict)
-    deltas: dict[str, Any] = field(default_factory=dict)  # δ name -> its expression (may use later δs)
+    """The chain rule of every parameter of ``network``, built on demand: a parameter's derivation,
+    a factor or a δ is made the first time it is asked for and kept (``params[name]``, ``deltas[name]``),
+    so one parameter of a deep network costs its own chain and the δs above it, not the whole network.
+
+    ``unit_targets``: the targets of each sample sum to 1 (one-hot, as with softmax and ce), so Σt
+    is written as 1 and a softmax δ simplifies to y_k − t_k.
+    """
+
+    def __init__(self, network: Network, unit_targets: bool = False) -> None:
+        self.network = network
+        self.unit_targets = unit_targets
+        net = network
+        last = len(net.layers) - 1
+        self._unit = {u.pre: u for row in net.units[1:] for u in row}  # pre-activation name -> unit
+        self._by_name = {u.name: u for row in net.units for u in row}
+        # the δs in the order a sheet defines them: the output layer's first, then back layer by layer
+        order = [u.pre for li in range(last, 0, -1) for u in net.units[li]]
+        self._rank = {delta_name(pre): i for i, pre in enumerate(order)}  # type: ignore[arg-type]
+        self._delta_pre = {delta_name(pre): pre for pre in order}  # type: ignore[arg-type]
+        self.params: dict[str, ParamDerivation] = _Lazy(self._param, set(net.param_names))
+        self.deltas: dict[str, Any] = _Lazy(self._delta, self._rank)  # δ name -> its expression (may use later δs)
+        self.factors: dict[str, Factor] = _Lazy(self._factor)
+
+    # --- output layer ---------------------------------------------------------------------------
+
+    def _out(self) -> tuple[Any, list[Any], list[Any], list[Any]]:
+        outs = self.network.outputs
+        return self.network.activation(len(self.network.layers) - 1), [S(u.name) for u in outs], [S(u.pre) for u in outs], [S(u.target) for u in outs]  # type: ignore[arg-type]
+
+    def _softmax_delta(self, k: int) -> tuple[Any, Any]:
+        act, ys, _, ts = self._out()
+        loss, n = self.network.loss, len(ys)
+        raw = sp.Add(*[loss.symbolic_grad(sp, ys[j], ts[j], n) * act.simple(sp, ys, j, k) for j in range(n)])
+        simple = sp.collect(sp.expand(raw), ys[k])
+        if self.unit_targets:
+            simple = sp.expand(simple.subs(sp.Add(*ts), 1))
+        return raw, simple
+
+    # --- on demand ------------------------------------------------------------------------------
+
+    def _factor(self, key: str) -> Factor:
+        net = self.network
+        top, bottom = key[1:].split("/d", 1)
+        act_out, ys, zs, ts = self._out()
+        n = len(ys)
+        if top == "L" and bottom in self._unit:  # dL/do_k of a softmax output
+            raw, simple = self._softmax_delta(net.outputs.index(self._unit[bottom]))
+            return Factor(key, raw, simple)
+        if top == "L":  # dL/dy (elementwise output) or dL/dH (a hidden unit: Σ w·δ over the layer above)
+            u = self._by_name[bottom]
+            if u.layer == len(net.layers) - 1:
+                k = net.outputs.index(u)
+                dldy = net.loss.symbolic_grad(sp, ys[k], ts[k], n)
+                return Factor(key, dldy, dldy)
+            # built as written (no canonical reordering): cheap for wide layers, and in the units' order
+            terms = [sp.Mul._from_args((S(delta_name(v.pre)), S(net.weight(u, v)))) for v in net.units[u.layer + 1]]  # type: ignore[arg-type]
+            dl = sp.Add._from_args(terms) if len(terms) > 1 else terms[0]
+            return Factor(key, dl, dl)
+        if bottom in self._unit and self._unit[bottom].name == top:  # dH/dα, dy/do: the activation's derivative
+            u = self._unit[bottom]
+            act = net.activation(u.layer)
+            z, a = S(u.pre), S(u.name)  # type: ignore[arg-type]
+            return Factor(key, act.sheet(sp, z), act.simple(sp, z, a))
+        if top in self._unit:  # dα/dw (the source unit's output) or dα/db (1), or do/dH (a weight)
+            u = self._unit[top]
+            if bottom in self._by_name:
+                w = S(net.weight(self._by_name[bottom], u))
+                return Factor(key, w, w)
+            p = net.resolve_param(bottom)
+            src = sp.Integer(net.bias_input) if p.is_bias else S(p.source.name)  # type: ignore[union-attr]
+            return Factor(key, src, src)
+        raise KeyError(key)
+
+    def _delta(self, name: str) -> Any:
+        net = self.network
+        u = self._unit[self._delta_pre[name]]
+        if u.layer == len(net.layers) - 1:
+            act, ys, zs, ts = self._out()
+            k = net.outputs.index(u)
+            if not act.elementwise:
+                return self._softmax_delta(k)[1]
+            dldy = net.loss.symbolic_grad(sp, ys[k], ts[k], len(ys))
+            return sp.factor_terms(sp.cancel(dldy * act.simple(sp, zs[k], ys[k])))
+        return self.factors[f"dL/d{u.name}"].simple * net.activation(u.layer).simple(sp, S(u.pre), S(u.name))  # type: ignore[arg-type]
+
+    def _param(self, name: str) -> ParamDerivation:
+        p = self.network.resolve_param(name)
+        chain = tuple(self.factors[k] for k in self.network.chain(p))
+        product = _product(chain)
+        return ParamDerivation(p.name, chain, product, self._deltas_used(product))
+
+    def _deltas_used(self, expr: Any) -> tuple[tuple[str, Any], ...]:
+        """The δs an expression uses, and the δs those use, once each, in the sheet's order."""
+        rank = self._rank
+        todo = sorted((s.name for s in expr.free_symbols if s.name in rank), key=rank.__getitem__)
+        done: set[str] = set()
+        seen: list[tuple[str, Any]] = []
+        while todo:
+            name = todo.pop(0)
+            if name in done:
+                continue
+            done.add(name)
+            e = self.deltas[name]
+            seen.append((name, e))
+            todo.extend(sorted((s.name for s in e.free_symbols if s.name in rank and s.name not in done), key=rank.__getitem__))
+        return tuple(seen)
+
+
+class _Lazy(dict):  # type: ignore[type-arg]
+    """A dict that makes a missing entry with ``make(key)`` and keeps it; ``known`` says which keys it can make."""
+
+    def __init__(self, make: Any, known: Any = None) -> None:
+        super().__init__()
+        self._make = make
+        self._known = known
+
+    def __missing__(self, key: str) -> Any:
+        value = self[key] = self._make(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or (self._known is not None and key in self._known)
 
 
 def S(name: str) -> sp.Symbol:
@@ -49,87 +167,17 @@ def delta_name(pre: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def build(net: Network) -> Derivation:
-    """Every parameter's chain rule for ``net``; cached, so one build serves every sample and call."""
-    d = Derivation(net)
-    last = len(net.layers) - 1
-    act_out = net.activation(last)
-    loss = net.loss
-    outs = net.outputs
-    n = len(outs)
-    ys = [S(u.name) for u in outs]
-    zs = [S(u.pre) for u in outs]  # type: ignore[arg-type]
-    ts = [S(u.target) for u in outs]  # type: ignore[arg-type]
-    factors: dict[str, Factor] = {}
-
-    # Output layer: dL/dy, dy/do and the output deltas.
-    if act_out.elementwise:
-        for k, u in enumerate(outs):
-            dldy = loss.symbolic_grad(sp, ys[k], ts[k], n)
-            factors[f"dL/d{u.name}"] = Factor(f"dL/d{u.name}", dldy, dldy)
-            factors[f"d{u.name}/d{u.pre}"] = Factor(
-                f"d{u.name}/d{u.pre}", act_out.sheet(sp, zs[k]), act_out.simple(sp, zs[k], ys[k])
-            )
-            d.deltas[delta_name(u.pre)] = sp.factor_terms(sp.cancel(dldy * act_out.simple(sp, zs[k], ys[k])))
-    else:
-        for k, u in enumerate(outs):
-            raw = sp.Add(*[loss.symbolic_grad(sp, ys[j], ts[j], n) * act_out.simple(sp, ys, j, k) for j in range(n)])
-            simple = sp.collect(sp.expand(raw), ys[k])
-            factors[f"dL/d{u.pre}"] = Factor(f"dL/d{u.pre}", raw, simple)
-            d.deltas[delta_name(u.pre)] = simple
-
-    # Hidden layers, from the output back.
-    for li in range(last - 1, 0, -1):
-        act = net.activation(li)
-        nxt = net.units[li + 1]
-        for u in net.units[li]:
-            z, a = S(u.pre), S(u.name)  # type: ignore[arg-type]
-            for k in nxt:
-                w = S(net.weight(u, k))
-                factors[f"d{k.pre}/d{u.name}"] = Factor(f"d{k.pre}/d{u.name}", w, w)
-            dl = sp.Add(*[S(net.weight(u, k)) * S(delta_name(k.pre)) for k in nxt])  # type: ignore[arg-type]
-            factors[f"dL/d{u.name}"] = Factor(f"dL/d{u.name}", dl, dl)
-            factors[f"d{u.name}/d{u.pre}"] = Factor(f"d{u.name}/d{u.pre}", act.sheet(sp, z), act.simple(sp, z, a))
-            d.deltas[delta_name(u.pre)] = dl * act.simple(sp, z, a)  # type: ignore[arg-type]
-
-    for p in net.params:
-        tail = f"d{p.target.pre}/d{p.name}"
-        src = sp.Integer(net.bias_input) if p.is_bias else S(p.source.name)  # type: ignore[union-attr]
-        factors[tail] = Factor(tail, src, src)
-    for p in net.params:
-        chain = tuple(factors[k] for k in net.chain(p))
-        product = _product(net, p, chain, d)
-        used = _deltas_used(product, d)
-        d.params[p.name] = ParamDerivation(p.name, chain, product, used)
-    return d
+def build(net: Network, unit_targets: bool = False) -> Derivation:
+    """The chain rule for ``net``; cached, so one build serves every sample and call (entries are made on demand)."""
+    return Derivation(net, unit_targets)
 
 
-def _product(net: Network, p: Param, chain: tuple[Factor, ...], d: Derivation) -> Any:
+def _product(chain: tuple[Factor, ...]) -> Any:
     """The simplified gradient: dL/dy·dy/do collapse to the output delta (y − t for σ with bce)."""
     out = sp.Mul(*[f.simple for f in chain])
     if out.is_Mul and any(e.is_Pow and e.exp.is_negative for e in out.args):
         out = sp.factor_terms(sp.cancel(out))
     return out
-
-
-def _deltas_used(expr: Any, d: Derivation) -> tuple[tuple[str, Any], ...]:
-    seen: list[tuple[str, Any]] = []
-    todo = sorted((s.name for s in expr.free_symbols if s.name.startswith("delta_")), key=_delta_order(d))
-    done: set[str] = set()
-    while todo:
-        name = todo.pop(0)
-        if name in done:
-            continue
-        done.add(name)
-        e = d.deltas[name]
-        seen.append((name, e))
-        todo.extend(sorted((s.name for s in e.free_symbols if s.name.startswith("delta_")), key=_delta_order(d)))
-    return tuple(seen)
-
-
-def _delta_order(d: Derivation) -> Any:
-    order = {name: i for i, name in enumerate(d.deltas)}
-    return lambda name: order.get(name, 0)
 
 
 def free_names(expr: Any) -> list[str]:
@@ -141,9 +189,11 @@ def chain_order(pd: ParamDerivation) -> list[str]:
     exprs = [pd.product] + [e for _, e in pd.deltas]
     names = {s.name for e in exprs for s in e.free_symbols}
 
+    in_factor = [{s.name for s in f.simple.free_symbols} for f in pd.factors]
+
     def rank(name: str) -> tuple[int, int, str]:
-        for i, f in enumerate(pd.factors):
-            if name in {s.name for s in f.simple.free_symbols}:
+        for i, syms in enumerate(in_factor):
+            if name in syms:
                 # within a factor: outputs before targets (y − t), as the sheet writes them
                 return (i, 1 if name.startswith("t") else 0, name)
         return (len(pd.factors), 0, name)
@@ -163,26 +213,44 @@ class DeriveResult:
     raw: list[dict[str, Any]] = field(default_factory=list)  # the same, in the run's number system (for renderers)
 
 
-def derivation_for(name: str, problem_path: str | None, math: Any = None) -> DeriveResult:
-    """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given."""
+def _unit_targets(problem: Any) -> bool:
+    """A softmax output whose targets sum to 1 in every sample (one-hot): then Σt = 1 in its δ."""
+    net = problem.network
+    if net.activation(len(net.layers) - 1).elementwise:
+        return False
+    return all(sum(s.targets.values()) == 1 for s in problem.samples)
+
+
+def derivation_for(name: str, problem_path: Any, math: Any = None) -> DeriveResult:
+    """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given.
+
+    ``problem_path`` is a problem file's path (or - for stdin), a loaded Problem, a bare Network
+    (no samples), or None for the seed sheet's network.
+    """
     problem = None
-    if problem_path is not None:
+    if isinstance(problem_path, Network):
+        net = problem_path
+    elif problem_path is not None:
         from bpcalc.problem import load_problem
 
-        problem = load_problem(problem_path)
+        problem = load_problem(problem_path) if isinstance(problem_path, str) else problem_path
         net = problem.network
     else:
         net = SHEET_NETWORK
     try:
         param = net.resolve_param(name)
     except KeyError:
-        raise BpcalcError(f"unknown parameter {name!r}; this network has {', '.join(net.param_names)}") from None
-    d = build(net)
+        names = net.param_names
+        listed = ", ".join(names) if len(names) <= 24 else ", ".join(names[:20]) + f", ... ({len(names)} in all)"
+        raise BpcalcError(f"unknown parameter {name!r}; this network has {listed}") from None
+    d = build(net, problem is not None and _unit_targets(problem))
     pd = d.params[param.name]
     result = DeriveResult(net, pd, problem)
     if problem is not None:
         from bpcalc.evaluate import train
+        from bpcalc.modes import check_size
 
+        check_size(problem, None, "json", math)
         run = train(problem, math)
         result.run = run
         names = chain_order(pd)

@@ -8,7 +8,7 @@ import unicodedata
 # C0 and C1 controls, DEL, and the invisible format characters that reorder or hide text
 # (bidi embeddings, overrides and isolates, zero-width marks, the BOM).
 _BIDI = "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029]")
+UNSAFE = _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029]")
 
 
 def _code(ch: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Protocol
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError, ProblemError
 from bpcalc.network import Network
-from bpcalc.problem import Num, Problem, Sample
+from bpcalc.problem import Num, Problem, Sample, work_bounded
 
 
 @dataclass
@@ -355,6 +355,7 @@ def _exact_ready(problem: Problem) -> None:
 
 def train(problem: Problem, m: Any | None = None) -> Run:
     """The whole problem: every epoch and sample, online or batch, in the number system ``m``."""
+    work_bounded(problem)
     m = m or FloatMath()
     if m.name == "exact":
         _exact_ready(problem)
@@ -376,6 +377,7 @@ def train(problem: Problem, m: Any | None = None) -> Run:
                 result.update = apply_update(rule, m, params, p.gradients, lr, problem.frozen, kept)
                 params, kept = result.update.after, result.update.kept
                 result.after = params
+                finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
             else:
                 sums.append(p.gradients)
                 if i == count:
@@ -383,6 +385,7 @@ def train(problem: Problem, m: Any | None = None) -> Run:
                     result.update = apply_update(rule, m, params, mean, lr, problem.frozen, kept)
                     params, kept = result.update.after, result.update.kept
                     result.after = params
+                    finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
             run.results.append(result)
     run.final = dict(params)
     return run
@@ -395,9 +398,17 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
         result = evaluate(net, m, params, inputs, targets, where)
     except (OverflowError, ZeroDivisionError, ValueError, ArithmeticError):
         raise BpcalcError(f"{where}the numbers leave the range of a double; try smaller inputs or weights") from None
-    if m.name != "exact":
-        values = {**result.forward, "L": result.loss, **{f"dL/d{k}": v for k, v in result.gradients.items()}}
-        for name, v in values.items():
-            if not math.isfinite(v):
-                raise BpcalcError(f"{where}{name} = {v}: the numbers leave the range of a double; try smaller inputs or weights")
+    gradients = {f"dL/d{k}": v for k, v in result.gradients.items()}
+    deltas = {f"dL/d{k}": v for k, v in result.deltas.items()}
+    finite(m, {**result.forward, "L": result.loss, **result.factors, **deltas, **gradients}, where)
     return result
+
+
+def finite(m: Any, values: Mapping[str, Any], where: str) -> None:
+    """Every value representable as a double (JSON and CSV carry doubles; exact mode too), else one line, exit 2."""
+    for name, v in values.items():
+        f = m.to_float(v)
+        if not math.isfinite(f):
+            shown = m.decimal(v, 6) if m.name == "exact" and not math.isnan(f) else str(f)
+            shown = shown if len(shown) <= 24 else str(f)
+            raise BpcalcError(f"{where}{name} = {shown}: the numbers leave the range of a double; try smaller inputs or weights")

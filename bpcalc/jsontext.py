@@ -18,13 +18,43 @@ def _constant(text: str) -> float:
     return NonFinite("nan")
 
 
+KEY_SHOWN = 60  # characters of a key shown in a place; a longer one is cut (the place stays one short line)
+
+
 def place(parent: str, key: Any) -> str:
-    """A place as jq writes it: parameters.w11, samples[1], parameters["w 1"]."""
+    """A place as jq writes it: parameters.w11, samples[1], parameters["w 1"]; a very long key cut with …."""
     if isinstance(key, int):
         return f"{parent}[{key}]"
+    if len(key) > KEY_SHOWN:
+        return f"{parent}[{json.dumps(key[: KEY_SHOWN - 1] + '…', ensure_ascii=False)}]"
     if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) or (key and key.isidentifier()):
         return f"{parent}.{key}" if parent else key
     return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
+
+
+class Unreadable:
+    """A number literal whose exponent is past what Decimal holds (1e-99999999999999999999): reported, not computed with."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 24 else self.text[:23] + "…"
+
+
+def _decimal(text: str) -> Decimal | Unreadable:
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent beyond ±999,999,999,999,999,999
+        return Unreadable(text)
+
+
+def _integer(text: str) -> int | Decimal:
+    """An integer literal of any length: as an int, or (past Python's digit limit for int()) exactly as a Decimal."""
+    try:
+        return int(text)
+    except ValueError:
+        return Decimal(text)
 
 
 class _Pairs(dict):  # type: ignore[type-arg]
@@ -67,7 +97,7 @@ def parse_json(text: str, source: str) -> Any:
     """JSON with numbers kept exactly as written; any fault becomes a ProblemError naming the place."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write one
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_constant, object_pairs_hook=_pairs)
+        data = json.loads(text, parse_float=_decimal, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as e:
         raise ProblemError(source, f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
     except RecursionError:

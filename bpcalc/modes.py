@@ -9,6 +9,9 @@ from bpcalc.errors import BpcalcError
 SECTIONS = ("forward", "gradients", "updates", "parameters")
 MAX_ROUND = 15  # decimals; a double holds no more
 MAX_DIGITS = 1000
+PRINTED_STEPS = 10_000  # epochs × samples × parameters the text formats print (about 20 s of tables)
+EXACT_STEPS = 20_000  # epochs × samples × parameters worked in exact arithmetic (about 20 s at 1000 digits)
+TEXT_FORMATS = ("auto", "rich", "plain", "latex", "markdown")
 
 
 def whole(text: str, option: str, lo: int, hi: int, what: str) -> int:
@@ -61,3 +64,23 @@ def parse_sample(text: str | None, count: int, source: str) -> int | None:
         return None
     plural = "s" if count != 1 else ""
     return whole(text, "--sample", 1, count, f"a sample number ({source} has {count} sample{plural})")
+
+
+def check_size(problem: Any, sample: int | None, fmt: str, math: Any = None) -> None:
+    """Refuse, in one line, work that would run for minutes: a sheet too long to print in a text format
+    (JSON and CSV have only the problem's own limit), or too long for --exact."""
+    steps = problem.epochs * len(problem.samples) * len(problem.network.param_names)
+    if math is not None and math.name == "exact" and steps > EXACT_STEPS:
+        raise BpcalcError(
+            f"{problem.source}: {steps:,} steps (epochs × samples × parameters) are more than --exact works"
+            f" ({EXACT_STEPS:,}); leave out --exact, or use fewer epochs"
+        )
+    if fmt not in TEXT_FORMATS:
+        return
+    sheets = problem.epochs * (1 if sample is not None else len(problem.samples))
+    shown = sheets * len(problem.network.param_names)
+    if shown > PRINTED_STEPS:
+        raise BpcalcError(
+            f"{problem.source}: {sheets:,} sample sheets of {len(problem.network.param_names):,} parameters ({shown:,} steps)"
+            f" are more than the text formats print ({PRINTED_STEPS:,}); use --format json or csv, or --sample K"
+        )

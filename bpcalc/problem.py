@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, Union
 
 from bpcalc.errors import ProblemError
 from bpcalc.functions import ACTIVATIONS, LOSSES, PARAMETERS, spec
-from bpcalc.jsontext import NonFinite, parse_json, place
+from bpcalc.jsontext import NonFinite, Unreadable, parse_json, place
 from bpcalc.network import Network
 
 Num = Union[int, Decimal]  # numbers exactly as written in the file
@@ -25,6 +25,10 @@ MAX_EPOCHS = 100_000  # a sheet has a few; more only makes output nobody reads
 MAX_PARAMETERS = 100_000  # weights and biases in all: small dense networks, worked by hand
 MAX_PARAMETER_DIGITS = 200  # digits of an activation's parameter (slope, a, b): exact arithmetic carries them
 MAX_ANSWER_DECIMALS = 15  # `bpcalc check`'s answer precision: a double has no more
+# every sample pass and every step of it is worked and kept: these keep time and memory bounded (seconds, < 1 GB)
+MAX_PASSES = 20_000  # epochs × samples
+MAX_STEPS = 100_000  # epochs × samples × parameters
+MAX_BYTES = 16 * 1024 * 1024  # any input file (problem or answers, also stdin, a link or a device): a sheet is a few KB
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return json.dumps(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return quoted(value)
+    if isinstance(value, (int, Decimal)):
+        return _short(value)
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
@@ -65,39 +71,73 @@ def _describe(value: Any) -> str:
 
 def _short(value: Num) -> str:
     """A number for an error message: as written, or in scientific notation when it is very long."""
-    text = str(value)
+    text = str(value) if not isinstance(value, int) or value.bit_length() < 100 else "?" * 25
     return text if len(text) <= 24 else f"{Decimal(value):.6e}"
 
 
+QUOTED = 60  # characters of file text quoted in an error message
+
+
+def quoted(text: str) -> str:
+    """File text in an error message: in quotes, cut to QUOTED characters (the CLI escapes what is unsafe)."""
+    cut = text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
+    return json.dumps(cut, ensure_ascii=False)
+
+
+# what people write for numbers that JSON does not read: unicode minus, other digits, separators, ∞
+_NUMBERISH = re.compile(r"\s*[-+−–‐]?\s*(?:[\d٫.,' _]+(?:[eE][-+−]?\d+)?|∞|inf(?:inity)?|nan)\s*%?\s*", re.I)
+
+
 def read_text(path: str, what: str = "a JSON problem file") -> tuple[str, str]:
-    """(text, display name) of a file, or of stdin for '-'; ``what`` names what the file should be, for errors."""
+    """(text, display name) of a file, or of stdin for '-'; at most MAX_BYTES, read as UTF-8; ``what`` names
+    what the file should be, for errors."""
     if path == "-":
         import sys
 
         raw = getattr(sys.stdin, "buffer", None)
         if raw is None:
-            return sys.stdin.read(), "<stdin>"
-        try:
-            return raw.read().decode("utf-8"), "<stdin>"
-        except UnicodeDecodeError:
-            raise ProblemError("<stdin>", "", f"not UTF-8 text, expected {what}") from None
-    p = Path(path)
+            text = sys.stdin.read(MAX_BYTES + 1)
+            if len(text) > MAX_BYTES:
+                raise ProblemError("<stdin>", "", _too_big())
+            return text, "<stdin>"
+        return _decode(raw.read(MAX_BYTES + 1), "<stdin>", what), "<stdin>"
     try:
-        return p.read_text(encoding="utf-8"), path
+        with open(path, "rb") as f:  # a link is followed; a device such as /dev/zero is read only as far as the cap
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ProblemError(path, "", "no such file") from None
     except IsADirectoryError:
         raise ProblemError(path, "", f"is a directory, expected {what}") from None
-    except UnicodeDecodeError:
-        raise ProblemError(path, "", f"not UTF-8 text, expected {what}") from None
-    except OSError as e:
-        raise ProblemError(path, "", f"cannot read: {e.strerror}") from None
+    except (OSError, ValueError) as e:
+        raise ProblemError(path, "", f"cannot read: {getattr(e, 'strerror', None) or e}") from None
+    return _decode(data, path, what), path
+
+
+def _too_big() -> str:
+    return f"larger than {MAX_BYTES // (1024 * 1024)} MiB; a problem or answers file is a few KB"
+
+
+def _decode(data: bytes, source: str, what: str = "a JSON problem file") -> str:
+    if len(data) > MAX_BYTES:
+        raise ProblemError(source, "", _too_big())
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProblemError(source, f"byte {e.start}", f"not UTF-8 text, expected {what}") from None
 
 
 def number(value: Any, source: str, place: str, what: str = "a number") -> Num:
     """A finite number as written (int or Decimal), else a ProblemError naming the place."""
     if isinstance(value, float) and not isinstance(value, NonFinite) and math.isfinite(value):
         value = Decimal(repr(value))  # a problem built in Python rather than read from a file
+    if isinstance(value, str) and _NUMBERISH.fullmatch(value) and any(c.isdigit() or c in "∞" for c in value) or (
+        isinstance(value, str) and value.strip().lower() in ("inf", "infinity", "nan", "-inf", "-infinity")
+    ):
+        raise ProblemError(
+            source, place, f"expected {what}, got the text {quoted(value)}; write it as a JSON number: ASCII digits and minus, no quotes or separators"
+        )
+    if isinstance(value, Unreadable):
+        raise ProblemError(source, place, f"expected {what}, got {value} (an exponent too large to read)")
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or isinstance(value, NonFinite):
         raise ProblemError(source, place, f"expected {what}, got {_describe(value)}")
     if isinstance(value, Decimal) and not value.is_finite():
@@ -144,7 +184,7 @@ def build_problem(data: Any, source: str) -> Problem:
 
     lr = number(data["learning_rate"], source, "learning_rate", "a positive number")
     if lr <= 0:
-        raise bad("learning_rate", f"expected a positive number, got {lr}")
+        raise bad("learning_rate", f"expected a positive number, got {_short(lr)}")
     _unfilled(data, bad)
 
     epochs = data.get("epochs", 1)
@@ -166,6 +206,22 @@ def build_problem(data: Any, source: str) -> Problem:
     frozen = _frozen(data.get("frozen", []), net, bad)
     samples = _samples(data["samples"], net, source, bad)
     return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals)
+
+
+def work_bounded(problem: Problem) -> None:
+    """The step-by-step engine works and keeps every sample pass: refuse a problem past the bounds (seconds, < 1 GB).
+
+    (`bpcalc train` and `tune` are vectorised and keep only the losses: they do not need this.)"""
+    epochs, count = problem.epochs, len(problem.samples)
+    passes = epochs * count
+    steps = passes * len(problem.network.param_names)
+    if passes > MAX_PASSES or steps > MAX_STEPS:
+        raise ProblemError(
+            problem.source,
+            "epochs" if epochs > 1 else "samples",
+            f"{epochs:,} epochs × {count:,} samples × {len(problem.network.param_names):,} parameters = {steps:,} steps;"
+            f" bpcalc works at most {MAX_PASSES:,} sample passes and {MAX_STEPS:,} steps",
+        )
 
 
 def _network(raw: Any, source: str, bad: Any) -> Network:
@@ -320,7 +376,7 @@ def _samples(raw: Any, net: Network, source: str, bad: Any) -> tuple[Sample, ...
         if probability:
             for k, v in targets.items():
                 if not 0 <= v <= 1:
-                    raise bad(f"{here}.{k}", f"the {net.loss_name} loss needs a target between 0 and 1, got {v}")
+                    raise bad(f"{here}.{k}", f"the {net.loss_name} loss needs a target between 0 and 1, got {_short(v)}")
         out.append(Sample(inputs, targets))
     return tuple(out)
 

@@ -121,4 +121,4 @@ def test_an_answers_file_linked_to_dev_zero_is_refused(tmp_path):
     link = tmp_path / "zero.txt"
     link.symlink_to("/dev/zero")
     result = CliRunner().invoke(main, ["check", Q3, str(link)])
-    _refused(result, "zero.txt", "larger than 16 MB")
+    _refused(result, "zero.txt", "larger than 16 MiB")

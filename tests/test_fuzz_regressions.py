@@ -74,9 +74,10 @@ def test_integer_too_large_for_a_double(tmp_path: Path) -> None:
 
 
 def test_integer_with_more_digits_than_python_reads(tmp_path: Path) -> None:
+    # read exactly (past int()'s 4,300 digits) and refused with its place: 10^5000 − 1 is no double
     p = write(tmp_path, one_unit("9" * 5000, "2"))
     line = one_line_error(invoke(["run", p]))
-    assert line.startswith(f"bpcalc: {p}: invalid JSON: ")
+    assert line == f"bpcalc: {p}: samples[0].f1: expected a number, got 1.000000e+5000 (too large for a double)"
 
 
 def test_hand_rounding_of_large_values(tmp_path: Path) -> None:
@@ -115,15 +116,14 @@ def test_exact_refuses_numbers_it_cannot_hold(tmp_path: Path) -> None:
     assert result.exit_code == 0
 
 
-def test_saturated_sigmoid_output_shows_an_infinite_factor(tmp_path: Path) -> None:
-    # o = 0.1·10^6 = 10^5: y = σ(10^5) is 1.0 in doubles, so dL/dy = 1/(1 − y) is infinite and
-    # dy/do = 0; the gradient still comes from the stable dL/do = y − t = 1: dL/dw11 = 1·f1 = 10^6
+def test_saturated_sigmoid_output_beyond_doubles_is_refused(tmp_path: Path) -> None:
+    # o = 0.1·10^6 = 10^5: dL/dy = (1 − t)/(1 − y) = 1 + e^100000 for t = 0, far beyond a double
+    # (it used to be shown as inf, and as null in JSON, with exit 0; issue 14: say so, exit 2)
     p = write(tmp_path, one_unit("1e6", "0.1", "sigmoid", "bce"))
-    result = invoke(["run", p, "--format", "plain", "--show", "gradients"])
-    no_traceback(result)
-    assert result.exit_code == 0
-    row = next(line for line in result.stdout.splitlines() if line.startswith("w11") and "×" in line)
-    assert "(inf) × (0) × (1000000)" in row and row.endswith("1000000.000")
+    for fmt in ("plain", "json", "csv", "latex", "markdown"):
+        assert one_line_error(invoke(["run", p, "--format", fmt])) == (
+            f"bpcalc: {p}: sample 1: dL/dy = inf: the numbers leave the range of a double; try smaller inputs or weights"
+        )
 
 
 def test_tiny_inputs_are_written_in_scientific_form(tmp_path: Path) -> None:
@@ -305,7 +305,7 @@ def test_negative_values_in_a_sum_are_in_parentheses() -> None:
 
 def test_stdin_that_is_not_utf8() -> None:
     result = CliRunner().invoke(main, ["run", "-"], input=b"\xff\xfe{}")
-    assert one_line_error(result) == "bpcalc: <stdin>: not UTF-8 text, expected a JSON problem file"
+    assert one_line_error(result) == "bpcalc: <stdin>: byte 0: not UTF-8 text, expected a JSON problem file"
 
 
 def test_stdin_with_a_byte_order_mark() -> None:

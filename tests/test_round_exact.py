@@ -268,7 +268,9 @@ def test_exact_closed_forms_are_the_sheets_expressions() -> None:
 
 
 def test_exact_shows_closed_forms_next_to_decimals() -> None:
-    r = CliRunner().invoke(main, ["run", str(Q3), "--exact", "--sample", "1", "--show", "forward", "--format", "plain"])
+    # at 120 columns the substituted sums of the exact table fit on one line (piped output is 100 by default)
+    args = ["run", str(Q3), "--exact", "--sample", "1", "--show", "forward", "--format", "plain", "--width", "120"]
+    r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     assert "exact arithmetic, 10 significant digits" in " ".join(r.output.split())
     # tanh(-9) = -0.99999996954004... (mpmath): 10 significant digits, closed form beside it

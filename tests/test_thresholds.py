@@ -190,7 +190,7 @@ def test_the_gradient_chain_of_a_threshold_has_the_factor_minus_one(tmp_path: Pa
     path.write_text(json.dumps(XOR))
     # by hand: y = σ(0.525·(−1.2) + 0.881·1.1 − 0.3) = σ(0.039) = 0.510, dy/do = y(1 − y) = 0.250,
     # dL/dθ3 = (y − t)·y(1 − y)·(−1) = −0.127
-    out = CliRunner().invoke(main, ["run", str(path), "--format", "plain", "--sample", "1", "--show", "gradients"]).output
+    out = CliRunner().invoke(main, ["run", str(path), "--format", "plain", "--sample", "1", "--show", "gradients", "--width", "120"]).output
     assert "θ3          dL/dy · dy/do · do/dθ3                            (0.510) × (0.250) × (-1)                           -0.127" in out
     tex = CliRunner().invoke(main, ["run", str(path), "--format", "latex", "--latex-body", "--sample", "1", "--show", "gradients"]).output
     assert (

@@ -253,7 +253,7 @@ def test_crlf_bom_quotes_and_any_column_order_are_read(tmp_path: Path) -> None:
 def test_not_utf8_and_directory(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"f1,f2,t\n\xff,1,0\n")
-    assert one_line_error(invoke(["train", Q3, "--data", str(bad)])) == f"bpcalc: {bad}: not UTF-8 text, expected a CSV data file"
+    assert one_line_error(invoke(["train", Q3, "--data", str(bad)])) == f"bpcalc: {bad}: byte 8: not UTF-8 text, expected a CSV data file"
     assert one_line_error(invoke(["train", Q3, "--data", str(tmp_path)])) == f"bpcalc: {tmp_path}: is a directory, expected a CSV data file"
 
 

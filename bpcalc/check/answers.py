@@ -14,7 +14,7 @@ from bpcalc.errors import BpcalcError, ProblemError
 from bpcalc.escape import one_line
 from bpcalc.jsontext import place
 from bpcalc.network import canonical, pretty
-from bpcalc.problem import Problem
+from bpcalc.problem import Problem, read_text
 from bpcalc.suggest import did_you_mean
 
 SECTIONS = {"forward": "forward", "gradients": "gradient", "parameters_after": "parameter_after"}
@@ -31,30 +31,9 @@ DELTA = re.compile(r"(?:δ|delta)\s*_?\s*(\w*)", re.IGNORECASE)
 SEPARATOR = re.compile(r"[,;]\s*(?=[^\s=,;]+\s*=)")
 
 
-MAX_ANSWERS_BYTES = 16 * 1024 * 1024  # an answers file read at most this far (also from a link or a device)
-
-
 def read_answers(path: str) -> tuple[str, str]:
-    """(text, display name) of an answers file, or of stdin for '-', read at most MAX_ANSWERS_BYTES far."""
-    source = "<stdin>" if path == "-" else path
-    try:
-        if path == "-":
-            import sys
-
-            stream = getattr(sys.stdin, "buffer", None)
-            raw = stream.read(MAX_ANSWERS_BYTES + 1) if stream is not None else sys.stdin.read(MAX_ANSWERS_BYTES + 1).encode("utf-8", "surrogatepass")
-        else:
-            with open(path, "rb") as f:
-                raw = f.read(MAX_ANSWERS_BYTES + 1)
-    except OSError as e:
-        faults = {FileNotFoundError: "no such file", IsADirectoryError: "is a directory, expected an answers file"}
-        raise ProblemError(source, "", faults.get(type(e), f"cannot read: {e.strerror}")) from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise ProblemError(source, "", f"larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; an answers file is a sheet's values")
-    try:
-        return raw.decode("utf-8"), source
-    except UnicodeDecodeError:
-        raise ProblemError(source, "", "not UTF-8 text, expected answers as JSON, CSV or 'name = value' lines") from None
+    """(text, display name) of an answers file, or of stdin for '-': read as any input is (bounded in size)."""
+    return read_text(path, "answers as JSON, CSV or 'name = value' lines")
 
 
 def parse_answers(text: str, source: str, problem: Problem) -> Answers:

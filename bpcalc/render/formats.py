@@ -24,6 +24,7 @@ class Format:
     run: str  # "module:function" taking (run, view, options)
     derive: str | None  # "module:function" taking (derivation, precision, options); None: a format for `run` only
     renderable: bool = False  # returns a rich renderable, not text
+    medium: str = "text"  # how the output edge keeps the text safe: "json" (\u escapes), "latex", or "text"
 
     def run_printer(self) -> Callable[..., Any]:
         return _load(self.run)
@@ -41,8 +42,8 @@ def _load(target: str) -> Callable[..., Any]:
 FORMATS: dict[str, Format] = {
     "rich": Format("bpcalc.render.text:run_rich", "bpcalc.render.derive:derive_rich", renderable=True),
     "plain": Format("bpcalc.render.text:run_plain", "bpcalc.render.derive:derive_plain", renderable=True),
-    "json": Format("bpcalc.render.json:run_json", "bpcalc.render.derive:derive_json"),
-    "latex": Format("bpcalc.render.latex:run_latex", "bpcalc.render.latex:derive_latex"),
+    "json": Format("bpcalc.render.json:run_json", "bpcalc.render.derive:derive_json", medium="json"),
+    "latex": Format("bpcalc.render.latex:run_latex", "bpcalc.render.latex:derive_latex", medium="latex"),
     "markdown": Format("bpcalc.render.markdown:run_markdown", "bpcalc.render.markdown:derive_md"),
     "csv": Format("bpcalc.render.csv:run_csv", "bpcalc.render.csv:derive_csv"),
     "moodle": Format("bpcalc.classroom.moodle:run_moodle", None),

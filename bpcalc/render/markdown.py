@@ -6,6 +6,7 @@ import re
 
 from typing import TYPE_CHECKING, Any
 
+from bpcalc.escape import one_line
 from bpcalc.evaluate import Run
 from bpcalc.network import latex_name
 from bpcalc.render import expr
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 def escape(text: str) -> str:
     """Plain text safe in Markdown, on one line and in a table cell: no emphasis, code fence, HTML element,
     entity, link (also no bare-URL autolink), math or column can start from it."""
-    text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
+    text = one_line(text)  # control, escape and bidi characters as visible codes (\x1b, \u202e), on one line
     text = re.sub(r"([\\`*_{}\[\]<>#|$~!&@])", r"\\\1", text)
     text = text.replace("://", "\\://")  # no bare-URL autolink
     return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)

@@ -45,7 +45,19 @@ class PlainTable:
         return out
 
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Segment]:
-        yield Segment("\n".join(self.lines(options.max_width)) + "\n")  # one segment: rich need not split it
+        table = self.cleaned(_cleaner(console))
+        yield Segment("\n".join(table.lines(options.max_width)) + "\n")  # one segment: rich need not split it
+
+    def cleaned(self, clean: Any) -> "PlainTable":
+        """The table with every text passed through ``clean`` (the output edge's escaping and ASCII), before layout."""
+        if clean is None:
+            return self
+        return PlainTable(clean(self.title), [(clean(h), j) for h, j in self.columns], [tuple(map(clean, r)) for r in self.rows])
+
+
+def _cleaner(console: Any) -> Any:
+    """The console's text cleaner (bpcalc.output's SafeConsole has one: escapes, and ASCII for a limited encoding)."""
+    return getattr(console, "clean_text", None)
 
 
 def _row(cells: list[str], widths: list[int], justs: list[str]) -> list[str]:
@@ -118,5 +130,7 @@ class PlainLines:
     text: str
 
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Segment]:
-        lines = [piece.rstrip() for line in self.text.split("\n") for piece in wrap(line, max(options.max_width, 1))]
+        clean = _cleaner(console)
+        text = clean(self.text) if clean is not None else self.text
+        lines = [piece.rstrip() for line in text.split("\n") for piece in wrap(line, max(options.max_width, 1))]
         yield Segment("\n".join(lines) + "\n")

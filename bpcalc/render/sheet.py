@@ -42,17 +42,29 @@ class SheetPrinter(StrPrinter):
     def _print_Symbol(self, expr: Any) -> str:
         return pretty(expr.name)
 
+    words = True  # Piecewise in words; plain_str keeps SymPy's syntax
+
+    def _print_Piecewise(self, expr: Any) -> str:
+        """relu' as the sheet writes it: (1 if α_H1 > 0, else 0); sheet_str drops the parentheses when it stands alone."""
+        if not self.words:
+            return str(self._print_Basic(expr))
+        parts = [f"else {self._print(e)}" if c == True else f"{self._print(e)} if {self._print(c)}" for e, c in expr.args]  # noqa: E712
+        return "(" + ", ".join(parts) + ")"
+
 
 def sheet_str(expr: Any) -> str:
     """Unicode text: (y - t)·w31·(1 - H1²)·f1."""
     text = SheetPrinter().doprint(expr)
+    text = text[1:-1] if getattr(expr, "is_Piecewise", False) else text
     text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
     return text.replace("*", "·")
 
 
 def plain_str(expr: Any) -> str:
     """SymPy syntax (parsable by sympify), with sums ordered as on paper."""
-    return SheetPrinter().doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("θ", "theta").replace("α_", "alpha_").replace("δ_", "delta_")
+    printer = SheetPrinter()
+    printer.words = False
+    return printer.doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("θ", "theta").replace("α_", "alpha_").replace("δ_", "delta_")
 
 
 def paper_order(terms: list[Any]) -> list[Any]:
@@ -111,7 +123,7 @@ def product_str(product: Any, factors: Any) -> str:
     parts = []
     for a in args:
         s = sheet_str(a)
-        parts.append(f"({s})" if a.is_Add else s)
+        parts.append(f"({s})" if a.is_Add or a.is_Piecewise else s)
     return sign + "·".join(parts)
 
 
