@@ -36,6 +36,13 @@ def answer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def notation_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--notation: the names to read and write (default: the problem's "notation", else sheet)."""
+    from bpcalc.notations import NOTATIONS
+
+    return click.option("--notation", type=click.Choice(list(NOTATIONS)), default=None, help="Names in this notation (default: the problem's, else sheet; see `bpcalc names`).")(fn)
+
+
 def _precision(precision: int, math: Any) -> int:
     """Hand-rounded values are shown with the decimals they were rounded to, unless --precision says otherwise."""
     source = click.get_current_context().get_parameter_source("precision")
@@ -127,6 +134,8 @@ def main() -> None:
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
+@notation_option
+@click.option("--view", "view", type=click.Choice(["scalar", "matrix"]), default="scalar", show_default=True, help="matrix: Z1 = W1·X + b1, ..., dW1 as matrices (text, latex, markdown).")
 @user_errors
 def run(
     problem: str,
@@ -138,6 +147,8 @@ def run(
     digits: str | None,
     sample: str | None,
     show: str | None,
+    notation: str | None,
+    view: str,
 ) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
@@ -156,8 +167,16 @@ def run(
     from bpcalc.render.formats import PrintOptions
     from bpcalc.worksheet import View
 
+    from bpcalc.notations import notation_for
+
+    shown = View(precision, sections, k, notation_for(pr.network, notation or pr.notation))
+    if view == "matrix":
+        from bpcalc.matrixview import run_matrix
+
+        click.echo(run_matrix(result, shown, fmt, PrintOptions(latex_body=latex_body)), nl=False)
+        return
     printer = FORMATS[fmt]
-    out = printer.run_printer()(result, View(precision, sections, k), PrintOptions(latex_body=latex_body))
+    out = printer.run_printer()(result, shown, PrintOptions(latex_body=latex_body))
     if printer.renderable:
         emit(out, fmt)
     else:
@@ -170,6 +189,7 @@ def run(
 @click.option("--format", "fmt", type=click.Choice(DERIVE_FORMATS), default="auto", show_default=True, help=FORMAT_HELP)
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
+@notation_option
 @user_errors
 def derive(
     param: str,
@@ -181,6 +201,7 @@ def derive(
     exact: bool,
     digits: str | None,
     sample: str | None,
+    notation: str | None,
 ) -> None:
     """The chain rule for one parameter: factors, sheet and simplified forms, values."""
     import dataclasses
@@ -198,7 +219,7 @@ def derive(
                 raise BpcalcError(f"{option} needs --problem: without a problem there are no samples to evaluate")
         if fmt == "csv":
             raise BpcalcError("--format csv needs --problem: without a problem there are no values to list")
-    d = derivation_for(param, problem, math)
+    d = derivation_for(param, problem, math, notation)
     precision = _precision(precision, math)
     if sample is not None:
         k = parse_sample(sample, len(d.problem.samples), d.problem.source)
@@ -290,6 +311,44 @@ def check_command(
         emit(render_check(report, pr, plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
+
+
+@main.command("names")
+@click.argument("problem", metavar="PROBLEM")
+@notation_option
+@user_errors
+def names_command(problem: str, notation: str | None) -> None:
+    """Which weight is which: PROBLEM's units and parameters in the sheet notation and in the textbook profiles.
+
+    \b
+    bpcalc names samples/han_kamber_pei_backprop.json --notation global
+    """
+    from bpcalc.nametable import cross_reference
+    from bpcalc.problem import load_problem
+
+    pr = load_problem(problem)
+    click.echo(cross_reference(pr, notation or (pr.notation if pr.notation != "sheet" else None)), nl=False)
+
+
+@main.command("convert")
+@click.argument("problem", metavar="PROBLEM")
+@notation_option
+@click.option("--matrices", "layout", flag_value="to_from", default=None, help="Parameters as weight matrices W[l] of shape (n_l, n_l-1) and bias vectors.")
+@click.option("--layout", "layout", type=click.Choice(["to_from", "from_to"]), help="With matrices: to_from (deeplearning.ai) or from_to (CS231n, X·W).")
+@user_errors
+def convert_command(problem: str, notation: str | None, layout: str | None) -> None:
+    """PROBLEM written in another notation (--notation) or with matrices (--matrices); JSON on stdout.
+
+    \b
+    bpcalc convert samples/mazur_step_by_step.json --notation sequential
+    bpcalc convert samples/q3.json --matrices
+    """
+    from bpcalc.convert import convert, dumps
+    from bpcalc.jsontext import parse_json
+    from bpcalc.problem import read_text
+
+    text, source = read_text(problem)
+    click.echo(dumps(convert(parse_json(text, source), source, notation or "sheet", layout)), nl=False)
 
 
 from bpcalc.classroom.cli import new_command, quality_command, variants_command  # noqa: E402  (the instructor's commands)

@@ -161,9 +161,10 @@ class DeriveResult:
     run: Any = None
     samples: list[dict[str, Any]] = field(default_factory=list)  # {"values": {...}, "gradient": x, "epoch", "sample"}
     raw: list[dict[str, Any]] = field(default_factory=list)  # the same, in the run's number system (for renderers)
+    notation: Any = None  # the Notation names are spelled in (None: the sheet's)
 
 
-def derivation_for(name: str, problem_path: str | None, math: Any = None) -> DeriveResult:
+def derivation_for(name: str, problem_path: str | None, math: Any = None, notation: str | None = None) -> DeriveResult:
     """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given."""
     problem = None
     if problem_path is not None:
@@ -173,13 +174,16 @@ def derivation_for(name: str, problem_path: str | None, math: Any = None) -> Der
         net = problem.network
     else:
         net = SHEET_NETWORK
+    from bpcalc.notations import notation_for, param_keys, resolve
+
+    used = notation or (problem.notation if problem is not None else "sheet")
     try:
-        param = net.resolve_param(name)
+        param = resolve(net, used, name)
     except KeyError:
-        raise BpcalcError(f"unknown parameter {name!r}; this network has {', '.join(net.param_names)}") from None
+        raise BpcalcError(f"unknown parameter {name!r}; this network has {', '.join(param_keys(net, used))}") from None
     d = build(net)
     pd = d.params[param.name]
-    result = DeriveResult(net, pd, problem)
+    result = DeriveResult(net, pd, problem, notation=notation_for(net, used))
     if problem is not None:
         from bpcalc.evaluate import train
 

@@ -57,8 +57,9 @@ def _name(key: str) -> Name:
     return n
 
 
-def build(d: DeriveResult, precision: int = 3, notation: Notation = SHEET) -> DerivationSheet:
-    """The derivation's sheet (``d`` already holds only the samples asked for)."""
+def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None) -> DerivationSheet:
+    """The derivation's sheet (``d`` already holds only the samples asked for); names spelled in ``notation`` (default: d's)."""
+    notation = notation or d.notation or SHEET
     from bpcalc.worksheet import mode_note
 
     pd = d.param
