@@ -278,10 +278,11 @@ def check_class(*args: Any, **kwargs: Any) -> int:
     show_default=True,
     help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders; gradescope: Gradescope's results.json.",
 )
+@notation_option
 @class_options
 @user_errors
 def check_command(
-    problem: str, answers: tuple[str, ...], tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str, **marking: Any
+    problem: str, answers: tuple[str, ...], tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str, notation: str | None, **marking: Any
 ) -> None:
     """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
 
@@ -298,7 +299,7 @@ def check_command(
     if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
         sys.exit(check_class(pr, answers, options, fmt, **marking))
     text, source = read_answers(answers[0])
-    report = check(pr, parse_answers(text, source, pr), options)
+    report = _check_in_notation(pr, text, source, options, notation)
     fmt = resolve_format(fmt)
     if fmt == "json":
         from bpcalc.render.json import dumps
@@ -311,6 +312,26 @@ def check_command(
         emit(render_check(report, pr, plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
+
+
+def _check_in_notation(pr: Any, text: str, source: str, options: Any, notation: str | None) -> Any:
+    """check's report on answers in ``notation`` (default: the problem's); a one-line error when the names fit
+    another notation far better (bpcalc.notation_check), rather than marks against the wrong weights."""
+    from bpcalc.check import check, parse_answers
+    from bpcalc.errors import ProblemError
+    from bpcalc.notation_check import hint
+
+    used = notation or pr.notation
+    try:
+        report = check(pr, parse_answers(text, source, pr, used), options)
+    except ProblemError as e:
+        better = None if notation else hint(pr, text, source, options, used, None)
+        raise BpcalcError(better) if better else e
+    s = report.summary
+    better = None if notation or not s.checked else hint(pr, text, source, options, used, s.score)
+    if better:
+        raise BpcalcError(better)
+    return report
 
 
 @main.command("names")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Sequence
 
 from bpcalc.escape import one_line
 from bpcalc.names import SHEET
 from bpcalc.notations import NOTATIONS, notation_for
 from bpcalc.problem import Problem
+
+
+WIDTH = 80  # the text (title, profile notes) wrapped to this; the tables' rows are short
 
 
 def _meaning(net: Any, q: Any) -> str:
@@ -30,7 +34,7 @@ def cross_reference(problem: Problem, notation: str | None = None) -> str:
     net = problem.network
     chosen = [notation] if notation else [n for n in NOTATIONS if n != "sheet"]
     spell = [notation_for(net, n) for n in chosen]
-    out = [one_line(problem.title)] if problem.title else []
+    out = textwrap.wrap(one_line(problem.title), WIDTH) if problem.title else []
     out.append(f"{'-'.join(map(str, net.layers))} network: names in the sheet notation and in " + ", ".join(chosen))
     out.append("")
     units = []
@@ -52,6 +56,6 @@ def cross_reference(problem: Problem, notation: str | None = None) -> str:
     out += _aligned(["parameter", *chosen, "what", "value"], rows)
     for name in chosen:
         p = NOTATIONS[name]
-        out += ["", f"{name}: {p.title}"]
+        out += ["", *textwrap.wrap(f"{name}: {p.title}", WIDTH, subsequent_indent="  ")]
         out += [f"  {w}" for w in p.words]
     return "\n".join(out) + "\n"

@@ -325,7 +325,7 @@ def parameter_layers(net: Network, values: dict[str, Any]) -> tuple[tuple[tuple[
     return tuple(tuple((q.id, values[q.name]) for q in net.params_into(li)) for li in range(1, len(net.layers)))
 
 
-def summary(run: Run) -> tuple[str, ...]:
+def summary(run: Run, notation: Notation = SHEET) -> tuple[str, ...]:
     pr = run.problem
     net = pr.network
     bits = [
@@ -340,7 +340,7 @@ def summary(run: Run) -> tuple[str, ...]:
     if net.threshold:
         bits.append("thresholds θ on a fixed input -1")
     if pr.frozen:
-        bits.append("frozen: " + ", ".join(str(q.id) for q in net.params if q.name in pr.frozen))
+        bits.append("frozen: " + ", ".join(notation.text(q.id) for q in net.params if q.name in pr.frozen))
     return tuple(bits)
 
 
@@ -395,7 +395,7 @@ def build(run: Run, view: View = View()) -> Worksheet:
         parameter_layers(net, pr.parameters),
         tuple((i, _givens(net, s.inputs, s.targets)) for i, s in enumerate(pr.samples, start=1)),
     )
-    return Worksheet(pr.title, net, summary(run), mode_note(run), Numbers(run.math, view.precision), given, tuple(samples), run, view)
+    return Worksheet(pr.title, net, summary(run, view.notation), mode_note(run), Numbers(run.math, view.precision), given, tuple(samples), run, view)
 
 
 def _givens(net: Network, inputs: dict[str, Any], targets: dict[str, Any]) -> tuple[tuple[Name, Any], ...]:
