@@ -18,6 +18,7 @@ from bpcalc import names as N
 from bpcalc.errors import BpcalcError
 from bpcalc.escape import one_line
 from bpcalc.evaluate import Run
+from bpcalc.render.numbers import written
 from bpcalc.render.values import Numbers
 
 Matrix = list[list[Any]]
@@ -31,6 +32,7 @@ class Entry:
     formula: str  # W1·X + b1
     latex: str  # Z^{[1]} = W^{[1]} X + b^{[1]}
     value: Matrix
+    given: bool = False  # numbers from the problem file, shown as written
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,10 @@ def _entries(net: Any, m: Any, rs: list[Any]) -> list[Entry]:
     last = len(net.layers) - 1
     sign = "−" if net.threshold else "+"
     b_name = "θ" if net.threshold else "b"
+    b_tex = "\\theta" if net.threshold else "b"
+    minus_tex = "-" if net.threshold else ""
     a_prev: Matrix = [[m.num(r.inputs[u.name]) for r in rs] for u in net.inputs]
-    out = [Entry("X", "the inputs", "X", a_prev)]
+    out = [Entry("X", "the inputs", "X", [[r.inputs[u.name] for r in rs] for u in net.inputs], True)]
     acts: list[Matrix] = [a_prev]
     zs: list[Matrix] = [[]]
     for li in range(1, last + 1):
@@ -107,16 +111,16 @@ def _entries(net: Any, m: Any, rs: list[Any]) -> list[Entry]:
         prev = "X" if li == 1 else f"A{li - 1}"
         prev_tex = "X" if li == 1 else f"A^{{[{li - 1}]}}"
         bias_text = f" {sign} {b_name}{li}" if net.bias else ""
-        bias_tex = f" {'-' if net.threshold else '+'} {'\\theta' if net.threshold else 'b'}^{{[{li}]}}" if net.bias else ""
+        bias_tex = f" {'-' if net.threshold else '+'} {b_tex}^{{[{li}]}}" if net.bias else ""
         out.append(Entry(f"Z{li}", f"W{li}·{prev}{bias_text}", f"Z^{{[{li}]}} = W^{{[{li}]}} {prev_tex}{bias_tex}", z))
         g = _act_name(net.activations[li - 1])
-        out.append(Entry(f"A{li}", f"{g}(Z{li})", f"A^{{[{li}]}} = \\mathrm{{{g}}}(Z^{{[{li}]}})", a))
+        g_tex = "\\sigma" if g == "σ" else f"\\mathrm{{{g}}}"
+        out.append(Entry(f"A{li}", f"{g}(Z{li})", f"A^{{[{li}]}} = {g_tex}(Z^{{[{li}]}})", a))
         acts.append(a)
         zs.append(z)
         a_prev = a
     # the output layer's dZ: the loss's δ of every sample (A − Y where the loss and activation give it)
-    y = [[m.num(r.targets[u.target]) for r in rs] for u in net.outputs]
-    out.append(Entry("Y", "the targets", "Y", y))
+    out.append(Entry("Y", "the targets", "Y", [[r.targets[u.target] for r in rs] for u in net.outputs], True))
     dz = [[r.pass_.deltas[u.pre] for r in rs] for u in net.outputs]
     if _stable(net):
         dz_formula, dz_tex = f"A{last} − Y", f"dZ^{{[{last}]}} = A^{{[{last}]}} - Y"
@@ -136,10 +140,10 @@ def _entries(net: Any, m: Any, rs: list[Any]) -> list[Entry]:
             db = [[x * scale for x in row] for row in db]
         dw = [[m.step(x) for x in row] for row in dw]
         db = [[m.step(x * net.bias_input) for x in row] for row in db]
-        out.append(Entry(f"dW{li}", f"{mean}dZ{li}·{prev}ᵀ", f"dW^{{[{li}]}} = {mean_tex}dZ^{{[{li}]}} {prev_tex}^{{T}}", dw))
+        out.append(Entry(f"dW{li}", f"{mean}dZ{li}·{prev}ᵀ", f"dW^{{[{li}]}} = {mean_tex}dZ^{{[{li}]}} {{{prev_tex}}}^{{T}}", dw))
         if net.bias:
             minus = "−" if net.threshold else ""
-            out.append(Entry(f"d{b_name}{li}", f"{minus}{mean}Σ dZ{li} (over the samples)", f"d{'\\theta' if net.threshold else 'b'}^{{[{li}]}} = {'-' if net.threshold else ''}{mean_tex}\\sum dZ^{{[{li}]}}", db))
+            out.append(Entry(f"d{b_name}{li}", f"{minus}{mean}Σ dZ{li} (over the samples)", f"d{b_tex}^{{[{li}]}} = {minus_tex}{mean_tex}\\sum dZ^{{[{li}]}}", db))
         if li > 1:
             w = weights(net, params, li)
             da = [[m.step(x) for x in row] for row in _matmul(_t(w), dz, m)]
@@ -156,14 +160,29 @@ def _act_name(spec: str) -> str:
     return {"sigmoid": "σ"}.get(spec, spec.split("(")[0])
 
 
-def entry_note(net: Any, notation: Any) -> str:
+NOTE = "Entry (j, k) of dWl is the gradient of the weight into unit j of layer l from unit k of layer l-1 (counted from 0): "
+
+
+def entry_note(net: Any, notation: Any, tex: bool = False) -> str:
     """Which weight entry (j, k) of dW1 is, said once in the notation's names."""
     k = 1 if net.layers[0] > 1 else 0
     w = N.weight(net.units[0][k].number, 1)
-    return (
-        f"Entry (j, k) of dWl is the gradient of the weight into unit j of layer l from unit k of layer l-1"
-        f" (counted from 0): dW1[0,{k}] = d{notation.text(N.LOSS)}/d{notation.text(w)}."
-    )
+    if tex:
+        return NOTE + f"$dW^{{[1]}}[0,{k}] = \\partial {notation.latex(N.LOSS)}/\\partial {notation.latex(w)}$."
+    return NOTE + f"dW1[0,{k}] = d{notation.text(N.LOSS)}/d{notation.text(w)}."
+
+
+def _shown(nums: Numbers, e: Entry) -> Any:
+    """How an entry's numbers are written: computed ones as the run shows them, given ones as the file has them."""
+    if not e.given:
+        return nums
+
+    class Written:
+        @staticmethod
+        def text(x: Any) -> str:
+            return written(x)
+
+    return Written
 
 
 def _shape(a: Matrix) -> str:
@@ -179,7 +198,7 @@ def text(run: Run, view: Any, width: int = 80) -> str:
         lines += ["", b.heading + (f" (m = {b.m})" if b.m > 1 else "")]
         for e in b.entries:
             lines.append(f"{e.name} = {e.formula}  {_shape(e.value)}")
-            lines += _matrix_lines(e.value, nums, width)
+            lines += _matrix_lines(e.value, _shown(nums, e), width)
     return "\n".join(_wrap(lines, width)) + "\n"
 
 
@@ -217,13 +236,13 @@ def latex(run: Run, view: Any, body_only: bool = False) -> str:
     parts = []
     if run.problem.title:
         parts.append(f"\\section*{{{tex_escape(run.problem.title)}}}")
-    parts.append(tex_escape(entry_note(net, view.notation)).replace("dW1[0", "$dW^{[1]}$[0"))
+    parts.append(tex_escape(NOTE) + entry_note(net, view.notation, tex=True)[len(NOTE):])
     for b in blocks(run, view.sample):
         parts.append(f"\\subsection*{{{tex_escape(b.heading)}}}")
         for e in b.entries:
             lhs = e.latex if "=" in e.latex else e.latex
             shape = f"\\quad ({len(e.value)} \\times {len(e.value[0])})"
-            parts.append(f"\\[ {lhs} = {_bmatrix(e.value, nums)} {shape} \\]")
+            parts.append(f"\\[ {lhs} = {_bmatrix(e.value, _shown(nums, e))} {shape} \\]")
     body = "\n".join(parts) + "\n"
     if body_only:
         return body
@@ -240,7 +259,7 @@ def markdown(run: Run, view: Any) -> str:
     for b in blocks(run, view.sample):
         parts.append(f"## {md_escape(b.heading)}")
         for e in b.entries:
-            parts.append(f"$$ {e.latex} = {_bmatrix(e.value, nums)} \\quad ({len(e.value)} \\times {len(e.value[0])}) $$")
+            parts.append(f"$$ {e.latex} = {_bmatrix(e.value, _shown(nums, e))} \\quad ({len(e.value)} \\times {len(e.value[0])}) $$")
     return "\n\n".join(parts) + "\n"
 
 
