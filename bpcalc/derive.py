@@ -181,6 +181,8 @@ def derivation_for(name: str, problem_path: str | None, math: Any = None, notati
         param = resolve(net, used, name)
     except KeyError:
         raise BpcalcError(f"unknown parameter {name!r}; this network has {', '.join(param_keys(net, used))}") from None
+    if net.per_layer and param.is_bias:
+        raise BpcalcError(f"{name} is shared by every unit of its layer: its gradient is the sum of their δ, not one chain (see run --show gradients)")
     d = build(net)
     pd = d.params[param.name]
     result = DeriveResult(net, pd, problem, notation=notation_for(net, used))

@@ -282,3 +282,28 @@ def test_check_names_the_sheet_when_a_global_problems_answers_are_the_sheets(tmp
     answers.write_text("w41 = -0.261\nw51 = -0.138\nw11 = 0.192\nb3 = 0.218\n")
     err = stderr("check", str(HAN), str(answers))
     assert err == f"bpcalc: {answers}: these names look like the sheet's names (w11, β1): try --notation sheet\n"
+
+
+def test_the_readmes_table_of_which_weight_is_which():
+    from bpcalc.problem import load_problem
+
+    readme = (ROOT / "README.md").read_text()
+    net = load_problem(str(SAMPLES / "q3.json")).network
+    q = {p.name: p.id for p in net.params}
+    cols = [q["w11"], q["w23"], q["w41"], q["b1"], q["b4"]]
+    start = readme.index("| notation | f1 → H1 |")
+    rows = [ln for ln in readme[start:].splitlines()[2:6]]
+    assert len(rows) == 4
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        b = notation_for(net, cells[0].split("`")[1])
+        for cell, n in zip(cells[1:6], cols):
+            assert cell.split(" ")[0] in (b.key(n), b.text(n)), (cells[0], cell)
+
+
+def test_derive_in_the_files_notation():
+    out = cli("derive", "--param", "w14", "--problem", str(HAN), "--format", "plain")
+    assert "dE/dw14 = dE/dO6 · dO6/dI6 · dI6/dO4 · dO4/dI4 · dI4/dw14" in out
+    assert stderr("derive", "--param", "w11", "--problem", str(HAN)).startswith("bpcalc: unknown parameter 'w11'; this network has w14, w24")
+    assert "dL/dw11 = dL/dy" in cli("derive", "--param", "w11", "--problem", str(HAN), "--notation", "sheet", "--format", "plain")
+    assert stderr("derive", "--param", "b1", "--problem", str(MAZUR)).startswith("bpcalc: b1 is shared by every unit of its layer")
