@@ -94,6 +94,14 @@ def emit(renderable: Any, fmt: str) -> None:
     console.print(renderable)
 
 
+def printed(printer: Any, out: Any, fmt: str) -> None:
+    """A registry printer's output: a rich renderable to the terminal, text as it is."""
+    if printer.renderable:
+        emit(out, fmt)
+    else:
+        click.echo(out, nl=False)
+
+
 class OneLineGroup(click.Group):
     """A group whose usage errors (a bad option value, a missing argument) are one line on stderr, exit 2."""
 
@@ -176,11 +184,7 @@ def run(
         click.echo(run_matrix(result, shown, fmt, PrintOptions(latex_body=latex_body)), nl=False)
         return
     printer = FORMATS[fmt]
-    out = printer.run_printer()(result, shown, PrintOptions(latex_body=latex_body))
-    if printer.renderable:
-        emit(out, fmt)
-    else:
-        click.echo(out, nl=False)
+    printed(printer, printer.run_printer()(result, shown, PrintOptions(latex_body=latex_body)), fmt)
 
 
 @main.command()
@@ -227,11 +231,7 @@ def derive(
     from bpcalc.render.formats import PrintOptions
 
     printer = FORMATS[fmt]
-    out = printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body))
-    if printer.renderable:
-        emit(out, fmt)
-    else:
-        click.echo(out, nl=False)
+    printed(printer, printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body)), fmt)
 
 
 def class_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -309,7 +309,9 @@ def check_command(
     else:
         from bpcalc.render.check import render_check
 
-        emit(render_check(report, pr, plain=fmt == "plain"), fmt)
+        import dataclasses
+
+        emit(render_check(report, dataclasses.replace(pr, notation=notation or pr.notation), plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
 

@@ -77,3 +77,30 @@ def hint(problem: Problem, text: str, source: str, options: Any, declared: str, 
         return None
     name = best[1]
     return f"{source}: these names look like {WORDS[name]} ({_examples(problem, name)}): try --notation {name}"
+
+
+def label(key: Any, problem: Problem) -> str:
+    """A checked value's label in the problem's notation (the checker's own, the sheet's, in the sheet's)."""
+    if problem.notation == "sheet":
+        return key.label()  # type: ignore[no-any-return]
+    from bpcalc import names as N
+
+    net = problem.network
+    names = notation_for(net, problem.notation)
+    loss = names.text(N.LOSS)
+    if key.kind == "loss":
+        return loss
+    if key.kind == "delta":
+        unit = next(u for row in net.units for u in row if u.name == key.name)
+        return names.text(N.delta(unit.id))
+    n = SHEET.parse(key.name)
+    if n is None:
+        return key.label()  # type: ignore[no-any-return]
+    if n.kind in ("bias", "threshold") or n.kind == "weight":
+        n = net.param_index[key.name].id
+    spelled = names.text(n)
+    if key.kind == "gradient":
+        return f"∂{loss}/∂{spelled}"
+    if key.kind == "parameter_after":
+        return f"{spelled} after"
+    return spelled

@@ -307,3 +307,22 @@ def test_derive_in_the_files_notation():
     assert stderr("derive", "--param", "w11", "--problem", str(HAN)).startswith("bpcalc: unknown parameter 'w11'; this network has w14, w24")
     assert "dL/dw11 = dL/dy" in cli("derive", "--param", "w11", "--problem", str(HAN), "--notation", "sheet", "--format", "plain")
     assert stderr("derive", "--param", "b1", "--problem", str(MAZUR)).startswith("bpcalc: b1 is shared by every unit of its layer")
+
+
+def test_the_trainer_refuses_shared_biases_rather_than_train_them_wrong():
+    from bpcalc.errors import BpcalcError
+    from bpcalc.problem import load_problem
+    from bpcalc.train.vectorised import Model
+
+    pr = load_problem(str(MAZUR))
+    with pytest.raises(BpcalcError, match="shares one bias per layer"):
+        Model(pr.network, {k: float(v) for k, v in pr.parameters.items()})
+
+
+def test_check_writes_its_table_in_the_problems_notation(tmp_path):
+    answers = tmp_path / "a.txt"
+    answers.write_text("I4 = -0.7\nδ6 = -0.131\nE = 0.138\ndE/dw46 = -0.05\nθ6 = 0.218\n")
+    r = CliRunner().invoke(main, ["check", str(HAN), str(answers), "--format", "plain"], env={"COLUMNS": "80"})
+    assert r.exit_code == 1
+    rows = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip().endswith(("right", "wrong [1]"))]
+    assert rows == ["I4", "E", "δ6", "∂E/∂w46", "θ6"]  # in the order the sheet works them (the book's -0.044 for dE/dw46)

@@ -61,6 +61,8 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
     the diagnoses with their corrected working, folded to the width. Text from files is escaped and
     never read as rich markup.
     """
+    from bpcalc.notation_check import label  # the labels in the problem's notation
+
     mode = "error carried forward" if report.carry else "no error carried forward"
     head = [one_line(problem.title)] if problem.title else []
     head.append(f"Checking {one_line(report.answers_source)} against {one_line(report.problem_source)}")
@@ -92,7 +94,7 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
                 count += 1
                 verdict.append(f" [{count}]")
                 notes.add_row(Text(f"[{count}]"), Text(one_line(note_text(item))))
-            t.add_row(Text(item.key.label()), Text(one_line(item.given.text)), Text(expected_text(item)), verdict)
+            t.add_row(Text(label(item.key, problem)), Text(one_line(item.given.text)), Text(expected_text(item)), verdict)
         parts.append(t)
         if notes.row_count:
             parts += [Text(""), notes]
