@@ -296,6 +296,10 @@ def check_command(
         raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
     options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None, answer_decimals=answer_decimals)
     pr = load_problem(problem)
+    if notation:  # the answers' names (a class's files too)
+        import dataclasses
+
+        pr = dataclasses.replace(pr, notation=notation)
     if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
         sys.exit(check_class(pr, answers, options, fmt, **marking))
     text, source = read_answers(answers[0])
@@ -309,9 +313,7 @@ def check_command(
     else:
         from bpcalc.render.check import render_check
 
-        import dataclasses
-
-        emit(render_check(report, dataclasses.replace(pr, notation=notation or pr.notation), plain=fmt == "plain"), fmt)
+        emit(render_check(report, pr, plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -130,6 +131,8 @@ def build_problem(data: Any, source: str) -> Problem:
         raise bad("", f"expected a JSON object with keys network, learning_rate, parameters, samples; got {_describe(data)}")
     for key in data:
         if key not in TOP_KEYS and key not in INFO_KEYS:
+            if re.fullmatch(r"[Ww]\d+|[Bb]\d+|dW\d+", key):
+                raise bad(place("", key), 'unknown key; weight matrices go in "weights": [W1, W2, ...] with "biases" and "layout" (see README, Weights as matrices)')
             raise bad(place("", key), f"unknown key{_near(key, TOP_KEYS)}; expected one of {', '.join(sorted(TOP_KEYS))}")
     for key in ("source", "description"):
         if key in data and not isinstance(data[key], str):

@@ -182,3 +182,33 @@ def test_both_layouts_give_the_scalar_numbers(tmp_path):
     path = tmp_path / "cs231n.json"
     path.write_text(json.dumps(d))
     assert cli("run", str(path), "--format", "json") == cli("run", str(DLAI), "--format", "json")
+
+
+@pytest.mark.parametrize("args", [
+    ["run", str(DLAI), "--view", "matrix"],
+    ["run", str(DLAI), "--view", "matrix", "--format", "markdown"],
+    ["names", str(DLAI)],
+    ["convert", str(DLAI), "--notation", "layered"],
+])
+def test_matrix_view_names_and_convert_import_no_sympy_or_numpy(args):
+    from probes import modules_after
+
+    loaded = modules_after(args)
+    assert "sympy" not in loaded and "numpy" not in loaded
+
+
+def test_the_bundled_notation_samples_follow_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "bpcalc" / "problem.schema.json").read_text())
+    for path in sorted((ROOT / "samples" / "notations").glob("*.json")):
+        jsonschema.validate(json.loads(path.read_text()), schema)
+
+
+def test_a_matrix_written_as_w1_gets_a_hint(tmp_path):
+    d = json.loads((ROOT / "samples" / "q3.json").read_text())
+    d["W1"] = d.pop("parameters")
+    path = tmp_path / "w1.json"
+    path.write_text(json.dumps(d))
+    r = CliRunner().invoke(main, ["run", str(path)])
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"bpcalc: {path}: W1: unknown key; weight matrices go in \"weights\": [W1, W2, ...] with \"biases\" and \"layout\"")
