@@ -65,7 +65,9 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
     pd = d.param
     net = d.network
     param = _name(pd.param)
-    factors = tuple(FactorRow(_name(f.key), f.sheet, f.simple) for f in pd.factors)
+    from bpcalc.notations import respelled  # the symbolic forms in the notation's names too
+
+    factors = tuple(FactorRow(_name(f.key), respelled(f.sheet, notation), respelled(f.simple, notation)) for f in pd.factors)
     samples = []
     note = ""
     numbers = None
@@ -93,8 +95,8 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
         param,
         N.factor(N.LOSS, param),
         factors,
-        pd.product,
-        tuple((_name(n), e) for n, e in pd.deltas),
+        respelled(pd.product, notation),
+        tuple((_name(n), respelled(e, notation)) for n, e in pd.deltas),
         tuple(samples),
         numbers,
         note,

@@ -401,3 +401,38 @@ def param_keys(net: "Network", name: str = "sheet") -> list[str]:
         return net.param_names
     b = NOTATIONS[name].bind(net)
     return [b.key(p.id) for p in net.params]  # type: ignore[arg-type]
+
+
+def respelled(expr: Any, notation: Notation) -> Any:
+    """A SymPy expression in the sheet's symbols (w41, alpha_H1, y) with each renamed as ``notation`` writes it (w46, I4, O6)."""
+    if notation is SHEET or expr is None or not hasattr(expr, "free_symbols"):
+        return expr
+    swap = {}
+    for s in expr.free_symbols:
+        n = SHEET.parse(s.name)
+        if n is not None:
+            swap[s] = _spelled_symbol()(notation.text(n), notation.latex(n), **s.assumptions0)
+    return expr.xreplace(swap) if swap else expr
+
+
+@lru_cache(maxsize=1)
+def _spelled_symbol() -> Any:
+    """A SymPy symbol that prints as a notation spells it: its text in text, its LaTeX in LaTeX (SymPy's print methods)."""
+    import sympy as sp
+
+    class Spelled(sp.Symbol):  # type: ignore[misc]
+        def __new__(cls, name: str, tex: str, **assumptions: Any) -> Any:
+            obj = super().__new__(cls, name, **assumptions)
+            obj.tex = tex
+            return obj
+
+        def __getnewargs_ex__(self) -> Any:
+            return (self.name, self.tex), self.assumptions0
+
+        def _latex(self, printer: Any) -> str:
+            return self.tex  # type: ignore[no-any-return]
+
+        def _sympystr(self, printer: Any) -> str:
+            return self.name  # type: ignore[no-any-return]
+
+    return Spelled

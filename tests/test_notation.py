@@ -326,3 +326,24 @@ def test_check_writes_its_table_in_the_problems_notation(tmp_path):
     assert r.exit_code == 1
     rows = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip().endswith(("right", "wrong [1]"))]
     assert rows == ["I4", "E", "δ6", "∂E/∂w46", "θ6"]  # in the order the sheet works them (the book's -0.044 for dE/dw46)
+
+
+@pytest.mark.parametrize("name", ["global", "sequential", "layered"])
+@pytest.mark.parametrize("width", [60, 80])
+def test_every_sample_in_every_notation_fits_and_never_cuts(name, width):
+    for path in BUNDLED:
+        out = cli("run", str(path), "--format", "plain", "--notation", name, env={"COLUMNS": str(width)})
+        assert "…" not in out, (path.name, name)
+        wide = [ln for ln in out.splitlines() if len(ln) > width]
+        assert not wide, (path.name, name, wide[:2])
+
+
+def test_derive_writes_its_symbolic_forms_in_the_notation():
+    out = cli("derive", "--param", "w14", "--problem", str(HAN), "--format", "plain")
+    assert "dO6/dI6    e^(-I6)/(1 + e^(-I6))²   O6·(1 - O6)" in out
+    assert "dE/dw14 = (1 - O6)·(O6 - T6)·O6·w46·(1 - O4)·O4·x1" in out
+    assert "α_H1" not in out and "w41" not in out
+    tex = cli("derive", "--param", "w1_11", "--problem", "samples/q3.json", "--notation", "layered", "--format", "latex")
+    assert "\\cdot w^{2}_{11} \\cdot" in tex and "x_{1}" in tex and "alpha" not in tex
+    # JSON keeps the sheet's keys
+    assert json.loads(cli("derive", "--param", "w14", "--problem", str(HAN), "--format", "json"))["param"] == "w11"

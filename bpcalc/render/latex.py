@@ -374,7 +374,7 @@ def derive_body(sheet: DerivationSheet) -> str:
         f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors),
         "&= " + " \\cdot ".join(_wrap_sum(latex, f.sheet, len(sheet.factors)) for f in sheet.factors),
         "&= " + " \\cdot ".join(_wrap_sum(latex, f.simple, len(sheet.factors)) for f in sheet.factors),
-        "&= " + product_latex(sheet.product, sheet.result.param.factors),
+        "&= " + product_latex(sheet.product, sheet.factors),
     ]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
     if sheet.deltas:

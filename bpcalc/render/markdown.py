@@ -118,7 +118,7 @@ def derive_markdown(sheet: DerivationSheet) -> str:
         out.append(escape(sheet.title) + "\n\n")
     out.append(escape("; ".join(sheet.summary)) + ".\n\n")
     chain = f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors)
-    out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.result.param.factors)]))
+    out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.factors)]))
     rows = [[_m(names.latex(f.name)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in sheet.factors]
     out.append("\n" + table(["factor", "as the sheet writes it", "simplified"], rows, "lll"))
     if sheet.deltas:
