@@ -7,6 +7,7 @@ letting `check` mark them against the wrong weights.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from bpcalc.errors import ProblemError
@@ -104,3 +105,38 @@ def label(key: Any, problem: Problem) -> str:
     if key.kind == "parameter_after":
         return f"{spelled} after"
     return spelled
+
+
+_TOKEN = re.compile(r"[∂dA-Za-zα-ωΑ-Ω][\w∂/]*")
+
+
+def respell(text: str, problem: Problem) -> str:
+    """The checker's words with every sheet name in them (w41, dL/dy, α_H1, β1, δ_H1) written in the problem's notation."""
+    if problem.notation == "sheet":
+        return text
+    from bpcalc import names as N
+
+    net = problem.network
+    names = notation_for(net, problem.notation)
+    known = {u.id for row in net.units for u in row} | {N.LOSS}
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group(0)
+        n = SHEET.parse(word.replace("∂", "d"))
+        if n is None or not _belongs(n, net, known):
+            return word
+        spelled = names.text(n)
+        return spelled.replace("d", "∂", 2) if word.startswith("∂") and n.kind == "factor" else spelled
+
+    return _TOKEN.sub(one, text)
+
+
+def _belongs(n: Any, net: Any, known: set[Any]) -> bool:
+    """A name of this network (not a word that happens to read as one)."""
+    if n.kind == "factor":
+        return all(_belongs(p, net, known) for p in n.parts)
+    if n.kind in ("weight", "bias", "threshold"):
+        return SHEET.key(n) in net.param_index
+    if n.kind in ("pre", "delta", "target"):
+        return n.unit in known
+    return n in known

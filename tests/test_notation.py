@@ -347,3 +347,18 @@ def test_derive_writes_its_symbolic_forms_in_the_notation():
     assert "\\cdot w^{2}_{11} \\cdot" in tex and "x_{1}" in tex and "alpha" not in tex
     # JSON keeps the sheet's keys
     assert json.loads(cli("derive", "--param", "w14", "--problem", str(HAN), "--format", "json"))["param"] == "w11"
+
+
+def test_check_writes_its_diagnoses_in_the_problems_notation(tmp_path):
+    answers = tmp_path / "a.txt"
+    answers.write_text("dE/dw46 = -0.05\nw14 = 0.3\n")
+    r = CliRunner().invoke(main, ["check", str(HAN), str(answers), "--format", "plain"], env={"COLUMNS": "200"})
+    assert r.exit_code == 1
+    out = r.stdout
+    assert "Sample 1: x1 = 1, x2 = 0, x3 = 1, T6 = 1" in out
+    # Table 9.3's w14 = 0.192 after the update, the book's dE/dw46 = -Err6·O4 = -0.044
+    assert "[1] ∂E/∂w46 in sample 1 — arithmetic slip: you wrote -0.05, expected -0.044: dE/dw46 = dE/dO6 · dO6/dI6 · dI6/dw46" in out
+    assert "w14 = w14 - η·dE/dw14 = 0.2" in out and "0.9·(0.00872) = 0.192" in out
+    assert "first mistake: ∂E/∂w46 in sample 1" in out
+    for sheet_name in ("w41", "w11", "dL/", "α_H1", "H1", "β"):
+        assert sheet_name not in out, sheet_name
