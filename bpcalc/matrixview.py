@@ -64,8 +64,6 @@ def blocks(run: Run, sample: int | None = None) -> list[Block]:
     """The matrix working of every update of the run (``sample``: online mode, that sample only)."""
     pr = run.problem
     net = pr.network
-    if net.per_layer:
-        raise BpcalcError("--view matrix needs one bias per unit; this problem shares one bias per layer (network.bias per_layer)")
     m = run.math
     out: list[Block] = []
     batch = pr.update == "batch"
@@ -99,7 +97,7 @@ def _entries(net: Any, m: Any, rs: list[Any]) -> list[Entry]:
         w = weights(net, params, li)
         z = _matmul(w, a_prev, m)
         if net.bias:
-            for j, u in enumerate(net.units[li]):
+            for j, u in enumerate(net.units[li]):  # a layer's shared bias: the same number for every unit
                 b = params[u.bias] * net.bias_input
                 z[j] = [x + b for x in z[j]]
         z = [[m.step(x) for x in row] for row in z]
@@ -135,6 +133,8 @@ def _entries(net: Any, m: Any, rs: list[Any]) -> list[Entry]:
         prev_tex = "X" if li == 1 else f"A^{{[{li - 1}]}}"
         dw = _matmul(dz, _t(acts[li - 1]), m)
         db = [[m.fsum(row)] for row in dz]
+        if net.per_layer:  # one bias shared by the layer: the sum over its units too
+            db = [[m.fsum([x for (x,) in db])]]
         if scale is not None:
             dw = [[x * scale for x in row] for row in dw]
             db = [[x * scale for x in row] for row in db]
@@ -143,7 +143,8 @@ def _entries(net: Any, m: Any, rs: list[Any]) -> list[Entry]:
         out.append(Entry(f"dW{li}", f"{mean}dZ{li}·{prev}ᵀ", f"dW^{{[{li}]}} = {mean_tex}dZ^{{[{li}]}} {{{prev_tex}}}^{{T}}", dw))
         if net.bias:
             minus = "−" if net.threshold else ""
-            out.append(Entry(f"d{b_name}{li}", f"{minus}{mean}Σ dZ{li} (over the samples)", f"d{b_tex}^{{[{li}]}} = {minus_tex}{mean_tex}\\sum dZ^{{[{li}]}}", db))
+            over = "the units and the samples" if net.per_layer else "the samples"
+            out.append(Entry(f"d{b_name}{li}", f"{minus}{mean}Σ dZ{li} (over {over})", f"d{b_tex}^{{[{li}]}} = {minus_tex}{mean_tex}\\sum dZ^{{[{li}]}}", db))
         if li > 1:
             w = weights(net, params, li)
             da = [[m.step(x) for x in row] for row in _matmul(_t(w), dz, m)]

@@ -212,3 +212,16 @@ def test_a_matrix_written_as_w1_gets_a_hint(tmp_path):
     r = CliRunner().invoke(main, ["run", str(path)])
     assert r.exit_code == 2
     assert r.stderr.startswith(f"bpcalc: {path}: W1: unknown key; weight matrices go in \"weights\": [W1, W2, ...] with \"biases\" and \"layout\"")
+
+
+def test_matrix_view_of_mazurs_shared_biases():
+    path = ROOT / "samples" / "notations" / "mazur_sequential.json"
+    got = _entries(path)
+    # Mazur's printed dE_total/dw5 = 0.082167041, dE_total/dw1 = 0.000438568, dE_total/dout_h1 = 0.036350306
+    assert abs(got["dW2"][0][0] - 0.082167041) < 5e-10
+    assert abs(got["dW1"][0][0] - 0.000438568) < 5e-10
+    assert abs(got["dA1"][0][0] - 0.036350306) < 5e-10
+    run = train(load_problem(str(path)))
+    g = run.results[0].pass_.gradients
+    assert got["db2"] == [[pytest.approx(g["b2"], rel=1e-12)]] and got["db1"] == [[pytest.approx(g["b1"], rel=1e-12)]]
+    assert "db2 = Σ dZ2 (over the units and the samples)  (1×1)" in cli("run", str(path), "--view", "matrix")
