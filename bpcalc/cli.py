@@ -373,7 +373,7 @@ def convert_command(problem: str, notation: str | None, layout: str | None) -> N
     from bpcalc.problem import read_text
 
     text, source = read_text(problem)
-    click.echo(dumps(convert(parse_json(text, source), source, notation or "sheet", layout)), nl=False)
+    click.echo(dumps(convert(parse_json(text, source), source, notation, layout)), nl=False)
 
 
 from bpcalc.classroom.cli import new_command, quality_command, variants_command  # noqa: E402  (the instructor's commands)

@@ -15,13 +15,14 @@ _WRITTEN = ("parameters", "weights", "biases", "layout", "frozen", "notation")
 _MARK = "\x00num:"
 
 
-def convert(data: dict[str, Any], source: str, notation: str = "sheet", layout: str | None = None) -> dict[str, Any]:
+def convert(data: dict[str, Any], source: str, notation: str | None = None, layout: str | None = None) -> dict[str, Any]:
     """``data`` (a problem file's JSON, numbers as Decimal) rewritten in ``notation``; ``layout``: as matrices in that layout.
 
     Everything else (title, source, notes, network, samples, ...) is kept as it was, in its order.
     """
     pr = build_problem(data, source)  # validated: every fault names the place, as `run` does
     net = pr.network
+    notation = notation or pr.notation  # the file's own, unless another is asked for
     names = notation_for(net, notation)
     out: dict[str, Any] = {}
     for key, value in data.items():

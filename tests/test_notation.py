@@ -218,7 +218,7 @@ def _convert(path: Path, *args: str, tmp_path: Path, name: str) -> Path:
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
 def test_convert_to_every_profile_and_back_is_identical(path, tmp_path):
     d = json.loads(path.read_text())
-    home = ["--layout", d["layout"]] if "weights" in d else ["--notation", d.get("notation", "sheet")]
+    home = ["--notation", d.get("notation", "sheet")] + (["--layout", d["layout"]] if "weights" in d else [])
     start = cli("convert", str(path), *home)
     # the bundled files are written as convert writes them (parameters in the network's order, before the samples)
     assert parse_json(start, "x") == parse_json(path.read_text(), "x")
@@ -362,3 +362,11 @@ def test_check_writes_its_diagnoses_in_the_problems_notation(tmp_path):
     assert "first mistake: ∂E/∂w46 in sample 1" in out
     for sheet_name in ("w41", "w11", "dL/", "α_H1", "H1", "β"):
         assert sheet_name not in out, sheet_name
+
+
+def test_convert_keeps_the_files_notation_unless_told():
+    out = json.loads(cli("convert", str(MAZUR), "--matrices"))
+    assert out["notation"] == "sequential" and out["frozen"] == ["b1", "b2"] and out["biases"] == [0.35, 0.6]
+    assert json.loads(cli("convert", str(MAZUR)))["parameters"] == json.loads(MAZUR.read_text())["parameters"]
+    sheet = json.loads(cli("convert", str(MAZUR), "--notation", "sheet"))
+    assert "notation" not in sheet and list(sheet["parameters"]) == ["w11", "w21", "w12", "w22", "b1", "w31", "w41", "w32", "w42", "b2"]
