@@ -44,7 +44,7 @@ def squeeze(text: str) -> str:
 
 
 class Profile:
-    """A textbook's notation: how one unit, weight and bias of a network is spelled (see :meth:`atom`)."""
+    """A textbook's notation: how an input, a unit (its output, pre-activation, target, δ), a weight and a bias are spelled."""
 
     name = ""
     title = ""  # whose notation, for `bpcalc names` and the README
@@ -56,6 +56,33 @@ class Profile:
 
     def atom(self, net: "Network", n: Name) -> Spelling:
         """(key, text, latex) of a unit, pre-activation, target, delta, weight or bias of ``net``."""
+        k = n.kind
+        if k == "input":
+            return self.input(net, _unit(net, n))
+        if k in ("hidden", "output"):
+            return self.unit(net, _unit(net, n))["out"]
+        if k in ("pre", "target", "delta", "err"):
+            got = self.unit(net, _unit(net, n.unit))
+            if k in got:
+                return got[k]
+        if k == "weight":
+            return self.weight(net, *_weight_ends(net, n))
+        if k in ("bias", "threshold"):
+            return self.bias(net, *_bias_layer_unit(net, n))
+        raise ValueError(f"no {k} in the {self.name} notation")
+
+    def input(self, net: "Network", u: "Unit") -> Spelling:
+        raise NotImplementedError
+
+    def unit(self, net: "Network", u: "Unit") -> dict[str, Spelling]:
+        """A non-input unit's spellings: "out" (its output), "pre", "delta", and "target" (output units)."""
+        raise NotImplementedError
+
+    def weight(self, net: "Network", source: "Unit", target: "Unit") -> Spelling:
+        raise NotImplementedError
+
+    def bias(self, net: "Network", layer: int, unit: "Unit | None") -> Spelling:
+        """A unit's bias, or (``unit`` None) its layer's shared one."""
         raise NotImplementedError
 
 
@@ -78,9 +105,9 @@ def _units(net: "Network") -> tuple[dict[Name, "Unit"], dict[int, "Unit"]]:
 
 
 @lru_cache(maxsize=64)
-def _sequential(net: "Network") -> dict[tuple[int, ...] | tuple[str, int, int] | tuple[str, int], int]:
+def _sequential(net: "Network") -> dict[tuple[str, int] | tuple[str, int, int], int]:
     """Mazur's numbers: weights w1, w2, ... layer by layer, grouped by target unit (per-unit biases likewise)."""
-    out: dict = {}
+    out: dict[tuple[str, int] | tuple[str, int, int], int] = {}
     w = b = 0
     for li in range(1, len(net.layers)):
         for t in net.units[li]:
@@ -112,39 +139,40 @@ def _bias_layer_unit(net: "Network", n: Name) -> tuple[int, "Unit | None"]:
     return u.layer, u
 
 
+def _same(key: str, latex: str) -> Spelling:
+    """A spelling whose text is its file key."""
+    return key, key, latex
+
+
 class GlobalProfile(Profile):
     name = "global"
     title = "Han, Kamber & Pei (Data Mining §9.2.3), Negnevitsky: units 1..N across the net; w{i}{j} from unit i to unit j; θ{j}"
     loss = ("E", "E", "E")
     words = ("I_j: net input of unit j", "O_j: output of unit j", "Err_j = -δ_j: the book's back-propagated error", "w_ij += η·Err_j·O_i: its update")
 
-    def atom(self, net: "Network", n: Name) -> Spelling:
-        k = n.kind
-        if k in ("input", "hidden", "output"):
-            u = _unit(net, n)
-            if k == "input":
-                return f"x{u.number}", f"x{u.number}", f"x_{{{u.number}}}"
-            return f"O{u.number}", f"O{u.number}", f"O_{{{u.number}}}"
-        if k in ("pre", "target", "delta", "err"):
-            j = _unit(net, n.unit).number
-            return {
-                "err": (f"Err{j}", f"Err{j}", f"\\mathrm{{Err}}_{{{j}}}"),
-                "pre": (f"I{j}", f"I{j}", f"I_{{{j}}}"),
-                "target": (f"T{j}", f"T{j}", f"T_{{{j}}}"),
-                "delta": (f"delta{j}", f"δ{j}", f"\\delta_{{{j}}}"),
-            }[k]
-        if k == "weight":
-            s, t = _weight_ends(net, n)
-            return f"w{_idx(s.number, t.number)}", f"w{_idx(s.number, t.number)}", f"w_{{{_tex_idx(s.number, t.number)}}}"
-        if k in ("bias", "threshold"):
-            layer, u = _bias_layer_unit(net, n)
-            j = u.number if u is not None else layer
-            return f"theta{j}", f"θ{j}", f"\\theta_{{{j}}}"
-        raise ValueError(f"no {k} in the global notation")
-
-
     def bind(self, net: "Network") -> "BoundNotation":
         return GlobalBound(self, net)
+
+    def input(self, net: "Network", u: "Unit") -> Spelling:
+        return _same(f"x{u.number}", f"x_{{{u.number}}}")
+
+    def unit(self, net: "Network", u: "Unit") -> dict[str, Spelling]:
+        j = u.number
+        return {
+            "out": _same(f"O{j}", f"O_{{{j}}}"),
+            "pre": _same(f"I{j}", f"I_{{{j}}}"),
+            "target": _same(f"T{j}", f"T_{{{j}}}"),
+            "delta": (f"delta{j}", f"δ{j}", f"\\delta_{{{j}}}"),
+            "err": _same(f"Err{j}", f"\\mathrm{{Err}}_{{{j}}}"),
+        }
+
+    def weight(self, net: "Network", source: "Unit", target: "Unit") -> Spelling:
+        i, j = source.number, target.number
+        return _same(f"w{_idx(i, j)}", f"w_{{{_tex_idx(i, j)}}}")
+
+    def bias(self, net: "Network", layer: int, unit: "Unit | None") -> Spelling:
+        j = unit.number if unit is not None else layer
+        return f"theta{j}", f"θ{j}", f"\\theta_{{{j}}}"
 
 
 def err(unit: Name) -> Name:
@@ -158,37 +186,25 @@ class SequentialProfile(Profile):
     loss = ("E_total", "E_total", "E_{total}")
     words = ("net_h1: a unit's net input", "out_h1: its output", "E_total: the total error")
 
-    def _unit_label(self, net: "Network", u: "Unit") -> str:
-        if u.layer == 0:
-            return f"i{u.position}"
-        if u.layer == len(net.layers) - 1:
-            return f"o{u.position}"
-        return f"h{u.number - net.layers[0]}"
+    def input(self, net: "Network", u: "Unit") -> Spelling:
+        return _same(f"i{u.position}", f"i_{{{u.position}}}")
 
-    def atom(self, net: "Network", n: Name) -> Spelling:
-        k = n.kind
-        if k in ("input", "hidden", "output"):
-            u = _unit(net, n)
-            label = self._unit_label(net, u)
-            if k == "input":
-                return label, label, f"i_{{{u.position}}}"
-            return f"out_{label}", f"out_{label}", f"out_{{{label[0]}{label[1:]}}}"
-        if k in ("pre", "target", "delta"):
-            label = self._unit_label(net, _unit(net, n.unit))
-            return {
-                "pre": (f"net_{label}", f"net_{label}", f"net_{{{label}}}"),
-                "target": (f"target_{label}", f"target_{label}", f"target_{{{label}}}"),
-                "delta": (f"delta_{label}", f"δ_{label}", f"\\delta_{{{label}}}"),
-            }[k]
-        if k == "weight":
-            s, t = _weight_ends(net, n)
-            w = _sequential(net)[("w", s.number, t.position)]
-            return f"w{w}", f"w{w}", f"w_{{{w}}}"
-        if k in ("bias", "threshold"):
-            layer, u = _bias_layer_unit(net, n)
-            b = layer if u is None else _sequential(net)[("b", u.number)]
-            return f"b{b}", f"b{b}", f"b_{{{b}}}"
-        raise ValueError(f"no {k} in the sequential notation")
+    def unit(self, net: "Network", u: "Unit") -> dict[str, Spelling]:
+        label = f"o{u.position}" if u.layer == len(net.layers) - 1 else f"h{u.number - net.layers[0]}"
+        return {
+            "out": _same(f"out_{label}", f"out_{{{label}}}"),
+            "pre": _same(f"net_{label}", f"net_{{{label}}}"),
+            "target": _same(f"target_{label}", f"target_{{{label}}}"),
+            "delta": (f"delta_{label}", f"δ_{label}", f"\\delta_{{{label}}}"),
+        }
+
+    def weight(self, net: "Network", source: "Unit", target: "Unit") -> Spelling:
+        w = _sequential(net)[("w", source.number, target.position)]
+        return _same(f"w{w}", f"w_{{{w}}}")
+
+    def bias(self, net: "Network", layer: int, unit: "Unit | None") -> Spelling:
+        b = layer if unit is None else _sequential(net)[("b", unit.number)]
+        return _same(f"b{b}", f"b_{{{b}}}")
 
 
 class LayeredProfile(Profile):
@@ -197,32 +213,26 @@ class LayeredProfile(Profile):
     loss = ("C", "C", "C")
     words = ("z^l_j: weighted input", "a^l_j: activation", "δ^l_j = ∂C/∂z^l_j")
 
-    def atom(self, net: "Network", n: Name) -> Spelling:
-        k = n.kind
-        if k == "input":
-            p = n.index[0]
-            return f"x{p}", f"x{p}", f"x_{{{p}}}"
-        if k in ("hidden", "output"):
-            u = _unit(net, n)
-            return f"a{u.layer}_{u.position}", f"a^{u.layer}_{u.position}", f"a^{{{u.layer}}}_{{{u.position}}}"
-        if k in ("pre", "target", "delta"):
-            u = _unit(net, n.unit)
-            l, j = u.layer, u.position
-            return {
-                "pre": (f"z{l}_{j}", f"z^{l}_{j}", f"z^{{{l}}}_{{{j}}}"),
-                "target": (f"y{j}", f"y{j}", f"y_{{{j}}}"),
-                "delta": (f"delta{l}_{j}", f"δ^{l}_{j}", f"\\delta^{{{l}}}_{{{j}}}"),
-            }[k]
-        if k == "weight":
-            s, t = _weight_ends(net, n)
-            jk = _idx(t.position, s.position)
-            return f"w{t.layer}_{jk}", f"w^{t.layer}_{jk}", f"w^{{{t.layer}}}_{{{_tex_idx(t.position, s.position)}}}"
-        if k in ("bias", "threshold"):
-            layer, u = _bias_layer_unit(net, n)
-            if u is None:
-                return f"b{layer}", f"b^{layer}", f"b^{{{layer}}}"
-            return f"b{layer}_{u.position}", f"b^{layer}_{u.position}", f"b^{{{layer}}}_{{{u.position}}}"
-        raise ValueError(f"no {k} in the layered notation")
+    def input(self, net: "Network", u: "Unit") -> Spelling:
+        return _same(f"x{u.position}", f"x_{{{u.position}}}")
+
+    def unit(self, net: "Network", u: "Unit") -> dict[str, Spelling]:
+        l, j = u.layer, u.position
+        return {
+            "out": (f"a{l}_{j}", f"a^{l}_{j}", f"a^{{{l}}}_{{{j}}}"),
+            "pre": (f"z{l}_{j}", f"z^{l}_{j}", f"z^{{{l}}}_{{{j}}}"),
+            "target": _same(f"y{j}", f"y_{{{j}}}"),
+            "delta": (f"delta{l}_{j}", f"δ^{l}_{j}", f"\\delta^{{{l}}}_{{{j}}}"),
+        }
+
+    def weight(self, net: "Network", source: "Unit", target: "Unit") -> Spelling:
+        jk = _idx(target.position, source.position)
+        return f"w{target.layer}_{jk}", f"w^{target.layer}_{jk}", f"w^{{{target.layer}}}_{{{_tex_idx(target.position, source.position)}}}"
+
+    def bias(self, net: "Network", layer: int, unit: "Unit | None") -> Spelling:
+        if unit is None:
+            return f"b{layer}", f"b^{layer}", f"b^{{{layer}}}"
+        return f"b{layer}_{unit.position}", f"b^{layer}_{unit.position}", f"b^{{{layer}}}_{{{unit.position}}}"
 
 
 @dataclass(frozen=True, eq=False)
