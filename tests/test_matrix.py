@@ -225,3 +225,19 @@ def test_matrix_view_of_mazurs_shared_biases():
     g = run.results[0].pass_.gradients
     assert got["db2"] == [[pytest.approx(g["b2"], rel=1e-12)]] and got["db1"] == [[pytest.approx(g["b1"], rel=1e-12)]]
     assert "db2 = Σ dZ2 (over the units and the samples)  (1×1)" in cli("run", str(path), "--view", "matrix")
+
+
+from test_render_latex import compile_tex, needs_pdflatex  # noqa: E402
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("args", [
+    ["run", str(DLAI), "--view", "matrix", "--format", "latex"],
+    ["run", str(ROOT / "samples" / "notations" / "mazur_sequential.json"), "--view", "matrix", "--format", "latex", "--notation", "layered"],
+    ["run", str(ROOT / "samples" / "notations" / "han_kamber_pei_global.json"), "--format", "latex"],
+    ["run", str(ROOT / "samples" / "notations" / "mazur_sequential.json"), "--format", "latex"],
+    ["derive", "--param", "w1_11", "--problem", str(ROOT / "samples" / "q3.json"), "--notation", "layered", "--format", "latex"],
+], ids=["matrix", "matrix-layered", "global", "sequential", "derive-layered"])
+def test_latex_in_the_notations_compiles(args, tmp_path):
+    log = compile_tex(cli(*args), tmp_path)
+    assert "Overfull \\hbox" not in log or args[1:2] != ["--view"]

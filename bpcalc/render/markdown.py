@@ -87,7 +87,7 @@ class MarkdownPrinter(MathPrinter):
             out = [head]
             for st in sec.steps:
                 lhs, forms, numbers = self.chain_parts(st)
-                out.append("\n" + _block([lhs, "&= " + forms, "&= " + " \\times ".join(numbers), f"&= {self.value(st.value)}"]))
+                out.append("\n" + _block([lhs, "&= " + forms, *(["&= " + " \\times ".join(numbers)] if numbers else []), f"&= {self.value(st.value)}"]))
             return "".join(out)
         if sec.kind == "updates":
             gh = self.gradient_header()
