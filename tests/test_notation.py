@@ -370,3 +370,9 @@ def test_convert_keeps_the_files_notation_unless_told():
     assert json.loads(cli("convert", str(MAZUR)))["parameters"] == json.loads(MAZUR.read_text())["parameters"]
     sheet = json.loads(cli("convert", str(MAZUR), "--notation", "sheet"))
     assert "notation" not in sheet and list(sheet["parameters"]) == ["w11", "w21", "w12", "w22", "b1", "w31", "w41", "w32", "w42", "b2"]
+
+
+def test_quality_works_a_problem_in_a_textbook_notation():
+    r = CliRunner().invoke(main, ["quality", str(MAZUR)])
+    assert r.exit_code in (0, 1), r.output
+    assert "unknown name" not in r.output
