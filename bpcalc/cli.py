@@ -327,7 +327,7 @@ def _check_in_notation(pr: Any, text: str, source: str, options: Any, notation: 
 
     used = notation or pr.notation
     try:
-        report = check(pr, parse_answers(text, source, pr, used), options)
+        report = check(pr, parse_answers(text, source, pr, notation), options)  # None: the problem's, or the sheet's for run's own output
     except ProblemError as e:
         better = None if notation else hint(pr, text, source, options, used, None)
         raise BpcalcError(better) if better else e

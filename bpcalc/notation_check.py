@@ -140,3 +140,11 @@ def _belongs(n: Any, net: Any, known: set[Any]) -> bool:
     if n.kind in ("pre", "delta", "target"):
         return n.unit in known
     return n in known
+
+
+def written_by_run(body: str) -> bool:
+    """Answers that `bpcalc run --format json|csv` wrote (their keys are the sheet's whatever the notation)."""
+    if body.startswith("{"):
+        return '"parameters_before"' in body and '"network"' in body
+    first = body.split("\n", 1)[0].replace(" ", "").lower()
+    return first.startswith("epoch,sample,section,name,value")

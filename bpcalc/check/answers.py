@@ -66,9 +66,9 @@ def parse_answers(text: str, source: str, problem: Problem, notation: str | None
     if not body:
         raise ProblemError(source, "", "empty; expected answers as JSON, CSV (sample,name,value) or 'name = value' lines")
     reader = _Reader(problem, source)
-    from bpcalc.notation_check import translator
+    from bpcalc.notation_check import translator, written_by_run
 
-    reader.names = translator(problem, notation or problem.notation)
+    reader.names = translator(problem, notation or ("sheet" if written_by_run(body) else problem.notation))
     if body[0] in "{[":
         reader.read_json(text)
     elif _is_csv_header(_first_line(body)):
