@@ -36,6 +36,13 @@ def answer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def notation_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--notation: the names to read and write (default: the problem's "notation", else sheet)."""
+    from bpcalc.notations import NOTATIONS
+
+    return click.option("--notation", type=click.Choice(list(NOTATIONS)), default=None, help="Names in this notation (default: the problem's, else sheet; see `bpcalc names`).")(fn)
+
+
 def _precision(precision: int, math: Any) -> int:
     """Hand-rounded values are shown with the decimals they were rounded to, unless --precision says otherwise."""
     source = click.get_current_context().get_parameter_source("precision")
@@ -127,6 +134,14 @@ def write(text: str, kind: str = "text") -> None:
     _sink().write(text, kind)
 
 
+def printed(printer: Any, out: Any, fmt: str) -> None:
+    """A registry printer's output: a rich renderable to the terminal, text through the output edge (its medium)."""
+    if printer.renderable:
+        emit(out, fmt)
+    else:
+        write(out, printer.medium)
+
+
 class OneLineGroup(click.Group):
     """A group whose usage errors (a bad option value, a missing argument) are one line on stderr, exit 2."""
 
@@ -200,6 +215,8 @@ Examples:
 @answer_options
 @click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
 @output_options
+@notation_option
+@click.option("--view", "view", type=click.Choice(["scalar", "matrix"]), default="scalar", show_default=True, help="matrix: Z1 = W1·X + b1, ..., dW1 as matrices (text, latex, markdown).")
 @user_errors
 def run(
     problem: str,
@@ -211,6 +228,8 @@ def run(
     digits: str | None,
     sample: str | None,
     show: str | None,
+    notation: str | None,
+    view: str,
 ) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
@@ -227,15 +246,18 @@ def run(
     check_size(pr, k, fmt, math)
     result = train(pr, math)
     precision = _precision(precision, math)
+    from bpcalc.notations import notation_for
     from bpcalc.render.formats import PrintOptions
     from bpcalc.worksheet import View
 
+    shown = View(precision, sections, k, notation_for(pr.network, notation or pr.notation))
+    if view == "matrix":
+        from bpcalc.matrixview import run_matrix
+
+        write(run_matrix(result, shown, fmt, PrintOptions(latex_body=latex_body)), "latex" if fmt == "latex" else "text")
+        return
     printer = FORMATS[fmt]
-    out = printer.run_printer()(result, View(precision, sections, k), PrintOptions(latex_body=latex_body))
-    if printer.renderable:
-        emit(out, fmt)
-    else:
-        write(out, printer.medium)
+    printed(printer, printer.run_printer()(result, shown, PrintOptions(latex_body=latex_body)), fmt)
 
 
 @main.command(epilog=EXAMPLES["derive"], short_help="The chain rule for one parameter, symbolically.")
@@ -245,6 +267,7 @@ def run(
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @output_options
+@notation_option
 @user_errors
 def derive(
     param: str,
@@ -256,6 +279,7 @@ def derive(
     exact: bool,
     digits: str | None,
     sample: str | None,
+    notation: str | None,
 ) -> None:
     """The chain rule for one parameter: factors, sheet and simplified forms, values."""
     import dataclasses
@@ -273,7 +297,7 @@ def derive(
                 raise BpcalcError(f"{option} needs --problem: without a problem there are no samples to evaluate")
         if fmt == "csv":
             raise BpcalcError("--format csv needs --problem: without a problem there are no values to list")
-    d = derivation_for(param, problem, math)
+    d = derivation_for(param, problem, math, notation)
     precision = _precision(precision, math)
     if sample is not None:
         k = parse_sample(sample, len(d.problem.samples), d.problem.source)
@@ -281,11 +305,7 @@ def derive(
     from bpcalc.render.formats import PrintOptions
 
     printer = FORMATS[fmt]
-    out = printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body))
-    if printer.renderable:
-        emit(out, fmt)
-    else:
-        write(out, printer.medium)
+    printed(printer, printer.derive_printer()(d, precision, PrintOptions(latex_body=latex_body)), fmt)
 
 
 def class_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -332,11 +352,12 @@ def check_class(*args: Any, **kwargs: Any) -> int:
     show_default=True,
     help="rich: terminal tables; plain: text without escape codes (the default when piped or NO_COLOR is set); json: for graders; gradescope: Gradescope's results.json.",
 )
+@notation_option
 @class_options
 @output_options
 @user_errors
 def check_command(
-    problem: str, answers: tuple[str, ...], tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str, **marking: Any
+    problem: str, answers: tuple[str, ...], tolerance: str | None, answer_decimals: int | None, carry: bool, fmt: str, notation: str | None, **marking: Any
 ) -> None:
     """Mark ANSWERS (run-JSON shape, CSV sample,name,value, or 'name = value' lines under '# sample N'; - for stdin) against PROBLEM.
 
@@ -350,10 +371,14 @@ def check_command(
         raise BpcalcError("PROBLEM and ANSWERS cannot both be read from stdin (-)")
     options = CheckOptions(carry=carry, tolerance=parse_tolerance(tolerance) if tolerance is not None else None, answer_decimals=answer_decimals)
     pr = load_problem(problem)
+    if notation:  # the answers' names (a class's files too)
+        import dataclasses
+
+        pr = dataclasses.replace(pr, notation=notation)
     if len(answers) > 1 or fmt == "gradescope" or any(marking.values()) or os.path.isdir(answers[0]):
         sys.exit(check_class(pr, answers, options, fmt, **marking))
     text, source = read_answers(answers[0])
-    report = check(pr, parse_answers(text, source, pr), options)
+    report = _check_in_notation(pr, text, source, options, notation)
     fmt = resolve_format(fmt)
     if fmt == "json":
         from bpcalc.render.json import dumps
@@ -366,6 +391,66 @@ def check_command(
         emit(render_check(report, pr, plain=fmt == "plain"), fmt)
     if report.summary.wrong:
         sys.exit(1)
+
+
+def _check_in_notation(pr: Any, text: str, source: str, options: Any, notation: str | None) -> Any:
+    """check's report on answers in ``notation`` (default: the problem's); a one-line error when the names fit
+    another notation far better (bpcalc.notation_check), rather than marks against the wrong weights."""
+    from bpcalc.check import check, parse_answers
+    from bpcalc.errors import ProblemError
+    from bpcalc.notation_check import hint
+
+    used = notation or pr.notation
+    try:
+        report = check(pr, parse_answers(text, source, pr, notation), options)  # None: the problem's, or the sheet's for run's own output
+    except ProblemError as e:
+        better = None if notation else hint(pr, text, source, options, used, None)
+        raise BpcalcError(better) if better else e
+    s = report.summary
+    better = None if notation or not s.checked else hint(pr, text, source, options, used, s.score)
+    if better:
+        raise BpcalcError(better)
+    return report
+
+
+@main.command("names", short_help="Which weight is which: the sheet's names beside a textbook's.")
+@click.argument("problem", metavar="PROBLEM", type=FILE)
+@notation_option
+@output_options
+@user_errors
+def names_command(problem: str, notation: str | None) -> None:
+    """Which weight is which: PROBLEM's units and parameters in the sheet notation and in the textbook profiles.
+
+    \b
+    bpcalc names samples/han_kamber_pei_backprop.json --notation global
+    """
+    from bpcalc.nametable import cross_reference
+    from bpcalc.problem import load_problem
+
+    pr = load_problem(problem)
+    write(cross_reference(pr, notation or (pr.notation if pr.notation != "sheet" else None)))
+
+
+@main.command("convert", short_help="PROBLEM in another notation or with weight matrices (JSON).")
+@click.argument("problem", metavar="PROBLEM", type=FILE)
+@notation_option
+@click.option("--matrices", "layout", flag_value="to_from", default=None, help="Parameters as weight matrices W[l] of shape (n_l, n_l-1) and bias vectors.")
+@click.option("--layout", "layout", type=click.Choice(["to_from", "from_to"]), help="With matrices: to_from (deeplearning.ai) or from_to (CS231n, X·W).")
+@output_options
+@user_errors
+def convert_command(problem: str, notation: str | None, layout: str | None) -> None:
+    """PROBLEM written in another notation (--notation) or with matrices (--matrices); JSON on stdout.
+
+    \b
+    bpcalc convert samples/mazur_step_by_step.json --notation sequential
+    bpcalc convert samples/q3.json --matrices
+    """
+    from bpcalc.convert import convert, dumps
+    from bpcalc.jsontext import parse_json
+    from bpcalc.problem import read_text
+
+    text, source = read_text(problem)
+    write(dumps(convert(parse_json(text, source), source, notation, layout)), "json")
 
 
 from bpcalc.classroom.cli import new_command, quality_command, variants_command  # noqa: E402  (the instructor's commands)

@@ -211,6 +211,7 @@ class DeriveResult:
     run: Any = None
     samples: list[dict[str, Any]] = field(default_factory=list)  # {"values": {...}, "gradient": x, "epoch", "sample"}
     raw: list[dict[str, Any]] = field(default_factory=list)  # the same, in the run's number system (for renderers)
+    notation: Any = None  # the Notation names are spelled in (None: the sheet's)
 
 
 def _unit_targets(problem: Any) -> bool:
@@ -221,7 +222,7 @@ def _unit_targets(problem: Any) -> bool:
     return all(sum(s.targets.values()) == 1 for s in problem.samples)
 
 
-def derivation_for(name: str, problem_path: Any, math: Any = None) -> DeriveResult:
+def derivation_for(name: str, problem_path: Any, math: Any = None, notation: str | None = None) -> DeriveResult:
     """The derivation of one parameter, evaluated at a problem's samples (in the number system ``math``) when one is given.
 
     ``problem_path`` is a problem file's path (or - for stdin), a loaded Problem, a bare Network
@@ -237,15 +238,20 @@ def derivation_for(name: str, problem_path: Any, math: Any = None) -> DeriveResu
         net = problem.network
     else:
         net = SHEET_NETWORK
+    from bpcalc.notations import notation_for, param_keys, resolve
+
+    used = notation or (problem.notation if problem is not None else "sheet")
     try:
-        param = net.resolve_param(name)
+        param = resolve(net, used, name)
     except KeyError:
-        names = net.param_names
+        names = param_keys(net, used)
         listed = ", ".join(names) if len(names) <= 24 else ", ".join(names[:20]) + f", ... ({len(names)} in all)"
         raise BpcalcError(f"unknown parameter {name!r}; this network has {listed}") from None
+    if net.per_layer and param.is_bias:
+        raise BpcalcError(f"{name} is shared by every unit of its layer: its gradient is the sum of their δ, not one chain (see run --show gradients)")
     d = build(net, problem is not None and _unit_targets(problem))
     pd = d.params[param.name]
-    result = DeriveResult(net, pd, problem)
+    result = DeriveResult(net, pd, problem, notation=notation_for(net, used))
     if problem is not None:
         from bpcalc.evaluate import train
         from bpcalc.modes import check_size

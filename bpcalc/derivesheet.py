@@ -57,14 +57,17 @@ def _name(key: str) -> Name:
     return n
 
 
-def build(d: DeriveResult, precision: int = 3, notation: Notation = SHEET) -> DerivationSheet:
-    """The derivation's sheet (``d`` already holds only the samples asked for)."""
+def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None) -> DerivationSheet:
+    """The derivation's sheet (``d`` already holds only the samples asked for); names spelled in ``notation`` (default: d's)."""
+    notation = notation or d.notation or SHEET
     from bpcalc.worksheet import mode_note
 
     pd = d.param
     net = d.network
     param = _name(pd.param)
-    factors = tuple(FactorRow(_name(f.key), f.sheet, f.simple) for f in pd.factors)
+    from bpcalc.notations import respelled  # the symbolic forms in the notation's names too
+
+    factors = tuple(FactorRow(_name(f.key), respelled(f.sheet, notation), respelled(f.simple, notation)) for f in pd.factors)
     samples = []
     note = ""
     numbers = None
@@ -92,8 +95,8 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation = SHEET) -> De
         param,
         N.factor(N.LOSS, param),
         factors,
-        pd.product,
-        tuple((_name(n), e) for n, e in pd.deltas),
+        respelled(pd.product, notation),
+        tuple((_name(n), respelled(e, notation)) for n, e in pd.deltas),
         tuple(samples),
         numbers,
         note,

@@ -239,7 +239,9 @@ def evaluate(
     for p in net.params:
         factors[f"d{p.target.pre}/d{p.name}"] = one if p.is_bias else val[p.source.name]  # type: ignore[union-attr]
     for p in net.params:
-        if style == "factors":
+        if net.per_layer and p.is_bias:  # a bias shared by a layer: the sum of its units' gradients
+            g = m.step(m.fsum([deltas[u.pre] for u in net.sharing(p)]) * one)
+        elif style == "factors":
             g = m.step(_prod([factors[k] for k in net.chain(p)]))
         else:
             g = m.step(deltas[p.target.pre] * (one if p.is_bias else val[p.source.name]))  # type: ignore[union-attr]

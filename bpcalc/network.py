@@ -74,11 +74,20 @@ class Network:
     layers: tuple[int, ...]
     activations: tuple[str, ...]  # each activation's canonical spelling: "tanh", "leaky_relu(slope=0.1)"
     loss_name: str
-    bias: bool | str = True  # True, False, or "threshold": θ on a fixed input −1, net = Σ w·x − θ
+    bias: bool | str = True  # True, False, "threshold": θ on a fixed input −1, net = Σ w·x − θ; "per_layer": one bias b{l} shared by layer l
 
     @property
     def threshold(self) -> bool:
         return self.bias == "threshold"
+
+    @property
+    def per_layer(self) -> bool:
+        """One bias per layer (Mazur's b1, b2), shared by every unit of it: its gradient is the sum of theirs."""
+        return self.bias == "per_layer"
+
+    def sharing(self, param: "Param") -> tuple["Unit", ...]:
+        """The units a parameter feeds: every unit of its layer for a shared bias, else its own unit."""
+        return self.units[param.target.layer] if param.is_bias and self.per_layer else (param.target,)
 
     @property
     def bias_input(self) -> int:
@@ -105,7 +114,7 @@ class Network:
                     row.append(Unit(0, p, number, u.key, id=u))
                     continue
                 nonin += 1
-                b = SHEET.key(self.offset(nonin)) if self.bias else None
+                b = (N.bias(li).key if self.per_layer else SHEET.key(self.offset(nonin))) if self.bias else None
                 if li < last:
                     hidden += 1
                     u = N.hidden(hidden)
@@ -148,8 +157,10 @@ class Network:
                 for src in self.units[li - 1]:
                     w = N.weight(src.number, unit.position)
                     out.append(Param(w.key, unit, src, w))
-                if unit.bias:
+                if unit.bias and not self.per_layer:
                     out.append(Param(unit.bias, unit, None, self.offset(unit.number - self.layers[0])))
+            if self.per_layer and self.bias:
+                out.append(Param(N.bias(li).key, self.units[li][0], None, N.bias(li)))
         return tuple(out)
 
     @cached_property

@@ -17,7 +17,7 @@ from bpcalc.network import Network
 
 Num = Union[int, Decimal]  # numbers exactly as written in the file
 
-TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples", "answer_decimals"}
+TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples", "answer_decimals", "notation", "weights", "biases", "layout"}
 INFO_KEYS = {"$schema", "source", "notes", "description"}
 NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
 UPDATES = ("online", "batch")
@@ -49,6 +49,7 @@ class Problem:
     update: str = "online"
     frozen: frozenset[str] = frozenset()
     answer_decimals: int | None = None  # `bpcalc check`: the precision a written value earns at most (None: the default)
+    notation: str = "sheet"  # the file's names (bpcalc.notations); keys here are the sheet's whatever it says
 
 
 def _describe(value: Any) -> str:
@@ -169,13 +170,16 @@ def build_problem(data: Any, source: str) -> Problem:
         raise bad("", f"expected a JSON object with keys network, learning_rate, parameters, samples; got {_describe(data)}")
     for key in data:
         if key not in TOP_KEYS and key not in INFO_KEYS:
+            if re.fullmatch(r"[Ww]\d+|[Bb]\d+|dW\d+", key):
+                raise bad(place("", key), 'unknown key; weight matrices go in "weights": [W1, W2, ...] with "biases" and "layout" (see README, Weights as matrices)')
             raise bad(place("", key), f"unknown key{_near(key, TOP_KEYS)}; expected one of {', '.join(sorted(TOP_KEYS))}")
     for key in ("source", "description"):
         if key in data and not isinstance(data[key], str):
             raise bad(key, f"expected a string, got {_describe(data[key])}")
-    for key in ("network", "learning_rate", "parameters", "samples"):
+    for key in ("network", "learning_rate", "samples"):
         if key not in data:
             raise bad(key, "missing; a problem needs network, learning_rate, parameters and samples")
+    notation = _notation(data, bad)
 
     title = data.get("title", "")
     if not isinstance(title, str):
@@ -202,10 +206,30 @@ def build_problem(data: Any, source: str) -> Problem:
     ):
         raise bad("answer_decimals", f"expected a whole number from 0 to {MAX_ANSWER_DECIMALS}, got {_describe(answer_decimals)}")
 
-    params = _parameters(data["parameters"], net, source, bad)
-    frozen = _frozen(data.get("frozen", []), net, bad)
+    from bpcalc.matrices import from_matrices
+
+    params = from_matrices(data, net, source, bad) if "weights" in data else _parameters(data["parameters"], net, source, bad, notation)
+    frozen = _frozen(data.get("frozen", []), net, bad, notation)
     samples = _samples(data["samples"], net, source, bad)
-    return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals)
+    return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals, notation)
+
+
+def _notation(data: dict[str, Any], bad: Any) -> str:
+    """The file's notation, and either parameters or weights (with biases and layout), never both."""
+    from bpcalc.notations import NOTATIONS
+
+    notation = data.get("notation", "sheet")
+    if not isinstance(notation, str) or notation not in NOTATIONS:
+        raise bad("notation", f"unknown notation {_describe(notation)}{_near(notation, NOTATIONS)}; expected one of {', '.join(NOTATIONS)}")
+    if "weights" in data and "parameters" in data:
+        raise bad("weights", "given with parameters; write the parameters either by name or as weights and biases matrices, not both")
+    if "weights" not in data and "parameters" not in data:
+        raise bad("parameters", "missing; a problem needs network, learning_rate, parameters (or weights and biases) and samples")
+    if "weights" not in data:
+        for key in ("biases", "layout"):
+            if key in data:
+                raise bad(key, "only with weights (the parameters as matrices)")
+    return notation
 
 
 def work_bounded(problem: Problem) -> None:
@@ -260,8 +284,8 @@ def _network(raw: Any, source: str, bad: Any) -> Network:
         what = "unknown loss " if isinstance(loss, str) else "expected a loss name, got "
         raise bad("network.loss", f"{what}{_describe(loss)}{_near(loss, LOSSES)}; expected one of {', '.join(LOSSES)}")
     bias = raw.get("bias", True)
-    if not isinstance(bias, bool) and bias != "threshold":
-        raise bad("network.bias", f'expected true or false (or "threshold": θ on a fixed input −1), got {_describe(bias)}')
+    if not isinstance(bias, bool) and bias not in ("threshold", "per_layer"):
+        raise bad("network.bias", f'expected true or false (or "threshold": θ on a fixed input −1), got {_describe(bias)}; or "per_layer": one bias shared by each layer')
     return Network(tuple(layers), tuple(acts), loss, bias)
 
 
@@ -302,25 +326,30 @@ def _activation(raw: Any, here: str, source: str, bad: Any) -> str:
     return raw
 
 
-def _parameters(raw: Any, net: Network, source: str, bad: Any) -> dict[str, Num]:
+def _parameters(raw: Any, net: Network, source: str, bad: Any, notation: str = "sheet") -> dict[str, Num]:
+    from bpcalc.notations import param_keys, resolve
+
     if not isinstance(raw, dict):
         raise bad("parameters", f"expected an object of parameter values, got {_describe(raw)}")
     shape = "-".join(map(str, net.layers))
+    keys = param_keys(net, notation)
+    written = dict(zip(net.param_names, keys))
     found: dict[str, Num] = {}
     for key, value in raw.items():
         try:
-            name = net.resolve_param(key).name
+            name = resolve(net, notation, key).name
         except KeyError:
             raise bad(
                 place("parameters", key),
-                f"unknown parameter{_near(key, net.param_names)}; the {shape} network{'' if net.bias else ' without biases'} has {_names(net.param_names)}",
+                f"unknown parameter{_near(key, keys)}; the {shape} network{'' if net.bias else ' without biases'}"
+                f"{'' if notation == 'sheet' else ' in the ' + notation + ' notation'} has {_names(keys)}",
             ) from None
         if name in found:
-            raise bad(place("parameters", key), f"given twice (also as {name})")
+            raise bad(place("parameters", key), f"given twice (also as {written[name]})")
         found[name] = number(value, source, place("parameters", key))
     missing = [n for n in net.param_names if n not in found]
     if missing:
-        raise bad(f"parameters.{missing[0]}", f"missing; the {shape} network needs {_names(net.param_names)}")
+        raise bad(f"parameters.{written[missing[0]]}", f"missing; the {shape} network needs {_names(keys)}")
     return {n: found[n] for n in net.param_names}
 
 
@@ -335,19 +364,23 @@ def _names(names: list[str]) -> str:
     return ", ".join(names) if len(names) <= 24 else ", ".join(names[:20]) + f", ... ({len(names)} in all)"
 
 
-def _frozen(raw: Any, net: Network, bad: Any) -> frozenset[str]:
+def _frozen(raw: Any, net: Network, bad: Any, notation: str = "sheet") -> frozenset[str]:
+    from bpcalc.notations import param_keys, resolve
+
     if not isinstance(raw, list):
         raise bad("frozen", f"expected a list of parameter names, got {_describe(raw)}")
+    keys = param_keys(net, notation)
+    written = dict(zip(net.param_names, keys))
     out: set[str] = set()
     for i, key in enumerate(raw):
         if not isinstance(key, str):
             raise bad(f"frozen[{i}]", f"expected a parameter name, got {_describe(key)}")
         try:
-            name = net.resolve_param(key).name
+            name = resolve(net, notation, key).name
         except KeyError:
-            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}{_near(key, net.param_names)}; expected one of {_names(net.param_names)}") from None
+            raise bad(f"frozen[{i}]", f"unknown parameter {_describe(key)}{_near(key, keys)}; expected one of {_names(keys)}") from None
         if name in out:
-            raise bad(f"frozen[{i}]", f"{_describe(key)} is listed twice (also as {name})")
+            raise bad(f"frozen[{i}]", f"{_describe(key)} is listed twice (also as {written[name]})")
         out.add(name)
     return frozenset(out)
 

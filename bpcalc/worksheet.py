@@ -301,6 +301,12 @@ def gradient_steps(net: Network, r: SampleResult, forms: Forms) -> tuple[Step, .
     out = []
     factors, gradients = r.pass_.factors, r.pass_.gradients
     for name, target, formula, sheet, keys in forms.gradients():
+        q = net.param_index[name]
+        if net.per_layer and q.is_bias:  # a bias shared by the layer: dL/db = the sum of its units' δ
+            us = net.sharing(q)
+            sum_ = F.Add(tuple(Sym(N.delta(u.id)) for u in us))  # type: ignore[arg-type]
+            out.append(Step(target, sum_, gradients[name], (), F.Add(tuple(Num(r.pass_.deltas[u.pre]) for u in us))))
+            continue
         out.append(Step(target, formula, gradients[name], sheet, F.times([factors[k] for k in keys])))
     return tuple(out)
 
@@ -319,7 +325,7 @@ def parameter_layers(net: Network, values: dict[str, Any]) -> tuple[tuple[tuple[
     return tuple(tuple((q.id, values[q.name]) for q in net.params_into(li)) for li in range(1, len(net.layers)))
 
 
-def summary(run: Run) -> tuple[str, ...]:
+def summary(run: Run, notation: Notation = SHEET) -> tuple[str, ...]:
     pr = run.problem
     net = pr.network
     bits = [
@@ -334,7 +340,7 @@ def summary(run: Run) -> tuple[str, ...]:
     if net.threshold:
         bits.append("thresholds θ on a fixed input -1")
     if pr.frozen:
-        bits.append("frozen: " + ", ".join(str(q.id) for q in net.params if q.name in pr.frozen))
+        bits.append("frozen: " + ", ".join(notation.text(q.id) for q in net.params if q.name in pr.frozen))
     return tuple(bits)
 
 
@@ -373,6 +379,9 @@ def build(run: Run, view: View = View()) -> Worksheet:
         if "gradients" in view.show:
             sections.append(Section("backward", "Backward pass: factors and deltas", backward_steps(net, r, known, forms)))
             sections.append(Section("gradients", "Gradients (chain rule), output layer first", gradient_steps(net, r, forms)))
+            words = getattr(view.notation, "course_section", None)  # a textbook's own quantities (Han–Kamber–Pei's Err_j)
+            if words is not None:
+                sections.insert(-1, words(r))
         if r.update is not None:
             if "updates" in view.show:
                 title = f"Batch update after epoch {r.epoch}" if pr.update == "batch" else "Update"
@@ -386,7 +395,7 @@ def build(run: Run, view: View = View()) -> Worksheet:
         parameter_layers(net, pr.parameters),
         tuple((i, _givens(net, s.inputs, s.targets)) for i, s in enumerate(pr.samples, start=1)),
     )
-    return Worksheet(pr.title, net, summary(run), mode_note(run), Numbers(run.math, view.precision), given, tuple(samples), run, view)
+    return Worksheet(pr.title, net, summary(run, view.notation), mode_note(run), Numbers(run.math, view.precision), given, tuple(samples), run, view)
 
 
 def _givens(net: Network, inputs: dict[str, Any], targets: dict[str, Any]) -> tuple[tuple[Name, Any], ...]:

@@ -36,13 +36,16 @@ def read_answers(path: str) -> tuple[str, str]:
     return read_text(path, "answers as JSON, CSV or 'name = value' lines")
 
 
-def parse_answers(text: str, source: str, problem: Problem) -> Answers:
-    """Answers in any of the three forms, told apart by their first line."""
+def parse_answers(text: str, source: str, problem: Problem, notation: str | None = None) -> Answers:
+    """Answers in any of the three forms, told apart by their first line; names in ``notation`` (default: the problem's)."""
     text = text.lstrip("\ufeff")
     body = text.strip()
     if not body:
         raise ProblemError(source, "", "empty; expected answers as JSON, CSV (sample,name,value) or 'name = value' lines")
     reader = _Reader(problem, source)
+    from bpcalc.notation_check import translator, written_by_run
+
+    reader.names = translator(problem, notation or ("sheet" if written_by_run(body) else problem.notation))
     if body[0] in "{[":
         reader.read_json(text)
     elif _is_csv_header(_first_line(body)):
@@ -76,6 +79,7 @@ class _Reader:
         self.forward = {canonical(n): n for n in self.net.forward_names()}
         self.factors = {k for k in backward_keys(self.net) if k.kind == "factor"}
         self.parameters_final: list[tuple[Key, Given]] = []
+        self.names: Any = None  # a textbook notation's name -> the sheet's spelling (bpcalc.notation_check)
 
     def bad(self, place: str, message: str) -> ProblemError:
         return ProblemError(self.source, place, message)
@@ -95,6 +99,12 @@ class _Reader:
         """A name of the given kind (or, for 'any', whatever the name says it is)."""
         name = raw.strip()
         shown = _quote(name)
+        if self.names is not None:  # the student's notation: read once into the sheet's spelling
+            translate, self.names = self.names, None
+            try:
+                return self.key(kind, translate(name, lambda message: self.bad(place, f"unknown name {shown}{message}")), place)
+            finally:
+                self.names = translate
         if kind in ("any", "loss") and name.lower() in ("loss", "l"):
             return Key("loss", "loss")
         if kind == "any":

@@ -181,7 +181,7 @@ def hand_rounding(problem: Problem, run: Run, bounds: Bounds) -> Finding:
     d = bounds.hand_decimals
     reasons, count = [], 0
     for style, worked in hand_workings(problem, d).items():
-        answers = parse_answers(hand_answers(problem, worked, d), f"the problem worked to {d} decimals", problem)
+        answers = parse_answers(hand_answers(problem, worked, d), f"the problem worked to {d} decimals", problem, "sheet")
         report = check(problem, answers)
         count += len(report.items)
         reasons += [

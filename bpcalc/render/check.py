@@ -61,6 +61,8 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
     the diagnoses with their corrected working, folded to the width. Text from files is escaped and
     never read as rich markup.
     """
+    from bpcalc.notation_check import label, respell  # names in the problem's notation
+
     mode = "error carried forward" if report.carry else "no error carried forward"
     head = [one_line(problem.title)] if problem.title else []
     head.append(f"Checking {one_line(report.answers_source)} against {one_line(report.problem_source)}")
@@ -72,7 +74,7 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
     count = 0
     for (epoch, sample), items in groups.items():
         parts.append(Text(""))
-        parts.append(Text(_heading(problem, epoch, sample), style="" if plain else "bold"))
+        parts.append(Text(respell(_heading(problem, epoch, sample), problem), style="" if plain else "bold"))
         t = Table(
             box=box.SIMPLE if plain else box.ROUNDED,
             header_style="" if plain else "bold cyan",
@@ -91,13 +93,13 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
             if item.note:
                 count += 1
                 verdict.append(f" [{count}]")
-                notes.add_row(Text(f"[{count}]"), Text(one_line(note_text(item))))
-            t.add_row(Text(item.key.label()), Text(one_line(item.given.text)), Text(expected_text(item)), verdict)
+                notes.add_row(Text(f"[{count}]"), Text(one_line(respell(note_text(item), problem))))
+            t.add_row(Text(label(item.key, problem)), Text(one_line(item.given.text)), Text(expected_text(item)), verdict)
         parts.append(t)
         if notes.row_count:
             parts += [Text(""), notes]
     parts.append(Text(""))
-    parts.append(Text(summary_text(report), style="" if plain else "bold"))
+    parts.append(Text(respell(summary_text(report), problem), style="" if plain else "bold"))
     return Group(*parts)
 
 

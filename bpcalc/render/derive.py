@@ -33,7 +33,7 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     for f in sheet.factors:
         t.add_row(*row_cells(plain, names.text(f.name), sheet_str(f.sheet), sheet_str(f.simple)))
     parts.append(t)
-    parts.append(Text(f"{names.text(sheet.target)} = {product_str(sheet.product, d.param.factors)}", style=style))
+    parts.append(Text(f"{names.text(sheet.target)} = {product_str(sheet.product, sheet.factors)}", style=style))
     if sheet.deltas:
         parts.append(Text("where (δ = dL/d(pre-activation), from the layer above)"))
         for name, e in sheet.deltas:

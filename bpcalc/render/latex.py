@@ -220,6 +220,8 @@ class MathPrinter:
 
     def chain_parts(self, st: Step) -> tuple[str, str, list[str]]:
         """∂L/∂p &= the chain's factors; the sheet's forms of them; the numbers substituted."""
+        if not isinstance(st.formula, F.Mul):  # a layer's shared bias: the sum of its units' δ, numbers substituted
+            return f"{self.names.latex(st.target)} &= {self.e(st.formula)}", self.e(st.substituted), []
         lhs = f"{self.names.latex(st.target)} &= " + " \\cdot ".join(self.names.latex(f.name) for f in st.formula.factors)  # type: ignore[union-attr]
         forms = [self.chain_form(f, len(st.forms) > 1) for f in st.forms]
         numbers = [paren(self.e(f)) for f in st.substituted.factors]  # type: ignore[union-attr]
@@ -293,7 +295,7 @@ class LatexPrinter(MathPrinter):
 
     def chain(self, st: Step) -> str:
         lhs, forms, numbers = self.chain_parts(st)
-        rows = [lhs, "&= " + forms, "&= " + _wrapped(numbers, " \\times "), "&= " + self.value(st.value)]
+        rows = [lhs, "&= " + forms, *(["&= " + _wrapped(numbers, " \\times ")] if numbers else []), "&= " + self.value(st.value)]
         return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
     def updates(self, sec: Section) -> str:
@@ -374,7 +376,7 @@ def derive_body(sheet: DerivationSheet) -> str:
         f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors),
         "&= " + " \\cdot ".join(_wrap_sum(latex, f.sheet, len(sheet.factors)) for f in sheet.factors),
         "&= " + " \\cdot ".join(_wrap_sum(latex, f.simple, len(sheet.factors)) for f in sheet.factors),
-        "&= " + product_latex(sheet.product, sheet.result.param.factors),
+        "&= " + product_latex(sheet.product, sheet.factors),
     ]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
     if sheet.deltas:

@@ -88,7 +88,7 @@ class MarkdownPrinter(MathPrinter):
             out = [head]
             for st in sec.steps:
                 lhs, forms, numbers = self.chain_parts(st)
-                out.append("\n" + _block([lhs, "&= " + forms, "&= " + " \\times ".join(numbers), f"&= {self.value(st.value)}"]))
+                out.append("\n" + _block([lhs, "&= " + forms, *(["&= " + " \\times ".join(numbers)] if numbers else []), f"&= {self.value(st.value)}"]))
             return "".join(out)
         if sec.kind == "updates":
             gh = self.gradient_header()
@@ -119,7 +119,7 @@ def derive_markdown(sheet: DerivationSheet) -> str:
         out.append(escape(sheet.title) + "\n\n")
     out.append(escape("; ".join(sheet.summary)) + ".\n\n")
     chain = f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors)
-    out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.result.param.factors)]))
+    out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.factors)]))
     rows = [[_m(names.latex(f.name)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in sheet.factors]
     out.append("\n" + table(["factor", "as the sheet writes it", "simplified"], rows, "lll"))
     if sheet.deltas:

@@ -192,6 +192,8 @@ class Model:
     """
 
     def __init__(self, net: Network, params: dict[str, float], frozen: frozenset[str] = frozenset()) -> None:
+        if net.per_layer:
+            raise BpcalcError("training on data needs one bias per unit; this network shares one bias per layer (network.bias per_layer)")
         self.net = net
         pairs = list(zip(net.layers, net.layers[1:]))
         self.W = [np.zeros((a, b)) for a, b in pairs]
