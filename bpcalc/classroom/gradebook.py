@@ -69,20 +69,52 @@ def gradebook_csv(marked: list[Marked]) -> str:
     return buf.getvalue()
 
 
-def render_class(marked: list[Marked], plain: bool = False) -> RenderableType:
-    t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if plain else "bold cyan")
-    names = [one_line(m.name) + (f" ({one_line(m.variant)})" if m.variant else "") for m in marked]
-    t.add_column("file", overflow="fold")
-    for name in ("score", "right", "follows", "wrong", "missing"):
-        t.add_column(name, justify="right")
-    t.add_column("first mistake", ratio=1, min_width=13, overflow="fold")
-    for m, name in zip(marked, names):
+WIDE = 100  # below this many columns the class is listed one file per block (no column is squeezed into "…")
+COUNTS = ("score", "right", "follows", "wrong", "missing")
+
+
+def _class_rows(marked: list[Marked]) -> list[tuple[str, tuple[str, ...], str]]:
+    """(file, the counts as text, the first mistake or the input error) per file, escaped for the terminal."""
+    out = []
+    for m in marked:
+        name = one_line(m.name) + (f" ({one_line(m.variant)})" if m.variant else "")
         if m.grade is None:
-            t.add_row(name, "", "", "", "", "", "bad input: " + one_line(m.error))
+            out.append((name, ("",) * len(COUNTS), "bad input: " + one_line(m.error)))
             continue
         g = m.grade
         step, _ = first_mistake_for(m)
-        t.add_row(name, f"{g.score:.3f}", str(g.count("right")), str(g.count("follows")), str(g.count("wrong")), str(g.count("missing")), one_line(step))
+        counts = (f"{g.score:.3f}", *(str(g.count(k)) for k in COUNTS[1:]))
+        out.append((name, counts, one_line(step)))
+    return out
+
+
+class ClassTable:
+    """The class's marks: a table where it fits, else one block per file; a value is never cut."""
+
+    def __init__(self, marked: list[Marked], plain: bool) -> None:
+        self.rows = _class_rows(marked)
+        self.plain = plain
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        if options.max_width >= WIDE:
+            t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if self.plain else "bold cyan")
+            t.add_column("file", overflow="fold")
+            for name in COUNTS:
+                t.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+            t.add_column("first mistake", ratio=1, min_width=13, overflow="fold")
+            for name, counts, first in self.rows:
+                t.add_row(name, *counts, first)
+            yield t
+            return
+        for name, counts, first in self.rows:
+            yield Text(name, style="" if self.plain else "bold", overflow="fold")
+            if any(counts):
+                yield Text("  " + " · ".join(f"{k} {v}" for k, v in zip(COUNTS, counts)), overflow="fold")
+            if first:
+                yield Text(("  first mistake: " if any(counts) else "  ") + first, overflow="fold")
+
+
+def render_class(marked: list[Marked], plain: bool = False) -> RenderableType:
     graded = [m.grade for m in marked if m.grade is not None]
     clean = sum(1 for g in graded if g.clean)
     mean = sum(g.score for g in graded) / len(graded) if graded else 0.0
@@ -90,7 +122,7 @@ def render_class(marked: list[Marked], plain: bool = False) -> RenderableType:
     summary = f"marked {len(graded)} file{'s' if len(graded) != 1 else ''}: {clean} clean, {len(graded) - clean} with a value wrong or missing · mean score {mean:.3f}"
     if bad:
         summary += f" · {bad} not marked (bad input)"
-    return Group(t, Text(summary, style="" if plain else "bold"))
+    return Group(ClassTable(marked, plain), Text(summary, style="" if plain else "bold"))
 
 
 def grade_dict(m: Marked) -> dict[str, Any]:
