@@ -127,7 +127,7 @@ class TextPrinter(_Printer):
 
     def _call(self, e: F.Call) -> str:
         arg = self.write(e.arg)
-        return {"exp": f"e^({arg})", "ln": f"ln({arg})", "tanh": f"tanh({arg})", "sigmoid": f"σ({arg})", "max0": f"max(0, {arg})"}[e.fn]
+        return {"exp": f"e^({arg})", "ln": f"ln({arg})", "tanh": f"tanh({arg})", "sigmoid": f"σ({arg})", "max0": f"max(0, {arg})", "sqrt": f"√({arg})"}[e.fn]
 
     def _cases(self, e: F.Cases) -> str:
         return ", else ".join(self.write(v) + (f" if {self.write(c)}" if c is not None else "") for v, c in e.pairs)
@@ -175,7 +175,7 @@ class LatexPrinter(_Printer):
             return f"e^{{{arg}}}"
         if e.fn == "ln":
             return f"\\ln {arg}" if isinstance(e.arg, F.Sym) else f"\\ln({arg})"
-        return {"tanh": f"\\tanh({arg})", "sigmoid": f"\\sigma({arg})", "max0": f"\\max(0, {arg})"}[e.fn]
+        return {"tanh": f"\\tanh({arg})", "sigmoid": f"\\sigma({arg})", "max0": f"\\max(0, {arg})", "sqrt": f"\\sqrt{{{arg}}}"}[e.fn]
 
     def _cases(self, e: F.Cases) -> str:
         rows = [self.write(v) + (f" & \\text{{if }} {self.write(c)}" if c is not None else " & \\text{otherwise}") for v, c in e.pairs]
