@@ -127,6 +127,8 @@ def main() -> None:
 @click.option("--precision", type=click.IntRange(0, 17), default=3, show_default=True, help="Decimals shown (display only).")
 @answer_options
 @click.option("--show", metavar="PARTS", default=None, help="Which tables: any of forward,gradients,updates,parameters (default: all).")
+@click.option("--epoch", "epoch", metavar="K", default=None, help="Show epoch K only (the run still works every epoch).")
+@click.option("--last", "last", is_flag=True, help="Show the last epoch only.")
 @user_errors
 def run(
     problem: str,
@@ -138,10 +140,12 @@ def run(
     digits: str | None,
     sample: str | None,
     show: str | None,
+    epoch: str | None = None,
+    last: bool = False,
 ) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
-    from bpcalc.modes import number_system, parse_sample, parse_show
+    from bpcalc.modes import number_system, parse_epoch, parse_sample, parse_show
     from bpcalc.problem import load_problem
 
     fmt = resolve_format(fmt)
@@ -151,13 +155,16 @@ def run(
     sections = parse_show(show)
     pr = load_problem(problem)
     k = parse_sample(sample, len(pr.samples), pr.source)
+    if epoch is not None and last:
+        raise BpcalcError("--epoch and --last: give one of them")
+    shown = pr.epochs if last else parse_epoch(epoch, pr.epochs, pr.source)
     result = train(pr, math)
     precision = _precision(precision, math)
     from bpcalc.render.formats import PrintOptions
     from bpcalc.worksheet import View
 
     printer = FORMATS[fmt]
-    out = printer.run_printer()(result, View(precision, sections, k), PrintOptions(latex_body=latex_body))
+    out = printer.run_printer()(result, View(precision, sections, k, shown), PrintOptions(latex_body=latex_body))
     if printer.renderable:
         emit(out, fmt)
     else:

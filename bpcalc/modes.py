@@ -61,3 +61,11 @@ def parse_sample(text: str | None, count: int, source: str) -> int | None:
         return None
     plural = "s" if count != 1 else ""
     return whole(text, "--sample", 1, count, f"a sample number ({source} has {count} sample{plural})")
+
+
+def parse_epoch(text: str | None, count: int, source: str) -> int | None:
+    """The 1-based epoch asked for (--epoch), checked against the problem's epoch count."""
+    if text is None:
+        return None
+    plural = "s" if count != 1 else ""
+    return whole(text, "--epoch", 1, count, f"an epoch number ({source} has {count} epoch{plural})")

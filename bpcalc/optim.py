@@ -129,7 +129,7 @@ class Momentum:
     def state(self, value: Any, before: Any, after: Any) -> dict[str, Any]:
         return {"previous_step": 0 * value if before is None else before}
 
-    def working(self, lr: Any, gradient: Any, state: dict[str, Any], step: Any) -> tuple[tuple[str, F.Expr, Any], ...]:
+    def working(self, lr: Any, gradient: Any, state: dict[str, Any], step: Any, before: Any = None, t: int = 1) -> tuple[tuple[str, F.Expr, Any], ...]:
         """(what, the rule with the numbers substituted, its value)."""
         e = F.Add((F.Mul((F.Num(self.mu, "given"), F.Num(state["previous_step"]))), F.Neg(F.Mul((F.Num(lr, "given"), F.Num(gradient))), True)))
         return (("Δ", e, step),)
@@ -159,7 +159,7 @@ class Adam:
         Column("m_hat", "m̂", "\\hat m"),
         Column("v_hat", "v̂", "\\hat v"),
     )
-    step_column: Column = Column("step", "η·m̂/(√v̂+ε)", "\\frac{\\eta \\hat m}{\\sqrt{\\hat v} + \\epsilon}")
+    step_column: Column = Column("step", "step", "\\eta \\hat m/(\\sqrt{\\hat v} + \\epsilon)")
     adds: bool = False
 
     def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:

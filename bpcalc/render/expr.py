@@ -123,7 +123,10 @@ class TextPrinter(_Printer):
         return f"{self.p(e.num, 2)}/{self.p(e.den, 4)}"
 
     def _pow(self, e: F.Pow) -> str:
-        return self.p(e.base, 5) + str(e.exp).translate(_SUPERSCRIPT)
+        base = self.p(e.base, 5)
+        if isinstance(e.base, F.Num) and "e" in base:  # 2.46e-04²: the power is of the whole number
+            base = self.paren(base)
+        return base + str(e.exp).translate(_SUPERSCRIPT)
 
     def _call(self, e: F.Call) -> str:
         arg = self.write(e.arg)
@@ -167,7 +170,10 @@ class LatexPrinter(_Printer):
         return f"\\frac{{{self.write(e.num)}}}{{{self.write(e.den)}}}"
 
     def _pow(self, e: F.Pow) -> str:
-        return f"{self.p(e.base, 5)}^{{{e.exp}}}"
+        base = self.p(e.base, 5)
+        if isinstance(e.base, F.Num) and "\\times" in base:  # 2.46 \times 10^{-4}: the power is of the whole number
+            base = self.paren(base)
+        return f"{base}^{{{e.exp}}}"
 
     def _call(self, e: F.Call) -> str:
         arg = self.write(e.arg)
