@@ -466,7 +466,8 @@ def _update(
     total = {k: m.step(grads[k] + terms[k]) if k in terms else grads[k] for k in params}
     penalty = m.step(decay / 2 * m.fsum([at[k] * at[k] for k in weights])) if weights else 0 * loss
     update = apply_update(rule, m, params, total, lr, problem.frozen, kept)
-    update.loss_gradients, update.decay, update.objective = grads, terms, (loss, penalty, m.step(loss + penalty))
+    update.loss_gradients, update.objective = grads, (loss, penalty, m.step(loss + penalty))
+    update.decay = {k: terms[k] if k in terms else 0 * at[k] for k in params}  # 0 for a bias
     return update
 
 
