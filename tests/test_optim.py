@@ -288,3 +288,31 @@ def test_bad_values(changes: dict[str, Any], place: str, words: str) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"bpcalc: <stdin>: {place}: "), result.output
     assert words in lines[0]
+
+
+# --- the JSON Schema says the same ----------------------------------------------------------------
+
+SCHEMA = json.loads((ROOT / "bpcalc" / "problem.schema.json").read_text())
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_schema_takes_every_rule(name: str) -> None:
+    import jsonschema
+
+    jsonschema.validate(problem(**CASES[name]), SCHEMA)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "samples" / "rules").glob("*.json")), ids=lambda p: p.name)
+def test_rule_samples_validate_and_load(path: Path) -> None:
+    import jsonschema
+
+    jsonschema.validate(json.loads(path.read_text()), SCHEMA)
+    build_problem(json.loads(path.read_text()), path.name)
+
+
+@pytest.mark.parametrize("changes,place,words", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_schema_rejects_the_bad_values(changes: dict[str, Any], place: str, words: str) -> None:
+    import jsonschema
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(json.loads(json.dumps({**LINEAR, **changes})), SCHEMA)
