@@ -282,20 +282,24 @@ class Network:
     # -- gradients by central finite differences of the loss ----------------
     def fd_gradients(self, params: dict, inputs: list, targets: list,
                      dps: int = FD_DPS, step_exp: int = FD_STEP_EXP) -> dict:
-        grads = {}
-        with mp.workdps(dps):
-            h = mpf(10) ** (-step_exp)
-            p = {k: +v for k, v in params.items()}
-            for name in self.param_names:
-                base = p[name]
-                p[name] = base + h
-                lp = self.loss_at(p, inputs, targets)
-                p[name] = base - h
-                lm = self.loss_at(p, inputs, targets)
-                p[name] = base
-                grads[name] = (lp - lm) / (2 * h)
-        # round to the default precision
-        return {k: +v for k, v in grads.items()}
+        return central_differences(lambda p: self.loss_at(p, inputs, targets), params, self.param_names, dps, step_exp)
+
+
+def central_differences(f, params: dict, names: list, dps: int = FD_DPS, step_exp: int = FD_STEP_EXP) -> dict:
+    """(f(p + h) - f(p - h)) / 2h in each of ``names``, at ``dps`` digits, rounded back to the default precision."""
+    grads = {}
+    with mp.workdps(dps):
+        h = mpf(10) ** (-step_exp)
+        p = {k: +v for k, v in params.items()}
+        for name in names:
+            base = p[name]
+            p[name] = base + h
+            up = f(p)
+            p[name] = base - h
+            down = f(p)
+            p[name] = base
+            grads[name] = (up - down) / (2 * h)
+    return {k: +v for k, v in grads.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -339,19 +343,7 @@ def objective(net: Network, params: dict, batch: list, decay, reduction: str) ->
 
 def fd_objective(net: Network, params: dict, batch: list, decay, reduction: str) -> dict:
     """d(objective)/d(parameter) for every parameter, by central finite differences at 110 digits."""
-    grads = {}
-    with mp.workdps(FD_DPS):
-        h = mpf(10) ** (-FD_STEP_EXP)
-        p = {k: +v for k, v in params.items()}
-        for name in net.param_names:
-            base = p[name]
-            p[name] = base + h
-            up = objective(net, p, batch, decay, reduction)
-            p[name] = base - h
-            down = objective(net, p, batch, decay, reduction)
-            p[name] = base
-            grads[name] = (up - down) / (2 * h)
-    return {k: +v for k, v in grads.items()}
+    return central_differences(lambda p: objective(net, p, batch, decay, reduction), params, net.param_names)
 
 
 class Optimizer:
