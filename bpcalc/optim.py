@@ -156,8 +156,8 @@ class Adam:
     columns: tuple[Column, ...] = (
         Column("m", "m", "m"),
         Column("v", "v", "v"),
-        Column("m_hat", "m̂", "\\hat m"),
-        Column("v_hat", "v̂", "\\hat v"),
+        Column("m_hat", "m_hat", "\\hat m"),
+        Column("v_hat", "v_hat", "\\hat v"),
     )
     step_column: Column = Column("step", "step", "\\eta \\hat m/(\\sqrt{\\hat v} + \\epsilon)")
     adds: bool = False

@@ -191,12 +191,22 @@ class TextPrinter:
 
         lay = layout(self.ws, sec)
         n = self.nums.text
-        t = _table(f"{sec.title}: {lay.rule[0]}", self.plain, ("parameter", "left"), *[(c, "right") for c, _ in lay.columns])
+        heads = [c for c, _ in lay.columns]
+        rows = []
         for u in sec.updates:
             values = [n(v) if v is not None else "" for v in cells(u, lay, sec.rule)]
             values[-1] += " (frozen)" if u.frozen else ""
-            t.add_row(*self.cells(self.names.text(u.name), *values))
-        parts: list[RenderableType] = [t]
+            rows.append([self.names.text(u.name), *values])
+        # more than 8 columns do not fit 80 characters: the gradient in one table, the rule's state and step in a second
+        split = len(heads) if len(heads) <= 8 else len(heads) - len(sec.rule.columns) - 2
+        parts: list[RenderableType] = []
+        for i, (lo, hi) in enumerate(((0, split), (split, len(heads)))):
+            if lo == hi:
+                continue
+            t = _table(f"{sec.title}: {lay.rule[0]}" if i == 0 else "", self.plain, ("parameter", "left"), *[(c, "right") for c in heads[lo:hi]])
+            for row in rows:
+                t.add_row(*self.cells(row[0], *row[1 + lo : 1 + hi]))
+            parts.append(t)
         lines = []
         for u in sec.updates:
             for what, formula, value in u.working:
