@@ -316,3 +316,34 @@ def test_schema_rejects_the_bad_values(changes: dict[str, Any], place: str, word
 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(json.loads(json.dumps({**LINEAR, **changes})), SCHEMA)
+
+
+# --- the vectorised trainer (bpcalc train's) agrees with the step engine --------------------------
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_vectorised_trainer_agrees(name: str) -> None:
+    import numpy as np
+
+    from bpcalc.train.vectorised import Settings, fit
+
+    pr = build_problem(problem(**CASES[name]), "p.json")
+    run = train(pr)
+    engine = [r.after for r in run.results if r.sample == len(pr.samples)]
+    x = np.array([[float(s.inputs[n]) for n in pr.network.input_names] for s in pr.samples])
+    t = np.array([[float(s.targets[n]) for n in pr.network.target_names] for s in pr.samples])
+    settings = Settings(float(pr.learning_rate), pr.epochs, pr.update, float(pr.weight_decay), pr.frozen, pr.optimizer, pr.batch_size, pr.reduction)
+    h = fit(pr.network, {k: float(v) for k, v in pr.parameters.items()}, settings, x, t, keep=True)
+    assert len(h.snapshots) == len(engine) == pr.epochs
+    for epoch, (got, want) in enumerate(zip(h.snapshots, engine), start=1):
+        for k in want:
+            assert got[k] == pytest.approx(want[k], rel=1e-12, abs=1e-15), f"epoch {epoch}, {k}"
+
+
+def test_train_command_takes_the_rules() -> None:
+    data = json.loads((ROOT / "samples" / "training" / "circles_good_fit.json").read_text())
+    data.update(optimizer={"name": "adam"}, update="minibatch", batch_size=32, weight_decay=0.001, epochs=5)
+    result = CliRunner().invoke(main, ["train", "-", "--data", str(ROOT / "samples" / "training" / "circles.csv"), "--no-chart", "--format", "json"], input=json.dumps(data))
+    assert result.exit_code == 0, result.output
+    job = json.loads(result.output)
+    assert job["optimizer"] == {"name": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+    assert (job["update"], job["batch_size"], job["reduction"], job["weight_decay"]) == ("minibatch", 32, "mean", 0.001)
