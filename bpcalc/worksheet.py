@@ -410,7 +410,8 @@ def build(run: Run, view: View = View()) -> Worksheet:
         known = _known(net, r)
         sections: list[Section] = []
         if "forward" in view.show:
-            sections.append(Section("forward", "Forward pass", forward_steps(net, r, known, forms)))
+            title = "Forward pass" if r.at is None else "Forward pass at the look-ahead point p + μ·Δp(n-1)"
+            sections.append(Section("forward", title, forward_steps(net, r, known, forms)))
         if "gradients" in view.show:
             sections.append(Section("backward", "Backward pass: factors and deltas", backward_steps(net, r, known, forms)))
             sections.append(Section("gradients", "Gradients (chain rule), output layer first", gradient_steps(net, r, forms)))

@@ -234,6 +234,13 @@ def test_momentum_sheet_shows_the_state_and_its_working() -> None:
     assert "Objective J = L + (λ/2)·Σw² = 0.020 + 0.016 = 0.036" in out  # ½(0.8 − 1)² = 0.02, 0.1·0.4² = 0.016
 
 
+def test_nesterov_sheet_says_where_the_pass_is_taken() -> None:
+    out = invoke({**LINEAR, "optimizer": {"name": "momentum", "momentum": 0.5, "nesterov": True}}, "--format", "plain", "--sample", "2").output
+    assert "Forward pass at the look-ahead point p + μ·Δp(n-1)" in out
+    assert "2·(0.250)" in out  # w + μ·Δw = 0.5 + 0.5·(-0.5) = 0.25 (test_nesterov_by_hand)
+    assert "dL/dp at p + μ·Δp(n-1)" in out
+
+
 def test_adam_sheet_shows_its_moments() -> None:
     result = invoke({**LINEAR, "optimizer": {"name": "adam"}}, "--format", "plain", "--show", "updates", "--sample", "1")
     assert result.exit_code == 0, result.output
