@@ -304,7 +304,6 @@ class UpdateRule(Protocol):
     """
 
     name: str
-    adds: bool  # the step is added (momentum's Δp) rather than subtracted (η·g)
 
     def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
         """(the step as a sheet writes it, the new value, what is kept for the next update)."""
@@ -324,7 +323,6 @@ class SGD:
     """Plain gradient descent: p ← p − η·g, the step η·g rounded where the working rounds."""
 
     name: str = "sgd"
-    adds: bool = False
 
     def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
         step = m.step(lr * gradient)

@@ -116,7 +116,6 @@ class Momentum:
     name: str = "momentum"
     columns: tuple[Column, ...] = (Column("previous_step", "Δp(n-1)", "\\Delta p(n-1)"),)
     step_column: Column = Column("step", "Δp(n)", "\\Delta p(n)")
-    adds: bool = True  # new = old + step
 
     def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
         prev = 0 * value if kept is None else kept
@@ -160,7 +159,6 @@ class Adam:
         Column("v_hat", "v_hat", "\\hat v"),
     )
     step_column: Column = Column("step", "step", "\\eta \\hat m/(\\sqrt{\\hat v} + \\epsilon)")
-    adds: bool = False
 
     def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
         zero = 0 * value
