@@ -53,11 +53,6 @@ class Problem:
     batch_size: int | None = None  # samples per update with "minibatch" updates (the last batch may be shorter)
     reduction: str = "mean"  # how a batch's gradients combine: their mean or their sum
 
-    @property
-    def plain_sgd(self) -> bool:
-        """Plain SGD with mean batches and no decay: the rules every problem had before optimizers."""
-        return self.optimizer.name == "sgd" and not self.weight_decay and self.update != "minibatch" and self.reduction == "mean"
-
     def batch_size_of(self) -> int:
         """Samples per update: 1 online, all of them in batch updates, ``batch_size`` in mini-batches."""
         if self.update == "online":
