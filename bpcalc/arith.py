@@ -40,6 +40,9 @@ class FloatMath:
     def tanh(self, z: float) -> float:
         return math.tanh(z)
 
+    def sqrt(self, x: float) -> float:
+        return math.sqrt(x)
+
     def sigmoid(self, z: float) -> float:
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -263,6 +266,9 @@ class ExactMath:
 
     def tanh(self, z: Exact) -> Exact:
         return self._f(z, self.sp.tanh, self.ctx.tanh)
+
+    def sqrt(self, x: Exact) -> Exact:
+        return self._f(x, self.sp.sqrt, self.ctx.sqrt)
 
     def _sigmoid(self, v: Any) -> Any:
         c = self.ctx

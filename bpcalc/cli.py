@@ -217,6 +217,8 @@ Examples:
 @output_options
 @notation_option
 @click.option("--view", "view", type=click.Choice(["scalar", "matrix"]), default="scalar", show_default=True, help="matrix: Z1 = W1·X + b1, ..., dW1 as matrices (text, latex, markdown).")
+@click.option("--epoch", "epoch", metavar="K", default=None, help="Show epoch K only (the run still works every epoch).")
+@click.option("--last", "last", is_flag=True, help="Show the last epoch only.")
 @user_errors
 def run(
     problem: str,
@@ -230,10 +232,12 @@ def run(
     show: str | None,
     notation: str | None,
     view: str,
+    epoch: str | None = None,
+    last: bool = False,
 ) -> None:
     """Work PROBLEM (a JSON problem file, or - for stdin) sample by sample."""
     from bpcalc.evaluate import train
-    from bpcalc.modes import check_size, number_system, parse_sample, parse_show
+    from bpcalc.modes import check_size, number_system, parse_epoch, parse_sample, parse_show
     from bpcalc.problem import load_problem
 
     fmt = resolve_format(fmt)
@@ -243,14 +247,17 @@ def run(
     sections = parse_show(show)
     pr = load_problem(problem)
     k = parse_sample(sample, len(pr.samples), pr.source)
-    check_size(pr, k, fmt, math)
+    if epoch is not None and last:
+        raise BpcalcError("--epoch and --last: give one of them")
+    one_epoch = pr.epochs if last else parse_epoch(epoch, pr.epochs, pr.source)
+    check_size(pr, k, fmt, math, one_epoch)
     result = train(pr, math)
     precision = _precision(precision, math)
     from bpcalc.notations import notation_for
     from bpcalc.render.formats import PrintOptions
     from bpcalc.worksheet import View
 
-    shown = View(precision, sections, k, notation_for(pr.network, notation or pr.notation))
+    shown = View(precision, sections, k, epoch=one_epoch, notation=notation_for(pr.network, notation or pr.notation))
     if view == "matrix":
         from bpcalc.matrixview import run_matrix
 

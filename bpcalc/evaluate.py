@@ -38,6 +38,13 @@ class Update:
     before: dict[str, Any]
     after: dict[str, Any]
     kept: dict[str, Any] = field(default_factory=dict)  # what the update rule keeps per parameter for the next update
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)  # the rule's state shown per parameter: key → {parameter: value}
+    prior: dict[str, Any] = field(default_factory=dict)  # what the rule kept before this update, per parameter
+    count: int = 0  # this update's number in the run, from 1
+    samples: tuple[int, int] = (0, 0)  # the first and last sample (1-based) whose gradients it used
+    loss_gradients: dict[str, Any] = field(default_factory=dict)  # the loss's part of ``gradients`` (reduced over the batch)
+    decay: dict[str, Any] = field(default_factory=dict)  # λ·w per weight (weight decay only)
+    objective: tuple[Any, Any, Any] | None = None  # (the loss reduced over the batch, (λ/2)·Σw², their sum): weight decay only
 
 
 @dataclass
@@ -50,6 +57,17 @@ class SampleResult:
     before: dict[str, Any]
     after: dict[str, Any]
     update: Update | None = None  # the update made right after this sample, if any
+    at: dict[str, Any] | None = None  # the parameters the pass was taken at, where not ``before`` (Nesterov's look-ahead)
+
+
+@dataclass
+class EpochTotal:
+    """One epoch's totals: the per-sample losses summed and averaged, and the mean per-sample loss gradient."""
+
+    epoch: int
+    loss_sum: Any
+    loss_mean: Any
+    gradient_mean: dict[str, Any]
 
 
 @dataclass
@@ -58,6 +76,7 @@ class Run:
     math: Any
     results: list[SampleResult] = field(default_factory=list)
     final: dict[str, Any] = field(default_factory=dict)
+    epochs: list[EpochTotal] = field(default_factory=list)
 
 
 def _prod(xs: list[Any]) -> Any:
@@ -292,6 +311,14 @@ class UpdateRule(Protocol):
         """(the step as a sheet writes it, the new value, what is kept for the next update)."""
         ...
 
+    def lookahead(self, m: Any, value: Any, kept: Any) -> Any:
+        """Where the gradient is taken (Nesterov: p + μ·Δp(n−1); else p itself)."""
+        ...
+
+    def state(self, value: Any, before: Any, after: Any) -> dict[str, Any]:
+        """The state a sheet shows for the parameter (previous Δp; m, v, m̂, v̂), from what was kept before and after."""
+        ...
+
 
 @dataclass(frozen=True)
 class SGD:
@@ -303,9 +330,23 @@ class SGD:
         step = m.step(lr * gradient)
         return step, m.step(value - step), None
 
+    def lookahead(self, m: Any, value: Any, kept: Any) -> Any:
+        return value
 
-def update_rule(problem: Problem) -> UpdateRule:
-    """The problem's update rule (plain SGD: the only one problems name so far)."""
+    def state(self, value: Any, before: Any, after: Any) -> dict[str, Any]:
+        return {}
+
+
+def update_rule(problem: Problem, m: Any | None = None) -> UpdateRule:
+    """The problem's update rule, its settings in the number system ``m`` (see :mod:`bpcalc.optim`)."""
+    from bpcalc.optim import Adam, Momentum
+
+    m = m or FloatMath()
+    opt = problem.optimizer
+    if opt.name == "momentum":
+        return Momentum(m.num(opt.momentum), opt.nesterov)
+    if opt.name == "adam":
+        return Adam(m.num(opt.beta1), m.num(opt.beta2), m.num(opt.epsilon))
     return SGD()
 
 
@@ -330,7 +371,12 @@ def apply_update(
             state[name] = kept.get(name)
         else:
             steps[name], after[name], state[name] = rule.move(m, value, gradients[name], lr, kept.get(name))
-    return Update(dict(gradients), steps, dict(params), after, state)
+    shown: dict[str, dict[str, Any]] = {}
+    for name, value in params.items():
+        if name not in frozen:
+            for key, v in rule.state(value, kept.get(name), state[name]).items():
+                shown.setdefault(key, {})[name] = v
+    return Update(dict(gradients), steps, dict(params), after, state, shown, dict(kept))
 
 
 def sgd(params: dict[str, Any], gradients: dict[str, Any], lr: Any, frozen: frozenset[str], m: Any) -> Update:
@@ -356,7 +402,7 @@ def _exact_ready(problem: Problem) -> None:
 
 
 def train(problem: Problem, m: Any | None = None) -> Run:
-    """The whole problem: every epoch and sample, online or batch, in the number system ``m``."""
+    """The whole problem: every epoch and sample, online, batch or mini-batch, by its update rule, in the number system ``m``."""
     work_bounded(problem)
     m = m or FloatMath()
     if m.name == "exact":
@@ -365,32 +411,66 @@ def train(problem: Problem, m: Any | None = None) -> Run:
     params = {k: m.num(v) for k, v in problem.parameters.items()}
     lr = m.num(problem.learning_rate)
     run = Run(problem, m)
-    rule = update_rule(problem)
+    rule = update_rule(problem, m)
+    decay = m.num(problem.weight_decay) if problem.weight_decay else None
     kept: dict[str, Any] = {}
     count = len(problem.samples)
+    size = problem.batch_size_of()
+    updates = 0
     for epoch in range(1, problem.epochs + 1):
-        start = params
-        sums: list[dict[str, Any]] = []
+        at = params
+        chunk: list[Pass] = []
+        passes: list[Pass] = []
         for i, sample in enumerate(problem.samples, start=1):
             where = f"{problem.source}: " + (f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: ")
-            p = _evaluate_sample(net, m, start if problem.update == "batch" else params, sample, where)
+            if not chunk:  # the first sample of an update: the pass is taken where the rule says
+                at = {k: v if k in problem.frozen else rule.lookahead(m, v, kept.get(k)) for k, v in params.items()}
+            p = _evaluate_sample(net, m, at, sample, where)
             result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
-            if problem.update == "online":
-                result.update = apply_update(rule, m, params, p.gradients, lr, problem.frozen, kept)
+            if any(at[k] is not params[k] for k in params):
+                result.at = dict(at)
+            chunk.append(p)
+            passes.append(p)
+            if len(chunk) == size or i == count:
+                updates += 1
+                result.update = _update(problem, m, rule, params, at, chunk, lr, decay, kept)
+                result.update.count, result.update.samples = updates, (i - len(chunk) + 1, i)
                 params, kept = result.update.after, result.update.kept
                 result.after = params
                 finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
-            else:
-                sums.append(p.gradients)
-                if i == count:
-                    mean = {n: m.step(m.fsum([g[n] for g in sums]) / count) for n in params}
-                    result.update = apply_update(rule, m, params, mean, lr, problem.frozen, kept)
-                    params, kept = result.update.after, result.update.kept
-                    result.after = params
-                    finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
+                chunk = []
             run.results.append(result)
+        total = m.fsum([p.loss for p in passes])
+        run.epochs.append(EpochTotal(epoch, total, total / count, {n: m.fsum([p.gradients[n] for p in passes]) / count for n in params}))
     run.final = dict(params)
     return run
+
+
+def _update(
+    problem: Problem, m: Any, rule: UpdateRule, params: dict[str, Any], at: dict[str, Any], chunk: list[Pass], lr: Any, decay: Any, kept: dict[str, Any]
+) -> Update:
+    """The update after a batch of passes (one pass online): the reduced loss gradient, plus λ·w with weight decay, moved by the rule."""
+    n = len(chunk)
+    if n == 1 and problem.update == "online":
+        grads, loss = dict(chunk[0].gradients), chunk[0].loss
+    elif problem.reduction == "sum":
+        grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk])) for k in params}
+        loss = m.step(m.fsum([p.loss for p in chunk]))
+    else:
+        grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk]) / n) for k in params}
+        loss = m.step(m.fsum([p.loss for p in chunk]) / n)
+    if decay is None:
+        update = apply_update(rule, m, params, grads, lr, problem.frozen, kept)
+        update.loss_gradients = grads
+        return update
+    weights = [q.name for q in problem.network.params if not q.is_bias]
+    terms = {k: m.step(decay * at[k]) for k in weights}
+    total = {k: m.step(grads[k] + terms[k]) if k in terms else grads[k] for k in params}
+    penalty = m.step(decay / 2 * m.fsum([at[k] * at[k] for k in weights])) if weights else 0 * loss
+    update = apply_update(rule, m, params, total, lr, problem.frozen, kept)
+    update.loss_gradients, update.objective = grads, (loss, penalty, m.step(loss + penalty))
+    update.decay = {k: terms[k] if k in terms else 0 * at[k] for k in params}  # 0 for a bias
+    return update
 
 
 def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sample, where: str) -> Pass:

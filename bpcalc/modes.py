@@ -66,7 +66,7 @@ def parse_sample(text: str | None, count: int, source: str) -> int | None:
     return whole(text, "--sample", 1, count, f"a sample number ({source} has {count} sample{plural})")
 
 
-def check_size(problem: Any, sample: int | None, fmt: str, math: Any = None) -> None:
+def check_size(problem: Any, sample: int | None, fmt: str, math: Any = None, epoch: int | None = None) -> None:
     """Refuse, in one line, work that would run for minutes: a sheet too long to print in a text format
     (JSON and CSV have only the problem's own limit), or too long for --exact."""
     steps = problem.epochs * len(problem.samples) * len(problem.network.param_names)
@@ -77,10 +77,18 @@ def check_size(problem: Any, sample: int | None, fmt: str, math: Any = None) -> 
         )
     if fmt not in TEXT_FORMATS:
         return
-    sheets = problem.epochs * (1 if sample is not None else len(problem.samples))
+    sheets = (1 if epoch is not None else problem.epochs) * (1 if sample is not None else len(problem.samples))
     shown = sheets * len(problem.network.param_names)
     if shown > PRINTED_STEPS:
         raise BpcalcError(
             f"{problem.source}: {sheets:,} sample sheets of {len(problem.network.param_names):,} parameters ({shown:,} steps)"
             f" are more than the text formats print ({PRINTED_STEPS:,}); use --format json or csv, or --sample K"
         )
+
+
+def parse_epoch(text: str | None, count: int, source: str) -> int | None:
+    """The 1-based epoch asked for (--epoch), checked against the problem's epoch count."""
+    if text is None:
+        return None
+    plural = "s" if count != 1 else ""
+    return whole(text, "--epoch", 1, count, f"an epoch number ({source} has {count} epoch{plural})")

@@ -14,13 +14,16 @@ from bpcalc.errors import ProblemError
 from bpcalc.functions import ACTIVATIONS, LOSSES, PARAMETERS, spec
 from bpcalc.jsontext import NonFinite, Unreadable, parse_json, place
 from bpcalc.network import Network
+from bpcalc.optim import SGD_SETTINGS, Optimizer, parse_optimizer
 
 Num = Union[int, Decimal]  # numbers exactly as written in the file
 
 TOP_KEYS = {"title", "network", "learning_rate", "epochs", "update", "parameters", "frozen", "samples", "answer_decimals", "notation", "weights", "biases", "layout"}
+TOP_KEYS |= {"optimizer", "weight_decay", "batch_size", "reduction"}  # update rules (bpcalc.optim)
 INFO_KEYS = {"$schema", "source", "notes", "description"}
 NETWORK_KEYS = {"layers", "activations", "loss", "bias"}
-UPDATES = ("online", "batch")
+UPDATES = ("online", "batch", "minibatch")
+REDUCTIONS = ("mean", "sum")
 MAX_EPOCHS = 100_000  # a sheet has a few; more only makes output nobody reads
 MAX_PARAMETERS = 100_000  # weights and biases in all: small dense networks, worked by hand
 MAX_PARAMETER_DIGITS = 200  # digits of an activation's parameter (slope, a, b): exact arithmetic carries them
@@ -50,6 +53,18 @@ class Problem:
     frozen: frozenset[str] = frozenset()
     answer_decimals: int | None = None  # `bpcalc check`: the precision a written value earns at most (None: the default)
     notation: str = "sheet"  # the file's names (bpcalc.notations); keys here are the sheet's whatever it says
+    optimizer: Optimizer = SGD_SETTINGS  # how parameters move on their gradients (bpcalc.optim)
+    weight_decay: Num = 0  # λ: each update's objective adds (λ/2)·Σw² over the weights (never the biases)
+    batch_size: int | None = None  # samples per update with "minibatch" updates (the last batch may be shorter)
+    reduction: str = "mean"  # how a batch's gradients combine: their mean or their sum
+
+    def batch_size_of(self) -> int:
+        """Samples per update: 1 online, all of them in batch updates, ``batch_size`` in mini-batches."""
+        if self.update == "online":
+            return 1
+        if self.update == "batch":
+            return len(self.samples)
+        return min(self.batch_size or 1, len(self.samples))
 
 
 def _describe(value: Any) -> str:
@@ -198,7 +213,8 @@ def build_problem(data: Any, source: str) -> Problem:
         raise bad("epochs", f"expected at most {MAX_EPOCHS:,} epochs, got {_short(epochs)}")
     update = data.get("update", "online")
     if update not in UPDATES:
-        raise bad("update", f"expected \"online\" or \"batch\", got {_describe(update)}")
+        raise bad("update", f"expected \"online\", \"batch\" or \"minibatch\", got {_describe(update)}")
+    rules = _rules(data, update, source, bad)
 
     answer_decimals = data.get("answer_decimals")
     if answer_decimals is not None and (
@@ -211,7 +227,7 @@ def build_problem(data: Any, source: str) -> Problem:
     params = from_matrices(data, net, source, bad) if "weights" in data else _parameters(data["parameters"], net, source, bad, notation)
     frozen = _frozen(data.get("frozen", []), net, bad, notation)
     samples = _samples(data["samples"], net, source, bad)
-    return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals, notation)
+    return Problem(source, title, net, lr, params, samples, epochs, update, frozen, answer_decimals, notation, **rules)
 
 
 def _notation(data: dict[str, Any], bad: Any) -> str:
@@ -246,6 +262,35 @@ def work_bounded(problem: Problem) -> None:
             f"{epochs:,} epochs × {count:,} samples × {len(problem.network.param_names):,} parameters = {steps:,} steps;"
             f" bpcalc works at most {MAX_PASSES:,} sample passes and {MAX_STEPS:,} steps",
         )
+
+
+def _rules(data: dict[str, Any], update: str, source: str, bad: Any) -> dict[str, Any]:
+    """optimizer, weight_decay, batch_size and reduction, checked against the update they go with."""
+    out: dict[str, Any] = {}
+    if "optimizer" in data:
+        out["optimizer"] = parse_optimizer(data["optimizer"], lambda v, where, what: number(v, source, where, what), bad, _describe)
+    if "weight_decay" in data:
+        decay = number(data["weight_decay"], source, "weight_decay", "a number of at least 0 (λ)")
+        if decay < 0:
+            raise bad("weight_decay", f"expected a number of at least 0 (λ), got {decay}")
+        out["weight_decay"] = decay
+    if "batch_size" in data:
+        size = data["batch_size"]
+        if update != "minibatch":
+            raise bad("batch_size", f'a batch size goes with "update": "minibatch" (this problem\'s update is "{update}")')
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise bad("batch_size", f"expected a whole number of at least 1, got {_describe(size)}")
+        out["batch_size"] = size
+    elif update == "minibatch":
+        raise bad("batch_size", 'missing; "update": "minibatch" needs a batch size (samples per update)')
+    if "reduction" in data:
+        reduction = data["reduction"]
+        if reduction not in REDUCTIONS:
+            raise bad("reduction", f'expected "mean" or "sum", got {_describe(reduction)}')
+        if update == "online":
+            raise bad("reduction", 'a reduction goes with "batch" or "minibatch" updates (online updates take one sample each)')
+        out["reduction"] = reduction
+    return out
 
 
 def _network(raw: Any, source: str, bad: Any) -> Network:

@@ -13,10 +13,11 @@ from typing import Any, Iterator
 
 from bpcalc import formula as F
 from bpcalc import names as N
-from bpcalc.evaluate import Run, SampleResult
+from bpcalc.evaluate import Run, SampleResult, update_rule
 from bpcalc.formula import BUILD, Expr, Num, Sym
 from bpcalc.names import SHEET, Name, Notation
 from bpcalc.network import Network
+from bpcalc.render.numbers import given
 from bpcalc.render.values import Numbers
 
 SECTIONS = ("forward", "gradients", "updates", "parameters")
@@ -29,6 +30,7 @@ class View:
     precision: int = 3
     show: tuple[str, ...] = SECTIONS
     sample: int | None = None
+    epoch: int | None = None  # show this epoch only (--epoch K, --last)
     notation: Notation = SHEET  # how names are spelled (file and JSON keys are the sheet's whatever this says)
 
 
@@ -51,17 +53,25 @@ class UpdateRow:
     step: Any
     new: Any
     frozen: bool = False
+    loss_gradient: Any = None  # weight decay: the loss's part of ``gradient``
+    decay: Any = None  # weight decay: λ·w (0 for a bias)
+    state: tuple[Any, ...] = ()  # the rule's state, one per ``Section.rule.columns`` (frozen parameters: none)
+    working: tuple[tuple[str, Expr, Any], ...] = ()  # the rule with the numbers substituted: (what, formula, value)
 
 
 @dataclass(frozen=True)
 class Section:
-    """kind: forward, backward (factor side results and deltas), gradients, updates or parameters."""
+    """kind: forward, backward (factor side results and deltas), gradients, updates, parameters or epoch (totals)."""
 
     kind: str
     title: str
     steps: tuple[Step, ...] = ()
     updates: tuple[UpdateRow, ...] = ()
     layers: tuple[tuple[tuple[Name, Any], ...], ...] = ()  # parameters: per layer (name, value)
+    rule: Any = None  # updates: the UpdateRule (its columns and step header), None for plain SGD
+    count: int = 0  # updates: this update's number in the run (Adam's t)
+    objective: tuple[Any, Any, Any] | None = None  # updates with weight decay: (loss, (λ/2)·Σw², their sum)
+    total: Any = None  # epoch: the run's EpochTotal
 
 
 @dataclass(frozen=True)
@@ -215,8 +225,9 @@ def _known(net: Network, r: SampleResult) -> dict[Name, Any]:
         out[u.id] = r.inputs[u.name]
     for u in net.outputs:
         out[u.target_id] = r.targets[u.target]
+    at = r.at or r.before  # Nesterov: the look-ahead point the pass was taken at
     for q in net.params:
-        out[q.id] = r.before[q.name]
+        out[q.id] = at[q.name]
     for row in net.units[1:]:
         for u in row:
             out[u.pre_id] = p.forward[u.pre]
@@ -311,14 +322,29 @@ def gradient_steps(net: Network, r: SampleResult, forms: Forms) -> tuple[Step, .
     return tuple(out)
 
 
-def update_rows(run: Run, r: SampleResult) -> tuple[UpdateRow, ...]:
+def update_rows(run: Run, r: SampleResult, rule: Any = None) -> tuple[UpdateRow, ...]:
+    """Each parameter's update: old, gradient (with decay: its loss part and λ·w), the rule's state and working, step, new."""
     u = r.update
     assert u is not None
     net = run.problem.network
-    return tuple(
-        UpdateRow(q.id, u.before[q.name], u.gradients[q.name], u.steps[q.name], u.after[q.name], q.name in run.problem.frozen)
-        for q in net.params
-    )
+    frozen = run.problem.frozen
+    decayed = bool(u.decay) or u.objective is not None
+    rows = []
+    for q in net.params:
+        k = q.name
+        extra: dict[str, Any] = {}
+        if decayed:
+            extra.update(loss_gradient=u.loss_gradients[k], decay=u.decay.get(k, 0 * u.before[k]))
+        if rule is not None and k not in frozen:
+            state = {key: u.state[key][k] for key in u.state}
+            extra["state"] = tuple(state[c.key] for c in rule.columns)
+            extra["working"] = rule.working(_lr(run), u.gradients[k], state, u.steps[k], u.prior.get(k), getattr(u.kept[k], "t", 1))
+        rows.append(UpdateRow(q.id, u.before[k], u.gradients[k], u.steps[k], u.after[k], k in frozen, **extra))
+    return tuple(rows)
+
+
+def _lr(run: Run) -> Any:
+    return run.math.num(run.problem.learning_rate)
 
 
 def parameter_layers(net: Network, values: dict[str, Any]) -> tuple[tuple[tuple[Name, Any], ...], ...]:
@@ -332,9 +358,18 @@ def summary(run: Run, notation: Notation = SHEET) -> tuple[str, ...]:
         f"{'-'.join(map(str, net.layers))} network",
         "activations " + ", ".join(net.activations),
         f"loss {net.loss_name}",
-        f"{pr.update} updates",
+        f"{pr.update} updates" if pr.update != "minibatch" else f"mini-batches of {pr.batch_size}",
         f"{pr.epochs} epoch{'s' if pr.epochs != 1 else ''}",
     ]
+    if pr.update != "online" and pr.reduction == "sum":
+        bits.append("batch gradients summed")
+    opt = pr.optimizer
+    if opt.name == "momentum":
+        bits.append(("Nesterov momentum" if opt.nesterov else "momentum") + f" μ = {given(opt.momentum)}")
+    if opt.name == "adam":
+        bits.append(f"Adam β1 = {given(opt.beta1)}, β2 = {given(opt.beta2)}, ε = {given(opt.epsilon)}")
+    if pr.weight_decay:
+        bits.append(f"weight decay λ = {given(pr.weight_decay)}")
     if not net.bias:
         bits.append("no biases")
     if net.threshold:
@@ -360,6 +395,10 @@ def update_where(run: Run, r: SampleResult) -> str:
     pr = run.problem
     if pr.update == "batch":
         return f"epoch {r.epoch}"
+    if pr.update == "minibatch" and r.update is not None:
+        first, last = r.update.samples
+        span = f"samples {first}-{last}" if first != last else f"sample {last}"
+        return f"{span} of epoch {r.epoch}" if pr.epochs > 1 else span
     return f"epoch {r.epoch}, sample {r.sample}" if pr.epochs > 1 else f"sample {r.sample}"
 
 
@@ -369,13 +408,16 @@ def build(run: Run, view: View = View()) -> Worksheet:
     net = pr.network
     forms = Forms(net)
     samples = []
+    rule = None if pr.optimizer.name == "sgd" else update_rule(pr, run.math)
+    last = len(pr.samples)
     for r in run.results:
-        if view.sample is not None and r.sample != view.sample:
+        if (view.sample is not None and r.sample != view.sample) or (view.epoch is not None and r.epoch != view.epoch):
             continue
         known = _known(net, r)
         sections: list[Section] = []
         if "forward" in view.show:
-            sections.append(Section("forward", "Forward pass", forward_steps(net, r, known, forms)))
+            title = "Forward pass" if r.at is None else "Forward pass at the look-ahead point p + μ·Δp(n-1)"
+            sections.append(Section("forward", title, forward_steps(net, r, known, forms)))
         if "gradients" in view.show:
             sections.append(Section("backward", "Backward pass: factors and deltas", backward_steps(net, r, known, forms)))
             sections.append(Section("gradients", "Gradients (chain rule), output layer first", gradient_steps(net, r, forms)))
@@ -384,10 +426,12 @@ def build(run: Run, view: View = View()) -> Worksheet:
                 sections.insert(-1, words(r))
         if r.update is not None:
             if "updates" in view.show:
-                title = f"Batch update after epoch {r.epoch}" if pr.update == "batch" else "Update"
-                sections.append(Section("updates", title, updates=update_rows(run, r)))
+                title = {"batch": f"Batch update after epoch {r.epoch}", "minibatch": f"Mini-batch update after {update_where(run, r)}"}.get(pr.update, "Update")
+                sections.append(Section("updates", title, updates=update_rows(run, r, rule), rule=rule, count=r.update.count, objective=r.update.objective))
             if "parameters" in view.show:
                 sections.append(Section("parameters", f"Parameters after {update_where(run, r)}", layers=parameter_layers(net, r.after)))
+        if r.sample == last and view.sample is None and "forward" in view.show and run.epochs:
+            sections.append(Section("epoch", f"Epoch {r.epoch} totals", total=run.epochs[r.epoch - 1]))
         heading = f"Epoch {r.epoch}, sample {r.sample}" if pr.epochs > 1 else f"Sample {r.sample}"
         samples.append(SampleSheet(r.epoch, r.sample, heading, _givens(net, r.inputs, r.targets), tuple(sections)))
     given = Given(
@@ -433,7 +477,7 @@ GROUP_SECTION = {
 def values(run: Run, view: View = View()) -> Iterator[Value]:
     """Every value of the run in sheet order (without formulas: cheap for big networks)."""
     for r in run.results:
-        if view.sample is not None and r.sample != view.sample:
+        if (view.sample is not None and r.sample != view.sample) or (view.epoch is not None and r.epoch != view.epoch):
             continue
         p = r.pass_
         groups: list[tuple[str, dict[str, Any]]] = [
@@ -446,10 +490,15 @@ def values(run: Run, view: View = View()) -> Iterator[Value]:
             ("parameters_after", r.after),
         ]
         if r.update is not None:
-            groups += [("update.gradients", r.update.gradients), ("update.steps", r.update.steps)]
+            u = r.update
+            groups += [("update.gradients", u.gradients), ("update.steps", u.steps)]
+            if u.objective is not None:
+                groups += [("update.loss_gradients", u.loss_gradients), ("update.decay", u.decay)]
+                groups.append(("update.objective", dict(zip(("loss", "decay", "total"), u.objective))))
+            groups += [(f"update.{key}", values) for key, values in u.state.items()]
         updated = r.update is not None
         for group, items in groups:
-            if GROUP_SECTION[group] not in view.show:
+            if GROUP_SECTION.get(group, "updates") not in view.show:
                 continue
             for k, v in items.items():
                 yield Value(r.epoch, r.sample, group, k, v, updated)

@@ -13,10 +13,15 @@ Written from the problem-file definitions only; it imports nothing from
   ~h**2 * L''' ~ 1e-90 and the rounding error ~ 10**-FD_DPS * |L| / h ~ 1e-65,
   which leaves gradients as small as ~1e-50 correct to far better than 1e-9
   relative (the saturated cases in the tests have gradients of ~1e-14..1e-20);
-* SGD training: ``online`` (update after every sample, gradients at the
-  pre-update parameters) and ``batch`` (one update per epoch with the mean of
-  the samples' gradients, all at the epoch-start parameters), ``epochs``,
-  ``frozen`` parameters (gradient reported, value never changed).
+* training: ``online`` (update after every sample, gradients at the
+  pre-update parameters), ``batch`` (one update per epoch with the mean of
+  the samples' gradients, all at the epoch-start parameters) and
+  ``minibatch`` (``batch_size`` samples per update), ``reduction`` mean or
+  sum, ``weight_decay`` (each update's gradient is the finite difference of
+  its FULL objective, decay term included), ``optimizer`` sgd, momentum
+  (classical or Nesterov) and Adam by a separate straightforward
+  implementation (:class:`Optimizer`), ``epochs``, ``frozen`` parameters
+  (gradient reported, value never changed).
 
 Numbers from a JSON problem are taken at their exact value: a Python float
 (what ``json.load`` gives) is converted exactly (``mpf(float)``), so the
@@ -277,20 +282,24 @@ class Network:
     # -- gradients by central finite differences of the loss ----------------
     def fd_gradients(self, params: dict, inputs: list, targets: list,
                      dps: int = FD_DPS, step_exp: int = FD_STEP_EXP) -> dict:
-        grads = {}
-        with mp.workdps(dps):
-            h = mpf(10) ** (-step_exp)
-            p = {k: +v for k, v in params.items()}
-            for name in self.param_names:
-                base = p[name]
-                p[name] = base + h
-                lp = self.loss_at(p, inputs, targets)
-                p[name] = base - h
-                lm = self.loss_at(p, inputs, targets)
-                p[name] = base
-                grads[name] = (lp - lm) / (2 * h)
-        # round to the default precision
-        return {k: +v for k, v in grads.items()}
+        return central_differences(lambda p: self.loss_at(p, inputs, targets), params, self.param_names, dps, step_exp)
+
+
+def central_differences(f, params: dict, names: list, dps: int = FD_DPS, step_exp: int = FD_STEP_EXP) -> dict:
+    """(f(p + h) - f(p - h)) / 2h in each of ``names``, at ``dps`` digits, rounded back to the default precision."""
+    grads = {}
+    with mp.workdps(dps):
+        h = mpf(10) ** (-step_exp)
+        p = {k: +v for k, v in params.items()}
+        for name in names:
+            base = p[name]
+            p[name] = base + h
+            up = f(p)
+            p[name] = base - h
+            down = f(p)
+            p[name] = base
+            grads[name] = (up - down) / (2 * h)
+    return {k: +v for k, v in grads.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -320,60 +329,128 @@ def evaluate(problem: dict, params: dict | None = None, sample_index: int = 0) -
     }
 
 
+def weight_names(net: Network) -> list:
+    """The weights (never the biases or thresholds): the names weight decay acts on."""
+    return [w for layer in net.units for ws, _ in layer for w, _ in ws]
+
+
+def objective(net: Network, params: dict, batch: list, decay, reduction: str) -> mpf:
+    """The FULL objective of one update: the batch's losses (mean or sum) + (lambda/2) sum w^2 over the weights."""
+    losses = [net.loss_at(params, *net.sample_io(s)) for s in batch]
+    data = mp.fsum(losses) / (len(losses) if reduction == "mean" else 1)
+    return data + decay / 2 * mp.fsum(params[w] ** 2 for w in weight_names(net))
+
+
+def fd_objective(net: Network, params: dict, batch: list, decay, reduction: str) -> dict:
+    """d(objective)/d(parameter) for every parameter, by central finite differences at 110 digits."""
+    return central_differences(lambda p: objective(net, p, batch, decay, reduction), params, net.param_names)
+
+
+class Optimizer:
+    """The file's "optimizer", straight from its definition (a separate implementation for the tests).
+
+    sgd:      p <- p - lr*g
+    momentum: dp(n) = mu*dp(n-1) - lr*g(n), p <- p + dp(n), dp(0) = 0; with
+              nesterov g(n) is taken at p + mu*dp(n-1)
+    adam:     Kingma & Ba (2015), Algorithm 1: t += 1; m = b1*m + (1-b1)*g;
+              v = b2*v + (1-b2)*g^2; mhat = m/(1-b1^t); vhat = v/(1-b2^t);
+              p <- p - lr*mhat/(sqrt(vhat) + eps)
+    """
+
+    def __init__(self, spec, lr):
+        spec = {"name": spec} if isinstance(spec, str) else dict(spec or {"name": "sgd"})
+        self.name = spec["name"]
+        self.lr = lr
+        self.mu = to_mpf(spec.get("momentum", 0))
+        self.nesterov = bool(spec.get("nesterov", False))
+        self.b1 = to_mpf(spec.get("beta1", "0.9"))
+        self.b2 = to_mpf(spec.get("beta2", "0.999"))
+        self.eps = to_mpf(spec.get("epsilon", "1e-8"))
+        self.velocity = {}
+        self.m = {}
+        self.v = {}
+        self.t = {}
+
+    def gradient_point(self, params: dict, frozen: set) -> dict:
+        if self.name != "momentum" or not self.nesterov:
+            return dict(params)
+        return {n: p if n in frozen else p + self.mu * self.velocity.get(n, mpf(0)) for n, p in params.items()}
+
+    def step(self, name: str, value, g):
+        if self.name == "sgd":
+            return value - self.lr * g
+        if self.name == "momentum":
+            dp = self.mu * self.velocity.get(name, mpf(0)) - self.lr * g
+            self.velocity[name] = dp
+            return value + dp
+        t = self.t[name] = self.t.get(name, 0) + 1
+        m = self.m[name] = self.b1 * self.m.get(name, mpf(0)) + (1 - self.b1) * g
+        v = self.v[name] = self.b2 * self.v.get(name, mpf(0)) + (1 - self.b2) * g * g
+        mhat = m / (1 - self.b1 ** t)
+        vhat = v / (1 - self.b2 ** t)
+        return value - self.lr * mhat / (mp.sqrt(vhat) + self.eps)
+
+
 def train(problem: dict) -> dict:
     """Mirror of ``bpcalc run --format json``, with mpmath numbers.
 
     Returns {"samples": [{"epoch", "sample", "inputs", "targets", "forward",
     "loss", "gradients", "parameters_before", "parameters_after"}, ...],
-    "parameters_final": {...}}.  In batch mode ``parameters_after`` equals
-    ``parameters_before`` except for the epoch's last sample, which carries
-    the epoch's single update.
+    "parameters_final": {...}, "updates": [{"gradients": ..., "objective": ...}],
+    "epochs": [{"loss_sum", "loss_mean"}]}.  Each update takes the FD gradient of
+    its full objective (the batch's losses, mean or sum, plus (lambda/2) sum w^2
+    over the weights) at the point the optimizer says, and moves every free
+    parameter by the optimizer.  ``online`` = batches of 1, ``batch`` = one
+    batch of all the samples, ``minibatch`` = batches of ``batch_size`` (the last
+    may be shorter).  ``parameters_after`` differs from ``parameters_before``
+    only at a batch's last sample, which carries the batch's update.
     """
     net = Network(problem)
     lr = to_mpf(problem["learning_rate"])
     epochs = int(problem.get("epochs", 1))
     mode = problem.get("update", "online")
-    if mode not in ("online", "batch"):
+    if mode not in ("online", "batch", "minibatch"):
         raise ValueError(f"unknown update mode {mode}")
     frozen = set(problem.get("frozen", []))
     unknown = frozen - set(net.param_names)
     if unknown:
         raise KeyError(f"frozen names that are no parameters: {sorted(unknown)}")
+    decay = to_mpf(problem.get("weight_decay", 0))
+    reduction = problem.get("reduction", "mean")
+    opt = Optimizer(problem.get("optimizer"), lr)
     params = initial_parameters(problem, net)
     samples = problem["samples"]
-    out = []
+    size = {"online": 1, "batch": len(samples)}.get(mode) or int(problem["batch_size"])
+    out, updates, totals = [], [], []
     for epoch in range(1, epochs + 1):
-        epoch_start = dict(params)
-        grad_sum = {n: mpf(0) for n in net.param_names}
-        for k, sample in enumerate(samples, start=1):
-            inputs, targets = net.sample_io(sample)
+        losses = []
+        for first in range(0, len(samples), size):
+            batch = samples[first:first + size]
+            point = opt.gradient_point(params, frozen)
+            g = fd_objective(net, point, batch, decay, reduction)
             before = dict(params)
-            named, _, ys = net.forward(params, inputs)
-            loss = net.loss_value(ys, targets)
-            grads = net.fd_gradients(params, inputs, targets)
-            if mode == "online":
-                for n in net.param_names:
-                    if n not in frozen:
-                        params[n] = params[n] - lr * grads[n]
-            else:
-                for n in net.param_names:
-                    grad_sum[n] += grads[n]
-                if k == len(samples):
-                    for n in net.param_names:
-                        if n not in frozen:
-                            params[n] = epoch_start[n] - lr * grad_sum[n] / len(samples)
-            out.append({
-                "epoch": epoch,
-                "sample": k,
-                "inputs": {n: sample[n] for n in net.input_names},
-                "targets": {n: sample[n] for n in net.target_names},
-                "forward": named,
-                "loss": loss,
-                "gradients": grads,
-                "parameters_before": before,
-                "parameters_after": dict(params),
-            })
-    return {"samples": out, "parameters_final": dict(params)}
+            new = {n: params[n] if n in frozen else opt.step(n, params[n], g[n]) for n in net.param_names}
+            updates.append({"gradients": g, "objective": objective(net, point, batch, decay, reduction), "at": point})
+            for k, sample in enumerate(batch, start=first + 1):
+                inputs, targets = net.sample_io(sample)
+                named, _, ys = net.forward(point, inputs)
+                loss = net.loss_value(ys, targets)
+                losses.append(loss)
+                last = k == first + len(batch)
+                out.append({
+                    "epoch": epoch,
+                    "sample": k,
+                    "inputs": {n: sample[n] for n in net.input_names},
+                    "targets": {n: sample[n] for n in net.target_names},
+                    "forward": named,
+                    "loss": loss,
+                    "gradients": net.fd_gradients(point, inputs, targets),
+                    "parameters_before": before,
+                    "parameters_after": dict(new) if last else dict(before),
+                })
+            params = new
+        totals.append({"loss_sum": mp.fsum(losses), "loss_mean": mp.fsum(losses) / len(losses)})
+    return {"samples": out, "parameters_final": dict(params), "updates": updates, "epochs": totals}
 
 
 def train_file(path) -> dict:

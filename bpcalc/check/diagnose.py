@@ -595,6 +595,18 @@ class SwappedWeights(Mistake):
         )
 
 
+class ThresholdSignFlipped(Mistake):
+    id, name, local = "threshold_sign_flipped", "threshold sign flipped", False
+
+    def variants(self, problem: Problem) -> list[Working]:
+        from bpcalc.check.mistaken import ThresholdAdded
+
+        return [ThresholdAdded()]
+
+    def says(self, case: Case, v: Working, bad: Worked) -> str:
+        return "you added the thresholds (net = Σ w·x + θ), but θ sits on the fixed input -1: net = Σ w·x - θ and dnet/dθ = -1"
+
+
 class EarlyRoundingMistake(Mistake):
     id, name, local = "rounded_early", "a factor rounded to one decimal early", False
     kinds = ("delta", "gradient", "parameter_after")
@@ -683,6 +695,7 @@ MISTAKES: tuple[Mistake, ...] = (
     SwappedWeights(),
     EarlyRoundingMistake(),
     DigitsTransposed(),
+    ThresholdSignFlipped(),
 )
 SLIP = Slip()
 

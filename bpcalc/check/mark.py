@@ -41,9 +41,27 @@ def answer_decimals(problem: Problem, options: CheckOptions) -> int:
 
 def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptions()) -> Report:
     """Mark every value in ``answers`` against ``problem``."""
+    _markable(problem)
     places = answer_decimals(problem, options)
     capped = tuple(replace(e, given=replace(e.given, answer_decimals=places)) for e in answers.entries)
     return _Marker(problem, options).mark(replace(answers, entries=capped))
+
+
+def _markable(problem: Problem) -> None:
+    """The update rules check works sheets of (plain SGD, online or batch, mean gradients); others it says it cannot mark."""
+    rules = []
+    if problem.optimizer.name != "sgd":
+        rules.append(f"the {problem.optimizer.name} optimizer")
+    if problem.weight_decay:
+        rules.append("weight decay")
+    if problem.update == "minibatch":
+        rules.append("mini-batches")
+    if problem.reduction == "sum":
+        rules.append("summed batch gradients")
+    if rules:
+        from bpcalc.errors import BpcalcError
+
+        raise BpcalcError(f"{problem.source}: check marks plain SGD sheets so far, not sheets with {' and '.join(rules)}")
 
 
 class _Marker:

@@ -331,3 +331,26 @@ def early_roundings(problem: Problem) -> list[Working]:
         if net.activation(li).elementwise:
             out += [EarlyRounding(u.name, "derivative") for u in net.units[li]]
     return out[:40]
+
+
+class ThresholdAdded(Working):
+    """A threshold added rather than subtracted: net = Σ w·x + θ, so dnet/dθ = +1 (the fixed input −1 forgotten)."""
+
+    def applies(self, problem: Problem) -> bool:
+        return problem.network.threshold
+
+    def evaluated(self, params: dict[str, Any]) -> dict[str, Any]:
+        out = dict(params)
+        for q in self._thresholds(params):
+            out[q] = -params[q]  # Σ w·x − (−θ) = Σ w·x + θ
+        return out
+
+    def gradients(self, ctx: SampleContext, m: Any, p: Pass, style: str) -> dict[str, Any]:
+        out = dict(p.gradients)
+        for q in self._thresholds(out):
+            out[q] = -out[q]  # δ·(+1), not δ·(−1)
+        return out
+
+    @staticmethod
+    def _thresholds(params: Mapping[str, Any]) -> list[str]:
+        return [k for k in params if k.startswith("theta")]

@@ -123,11 +123,14 @@ class TextPrinter(_Printer):
         return f"{self.p(e.num, 2)}/{self.p(e.den, 4)}"
 
     def _pow(self, e: F.Pow) -> str:
-        return self.p(e.base, 5) + str(e.exp).translate(_SUPERSCRIPT)
+        base = self.p(e.base, 5)
+        if isinstance(e.base, F.Num) and "e" in base:  # 2.46e-04²: the power is of the whole number
+            base = self.paren(base)
+        return base + str(e.exp).translate(_SUPERSCRIPT)
 
     def _call(self, e: F.Call) -> str:
         arg = self.write(e.arg)
-        return {"exp": f"e^({arg})", "ln": f"ln({arg})", "tanh": f"tanh({arg})", "sigmoid": f"σ({arg})", "max0": f"max(0, {arg})"}[e.fn]
+        return {"exp": f"e^({arg})", "ln": f"ln({arg})", "tanh": f"tanh({arg})", "sigmoid": f"σ({arg})", "max0": f"max(0, {arg})", "sqrt": f"√({arg})"}[e.fn]
 
     def _cases(self, e: F.Cases) -> str:
         return ", else ".join(self.write(v) + (f" if {self.write(c)}" if c is not None else "") for v, c in e.pairs)
@@ -167,7 +170,10 @@ class LatexPrinter(_Printer):
         return f"\\frac{{{self.write(e.num)}}}{{{self.write(e.den)}}}"
 
     def _pow(self, e: F.Pow) -> str:
-        return f"{self.p(e.base, 5)}^{{{e.exp}}}"
+        base = self.p(e.base, 5)
+        if isinstance(e.base, F.Num) and "\\times" in base:  # 2.46 \times 10^{-4}: the power is of the whole number
+            base = self.paren(base)
+        return f"{base}^{{{e.exp}}}"
 
     def _call(self, e: F.Call) -> str:
         arg = self.write(e.arg)
@@ -175,7 +181,7 @@ class LatexPrinter(_Printer):
             return f"e^{{{arg}}}"
         if e.fn == "ln":
             return f"\\ln {arg}" if isinstance(e.arg, F.Sym) else f"\\ln({arg})"
-        return {"tanh": f"\\tanh({arg})", "sigmoid": f"\\sigma({arg})", "max0": f"\\max(0, {arg})"}[e.fn]
+        return {"tanh": f"\\tanh({arg})", "sigmoid": f"\\sigma({arg})", "max0": f"\\max(0, {arg})", "sqrt": f"\\sqrt{{{arg}}}"}[e.fn]
 
     def _cases(self, e: F.Cases) -> str:
         rows = [self.write(v) + (f" & \\text{{if }} {self.write(c)}" if c is not None else " & \\text{otherwise}") for v, c in e.pairs]

@@ -16,18 +16,18 @@ _UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u20
 SECTIONS = ("forward", "gradients", "updates", "parameters")
 
 
-def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None) -> dict[str, Any]:
-    """The JSON object of a run, from the worksheet's flat walk of values; ``show`` and ``sample`` leave out sections and samples."""
+def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None, epoch: int | None = None) -> dict[str, Any]:
+    """The JSON object of a run, from the worksheet's flat walk of values; ``show``, ``sample`` and ``epoch`` leave out sections, samples and epochs."""
     from bpcalc.worksheet import View, values
 
     m = run.math
     pr = run.problem
     net = pr.network
-    view = View(show=show, sample=sample)
+    view = View(show=show, sample=sample, epoch=epoch)
     entries: dict[tuple[int, int], dict[str, Any]] = {}
     results = {(r.epoch, r.sample): r for r in run.results}
     for r in run.results:
-        if sample is None or r.sample == sample:
+        if (sample is None or r.sample == sample) and (epoch is None or r.epoch == epoch):
             entries[(r.epoch, r.sample)] = {
                 "epoch": r.epoch,
                 "sample": r.sample,
@@ -63,6 +63,10 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
         "learning_rate": full(pr.learning_rate),
         "update": pr.update,
         "epochs": pr.epochs,
+        "optimizer": pr.optimizer.as_dict(),
+        "weight_decay": full(pr.weight_decay),
+        "batch_size": pr.batch_size_of(),
+        "reduction": pr.reduction,
         "frozen": [n for n in net.param_names if n in pr.frozen],
         "mode": m.name if m.name != "rounded" else f"rounded:{m.decimals}",
         **({"round_steps": m.decimals} if m.name == "rounded" else {}),
@@ -72,12 +76,22 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
     }
     if "parameters" in show:
         out["parameters_final"] = {k: finite(m.to_float(v)) for k, v in run.final.items()}
+    out["epoch_totals"] = [
+        {
+            "epoch": e.epoch,
+            "loss_sum": finite(m.to_float(e.loss_sum)),
+            "loss_mean": finite(m.to_float(e.loss_mean)),
+            "gradient_mean": {k: finite(m.to_float(v)) for k, v in e.gradient_mean.items()},
+        }
+        for e in run.epochs
+        if epoch is None or e.epoch == epoch
+    ]
     return out
 
 
 def run_json(run: Run, view: Any, options: Any = None) -> str:
     """The `run --format json` printer."""
-    return dumps(run_dict(run, view.show, view.sample))
+    return dumps(run_dict(run, view.show, view.sample, view.epoch))
 
 
 def exact_entry(r: Any, m: Any, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:

@@ -212,6 +212,30 @@ class MathPrinter:
     def gradient_header(self) -> str:
         return "\\overline{\\partial L/\\partial p}" if self.ws.run.problem.update == "batch" else "\\partial L/\\partial p"
 
+    def rule_update(self, sec: Section) -> tuple[str, list[str], list[list[str]], list[str], str]:
+        """An update by momentum or Adam, or with decay, in LaTeX math: (the rule, headers, rows, working lines, the objective line)."""
+        from bpcalc.render.updates import cells, layout, objective_text, working_label_latex
+
+        lay = layout(self.ws, sec)
+        n = self.nums.text
+        headers = ["parameter"] + [c if c in ("old", "new") else f"${tex}$" for c, tex in lay.columns]
+        rows = []
+        for u in sec.updates:
+            values = [f"${num(n(v))}$" if v is not None else "" for v in cells(u, lay, sec.rule)]
+            values[-1] += " (frozen)" if u.frozen else ""
+            rows.append([f"${self.names.latex(u.name)}$"] + values)
+        working = [
+            f"{working_label_latex(sec.rule, what, self.names.latex(u.name))} &= {self.e(formula)} = {num(n(value))}"
+            for u in sec.updates
+            for what, formula, value in u.working
+        ]
+        objective = objective_text(self.ws, sec, n) if sec.objective is not None else ""
+        return lay.rule[1], headers, rows, working, objective
+
+    def epoch_line(self, sec: Section) -> str:
+        e = sec.total
+        return f"{sec.title}: loss sum = {self.nums.text(e.loss_sum)}, loss mean = {self.nums.text(e.loss_mean)}"
+
     def chain_form(self, f: F.Expr, several: bool) -> str:
         """One factor's form in the chain: a sum in parentheses, and a threshold's -1 as (-1)."""
         if isinstance(f, F.Add) and several:
@@ -268,7 +292,9 @@ class LatexPrinter(MathPrinter):
         if sec.kind == "gradients":
             return title + "".join(self.chain(st) for st in sec.steps)
         if sec.kind == "updates":
-            return self.updates(sec)
+            return self.updates(sec) if sec.rule is None and sec.objective is None else self.rule_updates(sec)
+        if sec.kind == "epoch":
+            return f"\\paragraph*{{{escape(self.epoch_line(sec))}}}\n"
         out = []
         for li, layer in enumerate(sec.layers):
             out.extend(parameter_table(sec.title if li == 0 else "", [(self.names.latex(n), num(self.nums.text(v))) for n, v in layer]))
@@ -313,6 +339,22 @@ class LatexPrinter(MathPrinter):
                 new = f"${cells[3]}$" + (" (frozen)" if u.frozen else "")
                 out.append(f"${self.names.latex(u.name)}$ & ${cells[0]}$ & ${cells[1]}$ & ${cells[2]}$ & {new} \\\\\n")
             out.append("\\bottomrule\n\\end{tabular}\n\\end{center}\n")
+        return "".join(out)
+
+
+    def rule_updates(self, sec: Section) -> str:
+        rule, headers, rows, working, objective = self.rule_update(sec)
+        out = [f"\\subsubsection*{{{escape(sec.title)}}}\n{rule}\n\n"]
+        width = max(sum(visible(x) + 4 for x in cells) + 12 for cells in rows)
+        for i in range(0, len(rows), TABLE_ROWS):
+            out.append(f"\\begin{{center}}{size_for(width)}\n\\begin{{tabular}}{{l{'r' * (len(headers) - 1)}}}\n\\toprule\n")
+            out.append(" & ".join(headers) + " \\\\\n\\midrule\n")
+            out.extend(" & ".join(r) + " \\\\\n" for r in rows[i : i + TABLE_ROWS])
+            out.append("\\bottomrule\n\\end{tabular}\n\\end{center}\n")
+        for i in range(0, len(working), ALIGN_LINES):
+            out.append("\\begin{align*}\n" + " \\\\\n".join(working[i : i + ALIGN_LINES]) + "\n\\end{align*}\n")
+        if objective:
+            out.append(escape(objective) + "\n\n")
         return "".join(out)
 
 

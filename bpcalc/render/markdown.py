@@ -90,6 +90,14 @@ class MarkdownPrinter(MathPrinter):
                 lhs, forms, numbers = self.chain_parts(st)
                 out.append("\n" + _block([lhs, "&= " + forms, *(["&= " + " \\times ".join(numbers)] if numbers else []), f"&= {self.value(st.value)}"]))
             return "".join(out)
+        if sec.kind == "epoch":
+            return f"\n**{escape(self.epoch_line(sec))}**\n"
+        if sec.kind == "updates" and (sec.rule is not None or sec.objective is not None):
+            rule, headers, rows, working, objective = self.rule_update(sec)
+            text = f"\n### {escape(sec.title)}\n\n{rule}\n\n" + table(headers, rows, "l" + "r" * (len(headers) - 1))
+            if working:
+                text += "\n" + _block(working)
+            return text + (f"\n{escape(objective)}\n" if objective else "")
         if sec.kind == "updates":
             gh = self.gradient_header()
             lr = tex_number(given(self.ws.run.problem.learning_rate))

@@ -142,6 +142,8 @@ class TextPrinter:
             return self.gradients(sec)
         if sec.kind == "updates":
             return self.updates(sec)
+        if sec.kind == "epoch":
+            return self.epoch(sec)
         layers = tuple(tuple((self.names.text(n), self.nums.text(v)) for n, v in layer) for layer in sec.layers)
         most = 10 if not self.nums.exact else max(2, 90 // (self.nums.math.digits + 9))
         return ParameterRows(sec.title, layers, self.plain, most)
@@ -167,7 +169,9 @@ class TextPrinter:
             t.add_row(*self.cells(self.names.text(st.target.parts[1]), chain, self.e(st.substituted), self.nums.text(st.value), *self.closed(st.value)))
         return t
 
-    def updates(self, sec: Section) -> Table | PlainTable:
+    def updates(self, sec: Section) -> RenderableType:
+        if sec.rule is not None or sec.objective is not None:
+            return self.rule_updates(sec)
         pr = self.ws.run.problem
         lr = given(pr.learning_rate)
         if pr.update == "batch":
@@ -179,6 +183,43 @@ class TextPrinter:
         for u in sec.updates:
             t.add_row(*self.cells(self.names.text(u.name), n(u.old), n(u.gradient), n(u.step), n(u.new) + (" (frozen)" if u.frozen else "")))
         return t
+
+
+    def rule_updates(self, sec: Section) -> RenderableType:
+        """An update by momentum or Adam, or with weight decay: the rule's state per parameter, its working, the objective."""
+        from bpcalc.render.updates import cells, layout, objective_text, working_label
+
+        lay = layout(self.ws, sec)
+        n = self.nums.text
+        heads = [c for c, _ in lay.columns]
+        rows = []
+        for u in sec.updates:
+            values = [n(v) if v is not None else "" for v in cells(u, lay, sec.rule)]
+            values[-1] += " (frozen)" if u.frozen else ""
+            rows.append([self.names.text(u.name), *values])
+        # more than 8 columns do not fit 80 characters: the gradient in one table, the rule's state and step in a second
+        split = len(heads) if len(heads) <= 8 else len(heads) - len(sec.rule.columns) - 2
+        parts: list[RenderableType] = []
+        for i, (lo, hi) in enumerate(((0, split), (split, len(heads)))):
+            if lo == hi:
+                continue
+            t = _table(f"{sec.title}: {lay.rule[0]}" if i == 0 else "", self.plain, ("parameter", "left"), *[(c, "right") for c in heads[lo:hi]])
+            for row in rows:
+                t.add_row(*self.cells(row[0], *row[1 + lo : 1 + hi]))
+            parts.append(t)
+        lines = []
+        for u in sec.updates:
+            for what, formula, value in u.working:
+                lines.append(f"{working_label(sec.rule, what, self.names.text(u.name))} = {self.e(formula)} = {n(value)}")
+        if lines:
+            parts.append(self.text("\n".join(lines)))
+        if sec.objective is not None:
+            parts.append(self.text(objective_text(self.ws, sec, n)))
+        return Group(*parts)
+
+    def epoch(self, sec: Section) -> RenderableType:
+        e = sec.total
+        return self.text(f"{sec.title}: loss sum = {self.nums.text(e.loss_sum)}, loss mean = {self.nums.text(e.loss_mean)}")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from bpcalc.errors import BpcalcError
 from bpcalc.network import Network
+from bpcalc.optim import SGD_SETTINGS, Optimizer
 from bpcalc.problem import MAX_EPOCHS, Problem
 from bpcalc.train.csvdata import Dataset
 from bpcalc.train.verdict import Verdict, judge
@@ -32,6 +33,9 @@ class Job:
     frozen: frozenset[str]
     training: Dataset
     validation: Dataset
+    optimizer: Optimizer = SGD_SETTINGS  # the problem's update rule (bpcalc.optim)
+    batch_size: int | None = None  # "minibatch" updates
+    reduction: str = "mean"
 
 
 @dataclass
@@ -95,9 +99,10 @@ def epochs_option(text: str | None, default: int) -> int:
     return value
 
 
-def decay_option(text: str | None) -> float:
+def decay_option(text: str | None) -> float | None:
+    """--weight-decay's value; None when not given (the problem's weight_decay then holds)."""
     if text is None:
-        return 0.0
+        return None
     try:
         value = float(text)
     except ValueError:
@@ -121,10 +126,6 @@ def make_job(
 ) -> Job:
     """The job for ``problem`` on the data; a different ``network`` (another width) starts from random parameters."""
     update = problem.update
-    if update not in ("online", "batch"):
-        raise BpcalcError(f"{problem.source}: update: train and tune do online and batch updates, not {update!r}")
-    if _optimizer(problem) != "sgd":
-        raise BpcalcError(f"{problem.source}: optimizer: train and tune do plain SGD updates, not {_optimizer(problem)}")
     net = network or problem.network
     if init not in INITS:
         raise BpcalcError(f"--init: expected problem or random, got {init!r}")
@@ -139,17 +140,8 @@ def make_job(
         params = {k: float(v) for k, v in problem.parameters.items()}
     decay = weight_decay if weight_decay is not None else float(getattr(problem, "weight_decay", 0) or 0)
     rate = float(problem.learning_rate) if learning_rate is None else learning_rate
-    return Job(net, params, rate, epochs or problem.epochs, update, decay, frozen, training, validation)
-
-
-def _optimizer(problem: Problem) -> str:
-    """The problem's optimizer name, where problems have one (plain SGD otherwise)."""
-    opt = getattr(problem, "optimizer", None)
-    if opt is None or isinstance(opt, str):
-        return opt or "sgd"
-    if isinstance(opt, dict):
-        return str(opt.get("name", "sgd"))
-    return str(getattr(opt, "name", "sgd"))
+    rules = (problem.optimizer, problem.batch_size, problem.reduction)  # mini-batches are of the data's rows
+    return Job(net, params, rate, epochs or problem.epochs, update, decay, frozen, training, validation, *rules)
 
 
 def arrays(data: Dataset) -> tuple[Any, Any]:
@@ -169,7 +161,7 @@ def run_job(job: Job, progress: Callable[[int], None] | None = None) -> Result:
     val_baseline = float(constant_loss(job.network.loss_name, mean, vt).mean())
     if not baseline > 0:
         raise BpcalcError(f"{job.training.source}: every training target is the same, so there is nothing to learn")
-    settings = Settings(job.learning_rate, job.epochs, job.update, job.weight_decay, job.frozen)
+    settings = Settings(job.learning_rate, job.epochs, job.update, job.weight_decay, job.frozen, job.optimizer, job.batch_size, job.reduction)
     history = fit(job.network, job.parameters, settings, x, t, (vx, vt), progress=progress)
     verdict = judge(history.training.loss, history.validation.loss, baseline)
     return Result(job, history, baseline, val_baseline, verdict)

@@ -46,10 +46,11 @@ def describe_job(job: Job) -> str:
     net = job.network
     acts = " → ".join(net.activations)
     decay = f", weight decay {job.weight_decay:g}" if job.weight_decay else ""
+    decay = _rule(job) + decay
     frozen = f", frozen {', '.join(sorted(job.frozen))}" if job.frozen else ""
     return (
         f"{'-'.join(map(str, net.layers))} network ({acts}, {net.loss_name} loss{'' if net.bias else ', no biases'}),"
-        f" learning rate {job.learning_rate:g}, {job.update} updates, {job.epochs:,} epochs{decay}{frozen}"
+        f" learning rate {job.learning_rate:g}, {_updates(job)}, {job.epochs:,} epochs{decay}{frozen}"
     )
 
 
@@ -124,6 +125,21 @@ def verdict_dict(result: Result) -> dict[str, Any]:
     }
 
 
+def _updates(job: Job) -> str:
+    if job.update == "minibatch":
+        return f"mini-batches of {job.batch_size}" + (" (gradients summed)" if job.reduction == "sum" else "")
+    return f"{job.update} updates" + (" (gradients summed)" if job.update == "batch" and job.reduction == "sum" else "")
+
+
+def _rule(job: Job) -> str:
+    opt = job.optimizer
+    if opt.name == "momentum":
+        return f", {'Nesterov ' if opt.nesterov else ''}momentum {float(opt.momentum):g}"
+    if opt.name == "adam":
+        return f", Adam (β1 {float(opt.beta1):g}, β2 {float(opt.beta2):g}, ε {float(opt.epsilon):g})"
+    return ""
+
+
 def job_dict(job: Job) -> dict[str, Any]:
     net = job.network
     return {
@@ -132,6 +148,9 @@ def job_dict(job: Job) -> dict[str, Any]:
         "update": job.update,
         "epochs": job.epochs,
         "weight_decay": job.weight_decay,
+        "optimizer": job.optimizer.as_dict(),
+        "batch_size": job.batch_size,
+        "reduction": job.reduction,
         "frozen": sorted(job.frozen),
         "training_samples": len(job.training),
         "validation_samples": len(job.validation),

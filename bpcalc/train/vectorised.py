@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from bpcalc.errors import BpcalcError
 from bpcalc.functions import parse_spec
 from bpcalc.network import Network
+from bpcalc.optim import SGD_SETTINGS, Optimizer
 STABLE = {("bce", "sigmoid"), ("ce", "sigmoid"), ("ce", "softmax")}  # dL/do in a form of its own, without y − t
 
 
@@ -30,6 +31,9 @@ class Settings:
     update: str = "online"  # online: an update after every sample; batch: one per epoch with the mean gradient
     weight_decay: float = 0.0
     frozen: frozenset[str] = frozenset()
+    optimizer: Optimizer = SGD_SETTINGS  # bpcalc.optim: sgd, momentum (classical or Nesterov), adam
+    batch_size: int | None = None  # samples per update with "minibatch" updates
+    reduction: str = "mean"  # a batch's gradients averaged or summed
 
 
 @dataclass
@@ -201,6 +205,8 @@ class Model:
         self.free_W = [np.ones((a, b), dtype=bool) for a, b in pairs]
         self.free_b = [np.ones(b, dtype=bool) for _, b in pairs]
         self.any_frozen = bool(frozen)
+        self.state: dict[tuple[str, int], Any] = {}  # the optimizer's state per array
+        self.at: tuple[list[np.ndarray], list[np.ndarray] | None] | None = None  # Nesterov's look-ahead point
         self.places: list[tuple[str, int, int | None, int]] = []
         for p in net.params:
             layer, col = p.target.layer - 1, p.target.position - 1
@@ -324,16 +330,58 @@ class Model:
         return total, y, gw, gb
 
     def step(self, gw: list[np.ndarray], gb: list[np.ndarray], count: int, s: Settings) -> None:
-        """p ← p − η·(g/count + λ·w), frozen parameters kept."""
-        for layer in range(len(self.W)):
-            g = gw[layer] / count if count != 1 else gw[layer]  # x / 1 is x
-            if s.weight_decay:
-                g = g + s.weight_decay * self.W[layer]
-            new = self.W[layer] - s.learning_rate * g
-            self.W[layer] = np.where(self.free_W[layer], new, self.W[layer]) if self.any_frozen else new
-            if self.b is not None:
-                new = self.b[layer] - s.learning_rate * (gb[layer] / count if count != 1 else gb[layer])
-                self.b[layer] = np.where(self.free_b[layer], new, self.b[layer]) if self.any_frozen else new
+        """Every free parameter moved by the optimizer on g/count (+ λ·w for a weight); frozen parameters kept.
+
+        The rule's state (momentum's Δp, Adam's m, v and t) is kept per array, from 0, as the engine keeps it
+        per parameter; with Nesterov ``gradients`` were taken at :meth:`lookahead`'s point, which the decay uses too.
+        """
+        opt = s.optimizer
+        at = self.at if self.at is not None else (self.W, self.b)
+        for kind, arrays, grads, free in (("W", self.W, gw, self.free_W), ("b", self.b, gb, self.free_b)):
+            if arrays is None:
+                continue
+            for layer in range(len(arrays)):
+                g = grads[layer] / count if count != 1 else grads[layer]  # x / 1 is x
+                if kind == "W" and s.weight_decay:
+                    g = g + s.weight_decay * at[0][layer]
+                old = arrays[layer]
+                key = (kind, layer)
+                if opt.name == "momentum":
+                    v = float(opt.momentum) * self.state.get(key, 0.0) - s.learning_rate * g
+                    new = old + v
+                    self.state[key] = np.where(free[layer], v, 0.0) if self.any_frozen else v
+                elif opt.name == "adam":
+                    b1, b2, eps = float(opt.beta1), float(opt.beta2), float(opt.epsilon)
+                    t, m0, v0 = self.state.get(key, (0, 0.0, 0.0))
+                    t += 1
+                    m1 = b1 * m0 + (1 - b1) * g
+                    v1 = b2 * v0 + (1 - b2) * (g * g)
+                    new = old - s.learning_rate * (m1 / (1 - b1**t)) / (np.sqrt(v1 / (1 - b2**t)) + eps)
+                    self.state[key] = (t, m1, v1)
+                else:
+                    new = old - s.learning_rate * g
+                arrays[layer] = np.where(free[layer], new, old) if self.any_frozen else new
+        self.at = None
+
+    def at_lookahead(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """The summed gradients over the rows, taken at the look-ahead point where there is one."""
+        if self.at is None:
+            return self.gradients(x, t, losses=False)
+        saved = (self.W, self.b)
+        self.W, self.b = self.at
+        try:
+            return self.gradients(x, t, losses=False)
+        finally:
+            self.W, self.b = saved
+
+    def lookahead(self, s: Settings) -> None:
+        """Nesterov: the weights and biases moved to p + μ·Δp(n−1) for the next gradients (``step`` moves from p)."""
+        if s.optimizer.name != "momentum" or not s.optimizer.nesterov or not self.state:
+            self.at = None
+            return
+        mu = float(s.optimizer.momentum)
+        self.at = ([w + mu * self.state.get(("W", i), 0.0) for i, w in enumerate(self.W)],
+                   None if self.b is None else [b + mu * self.state.get(("b", i), 0.0) for i, b in enumerate(self.b)])
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, classify: bool) -> tuple[float, float | None]:
         """Mean loss over the rows, and accuracy when the targets are classes."""
@@ -402,15 +450,20 @@ def fit(
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, settings.epochs + 1):
-            if settings.update == "batch":
+            plain = settings.optimizer.name != "momentum" or not settings.optimizer.nesterov
+            if settings.update == "batch" and plain:
                 total, y, gw, gb = model.gradients(x, t)
                 record(epoch - 1, total, y)  # the pass that makes the update measures the parameters before it
-                model.step(gw, gb, count, settings)
+                model.step(gw, gb, count if settings.reduction == "mean" else 1, settings)
             else:
                 record(epoch - 1)
-                for i in range(count):
-                    _, _, gw, gb = model.gradients(x[i : i + 1], t[i : i + 1], losses=False)
-                    model.step(gw, gb, 1, settings)
+                size = {"online": 1, "batch": count}.get(settings.update) or settings.batch_size or 1
+                for i in range(0, count, size):
+                    rows = slice(i, min(i + size, count))
+                    model.lookahead(settings)
+                    _, _, gw, gb = model.at_lookahead(x[rows], t[rows])
+                    n = rows.stop - rows.start
+                    model.step(gw, gb, n if settings.reduction == "mean" else 1, settings)
             if keep:
                 snapshots.append(model.parameters())  # type: ignore[union-attr]
             if progress is not None:
