@@ -22,14 +22,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def best(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from bench import best  # noqa: E402  (benchmarks/bench.py: the least wall time of a few calls)
 
 
 def bpcalc(*args: str) -> Callable[[], None]:

@@ -104,6 +104,28 @@ class _Shown:
         return self.markdown()
 
 
+class _Printed(_Shown):
+    """A run or a derivation: every registry format as a method; ``_print`` says with which view or precision."""
+
+    def _print(self, fmt: str, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def renderable(self, plain: bool = True) -> Any:
+        return self._print("plain" if plain else "rich")
+
+    def markdown(self) -> str:
+        """What `--format markdown` prints."""
+        return str(self._print("markdown"))
+
+    def latex(self, body_only: bool = False) -> str:
+        """What `--format latex` prints (``body_only``: as with --latex-body)."""
+        return str(self._print("latex", latex_body=body_only))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object `--format json` prints."""
+        return json.loads(self._print("json"))  # type: ignore[no-any-return]
+
+
 # --- run -------------------------------------------------------------------------------------------
 
 
@@ -129,7 +151,7 @@ def _floats(m: Any, values: Mapping[str, Any]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class RunResult(_Shown):
+class RunResult(_Printed):
     """`bpcalc.run`: the worked problem. ``final["w31"]``, ``samples[0].forward["y"]``, ``samples[0].gradients["b4"]``."""
 
     run: Any  # the bpcalc.evaluate.Run
@@ -165,21 +187,6 @@ class RunResult(_Shown):
     def _print(self, fmt: str, **kwargs: Any) -> Any:
         return _print(fmt, self.run, view=self.view, **kwargs)
 
-    def renderable(self, plain: bool = True) -> Any:
-        return self._print("plain" if plain else "rich")
-
-    def markdown(self) -> str:
-        """What `bpcalc run --format markdown` prints."""
-        return str(self._print("markdown"))
-
-    def latex(self, body_only: bool = False) -> str:
-        """What `bpcalc run --format latex` prints (``body_only``: as with --latex-body)."""
-        return str(self._print("latex", latex_body=body_only))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The object `bpcalc run --format json` prints."""
-        return json.loads(self._print("json"))  # type: ignore[no-any-return]
-
     def csv(self) -> str:
         """What `bpcalc run --format csv` prints."""
         return str(self._print("csv"))
@@ -188,7 +195,6 @@ class RunResult(_Shown):
         pr = self.problem
         shape = "-".join(map(str, pr.network.layers))
         return f"<bpcalc.RunResult {shape} network, {len(pr.samples)} samples × {pr.epochs} epochs, {self.run.math.name}>"
-
 
 
 def run(
@@ -225,7 +231,7 @@ class Factor:
 
 
 @dataclass(frozen=True)
-class DeriveResult(_Shown):
+class DeriveResult(_Printed):
     """`bpcalc.derive`: one parameter's chain rule; ``expression``, ``factors``, and ``gradients`` at each sample."""
 
     result: Any  # the bpcalc.derive.DeriveResult
@@ -271,24 +277,8 @@ class DeriveResult(_Shown):
     def _print(self, fmt: str, **kwargs: Any) -> Any:
         return _print(fmt, self.result, precision=self.precision, **kwargs)
 
-    def renderable(self, plain: bool = True) -> Any:
-        return self._print("plain" if plain else "rich")
-
-    def markdown(self) -> str:
-        """What `bpcalc derive --format markdown` prints."""
-        return str(self._print("markdown"))
-
-    def latex(self, body_only: bool = False) -> str:
-        """What `bpcalc derive --format latex` prints (``body_only``: as with --latex-body)."""
-        return str(self._print("latex", latex_body=body_only))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The object `bpcalc derive --format json` prints."""
-        return json.loads(self._print("json"))  # type: ignore[no-any-return]
-
     def __repr__(self) -> str:
         return f"<bpcalc.DeriveResult dL/d{self.param} = {self.expression}>"
-
 
 
 def derive(
