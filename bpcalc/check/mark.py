@@ -78,11 +78,15 @@ class _Marker:
             typos = {}
             true_before = truth.floats(r.before)
 
+            made: list[SampleContext] = []
+
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
-                return SampleContext(
+                made.append(SampleContext(
                     pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept,
                     earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
-                )
+                ))
+                # paths that work the sample from the same numbers share one context, so each working is done once
+                return next(c for c in made if c == made[-1])
 
             paths = Paths(
                 Path(ctx(State(true_before, kept=truth.kept_before(index)), "true"), carried=False, name="true"),
