@@ -151,6 +151,16 @@ def run(
     sections = parse_show(show)
     pr = load_problem(problem)
     k = parse_sample(sample, len(pr.samples), pr.source)
+    if fmt == "json":  # written sample by sample as the run makes them, none of them kept
+        from bpcalc.arith import FloatMath
+        from bpcalc.evaluate import Run, iter_train
+        from bpcalc.render.json import run_json_stream
+        from bpcalc.worksheet import View
+
+        streamed = Run(pr, math or FloatMath())
+        for piece in run_json_stream(streamed, iter_train(streamed), View(show=sections, sample=k)):
+            click.echo(piece, nl=False)
+        return
     result = train(pr, math)
     precision = _precision(precision, math)
     from bpcalc.render.formats import PrintOptions

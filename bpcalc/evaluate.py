@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError, ProblemError
@@ -355,13 +355,20 @@ def _exact_ready(problem: Problem) -> None:
 
 def train(problem: Problem, m: Any | None = None) -> Run:
     """The whole problem: every epoch and sample, online or batch, in the number system ``m``."""
-    m = m or FloatMath()
+    run = Run(problem, m or FloatMath())
+    run.results.extend(iter_train(run))
+    return run
+
+
+def iter_train(run: Run) -> Iterator[SampleResult]:
+    """``run``'s problem sample by sample in its number system, each result yielded as it is made (not kept: a
+    printer can stream them); ``run.final`` is set after the last."""
+    problem, m = run.problem, run.math
     if m.name == "exact":
         _exact_ready(problem)
     net = problem.network
     params = {k: m.num(v) for k, v in problem.parameters.items()}
     lr = m.num(problem.learning_rate)
-    run = Run(problem, m)
     rule = update_rule(problem)
     kept: dict[str, Any] = {}
     count = len(problem.samples)
@@ -383,9 +390,8 @@ def train(problem: Problem, m: Any | None = None) -> Run:
                     result.update = apply_update(rule, m, params, mean, lr, problem.frozen, kept)
                     params, kept = result.update.after, result.update.kept
                     result.after = params
-            run.results.append(result)
+            yield result
     run.final = dict(params)
-    return run
 
 
 def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sample, where: str) -> Pass:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Iterable, Iterator
 
-from bpcalc.evaluate import Run
+from bpcalc.evaluate import Run, SampleResult
 from bpcalc.render.numbers import full
 
 # json.dumps escapes C0 controls itself; these it leaves raw with ensure_ascii=False
@@ -18,41 +19,18 @@ SECTIONS = ("forward", "gradients", "updates", "parameters")
 
 def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None) -> dict[str, Any]:
     """The JSON object of a run, from the worksheet's flat walk of values; ``show`` and ``sample`` leave out sections and samples."""
-    from bpcalc.worksheet import View, values
+    out = head_dict(run)
+    out["samples"] = [sample_entry(run, r, show) for r in run.results if sample is None or r.sample == sample]
+    out.update(tail_dict(run, show))
+    return out
 
+
+def head_dict(run: Run) -> dict[str, Any]:
+    """What comes before the samples: the problem, its network and the chain of every parameter."""
     m = run.math
     pr = run.problem
     net = pr.network
-    view = View(show=show, sample=sample)
-    entries: dict[tuple[int, int], dict[str, Any]] = {}
-    results = {(r.epoch, r.sample): r for r in run.results}
-    for r in run.results:
-        if sample is None or r.sample == sample:
-            entries[(r.epoch, r.sample)] = {
-                "epoch": r.epoch,
-                "sample": r.sample,
-                "inputs": {k: full(v) for k, v in r.inputs.items()},
-                "targets": {k: full(v) for k, v in r.targets.items()},
-            }
-    for v in values(run, view):
-        entry = entries[(v.epoch, v.sample)]
-        x = finite(m.to_float(v.value))
-        if v.group == "loss":
-            entry["loss"] = x
-        elif v.group.startswith("update."):
-            entry.setdefault("update", {}).setdefault(v.group[len("update."):], {})[v.key] = x
-        else:
-            entry.setdefault(v.group, {})[v.key] = x
-    samples = []
-    for key, entry in entries.items():
-        r = results[key]
-        entry["updated"] = r.update is not None
-        if "update" in entry:  # after the per-sample groups, as before
-            entry["update"] = entry.pop("update")
-        if m.name == "exact":
-            entry["exact"] = exact_entry(r, m, show)
-        samples.append(entry)
-    out: dict[str, Any] = {
+    return {
         "title": pr.title,
         "network": {
             "layers": list(net.layers),
@@ -68,16 +46,69 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
         **({"round_steps": m.decimals} if m.name == "rounded" else {}),
         **({"digits": m.digits} if m.name == "exact" else {}),
         "chains": {p.name: list(net.chain(p)) for p in net.params},
-        "samples": samples,
     }
-    if "parameters" in show:
-        out["parameters_final"] = {k: finite(m.to_float(v)) for k, v in run.final.items()}
-    return out
+
+
+def tail_dict(run: Run, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+    """What comes after the samples: the final parameters (once the run is done)."""
+    m = run.math
+    return {"parameters_final": {k: finite(m.to_float(v)) for k, v in run.final.items()}} if "parameters" in show else {}
+
+
+def sample_entry(run: Run, r: SampleResult, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+    """One sample's JSON object, from the worksheet's flat walk of its values."""
+    from bpcalc.worksheet import View, values
+
+    m = run.math
+    entry: dict[str, Any] = {
+        "epoch": r.epoch,
+        "sample": r.sample,
+        "inputs": {k: full(v) for k, v in r.inputs.items()},
+        "targets": {k: full(v) for k, v in r.targets.items()},
+    }
+    for v in values(Run(run.problem, m, [r]), View(show=show)):
+        x = finite(m.to_float(v.value))
+        if v.group == "loss":
+            entry["loss"] = x
+        elif v.group.startswith("update."):
+            entry.setdefault("update", {}).setdefault(v.group[len("update."):], {})[v.key] = x
+        else:
+            entry.setdefault(v.group, {})[v.key] = x
+    entry["updated"] = r.update is not None
+    if "update" in entry:  # after the per-sample groups, as before
+        entry["update"] = entry.pop("update")
+    if m.name == "exact":
+        entry["exact"] = exact_entry(r, m, show)
+    return entry
 
 
 def run_json(run: Run, view: Any, options: Any = None) -> str:
     """The `run --format json` printer."""
     return dumps(run_dict(run, view.show, view.sample))
+
+
+def run_json_stream(run: Run, results: Iterable[SampleResult], view: Any) -> Iterator[str]:
+    """The `run --format json` text in pieces, sample by sample as ``results`` makes them (none of them kept):
+    the same text as :func:`run_json` of the finished run. The first sample is made before anything is given,
+    so that a problem that fails at once gives no text."""
+    show, wanted = view.show, view.sample
+    chosen = (r for r in results if wanted is None or r.sample == wanted)
+    first = next(chosen, None)
+    head = dumps({**head_dict(run), "samples": _MARK})
+    yield head[: head.rindex(json.dumps(_MARK))] + ("[]" if first is None else "[\n")
+    if first is not None:
+        for i, r in enumerate(itertools.chain([first], chosen)):
+            yield ("" if i == 0 else ",\n") + _indent(dumps(sample_entry(run, r, show))[:-1], "    ")
+        yield "\n  ]"
+    # the keys after the samples as they sit in the whole object (",\n  \"parameters_final\": …\n}\n", or "\n}\n")
+    yield dumps({"x": None, **tail_dict(run, show)})[len('{\n  "x": null'):]
+
+
+_MARK = "\u0000bpcalc-samples\u0000"  # where the samples go in the head (no title can hold it: it is a JSON key's value here)
+
+
+def _indent(text: str, pad: str) -> str:
+    return "\n".join(pad + line for line in text.split("\n"))
 
 
 def exact_entry(r: Any, m: Any, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
