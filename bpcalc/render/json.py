@@ -82,6 +82,15 @@ def sample_entry(run: Run, r: SampleResult, show: tuple[str, ...] = SECTIONS) ->
     return entry
 
 
+def run_keys(run: Run) -> tuple[set[str], set[str]]:
+    """The keys :func:`run_dict` gives at the top and in a sample, without working any sample (cheap for big networks)."""
+    from bpcalc.worksheet import GROUP_SECTION
+
+    top = set(head_dict(run)) | {"samples", "parameters_final"}
+    sample = {"epoch", "sample", "inputs", "targets", "updated"} | {g.partition(".")[0] for g in GROUP_SECTION}
+    return top, sample | ({"exact"} if run.math.name == "exact" else set())
+
+
 def run_json(run: Run, view: Any, options: Any = None) -> str:
     """The `run --format json` printer."""
     return dumps(run_dict(run, view.show, view.sample))
@@ -104,7 +113,7 @@ def run_json_stream(run: Run, results: Iterable[SampleResult], view: Any) -> Ite
     yield dumps({"x": None, **tail_dict(run, show)})[len('{\n  "x": null'):]
 
 
-_MARK = "\u0000bpcalc-samples\u0000"  # where the samples go in the head (no title can hold it: it is a JSON key's value here)
+_MARK = "\u0000bpcalc-samples\u0000"  # stands for the samples, the head's last key, while the head is written
 
 
 def _indent(text: str, pad: str) -> str:
