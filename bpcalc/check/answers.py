@@ -97,6 +97,7 @@ class _Reader:
         self.forward = {canonical(n): n for n in self.net.forward_names()}
         self.factors = {k for k in backward_keys(self.net) if k.kind == "factor"}
         self.parameters_final: list[tuple[Key, Given]] = []
+        self.param_set = frozenset(self.net.param_names)
 
     def bad(self, place: str, message: str) -> ProblemError:
         return ProblemError(self.source, place, message)
@@ -115,6 +116,8 @@ class _Reader:
     def key(self, kind: str, raw: str, place: str) -> Key:
         """A name of the given kind (or, for 'any', whatever the name says it is)."""
         name = raw.strip()
+        if kind in ("gradient", "parameter_after") and name in self.param_set:
+            return Key(kind, name)  # a parameter's own name (as run prints it): nothing to resolve
         shown = _quote(name)
         if kind in ("any", "loss") and name.lower() in ("loss", "l"):
             return Key("loss", "loss")

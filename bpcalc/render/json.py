@@ -25,8 +25,9 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
     return out
 
 
-def head_dict(run: Run) -> dict[str, Any]:
-    """What comes before the samples: the problem, its network and the chain of every parameter."""
+def head_dict(run: Run, chains: bool = True) -> dict[str, Any]:
+    """What comes before the samples: the problem, its network and the chain of every parameter (``chains``: else left
+    empty, for its keys alone)."""
     m = run.math
     pr = run.problem
     net = pr.network
@@ -45,7 +46,7 @@ def head_dict(run: Run) -> dict[str, Any]:
         "mode": m.name if m.name != "rounded" else f"rounded:{m.decimals}",
         **({"round_steps": m.decimals} if m.name == "rounded" else {}),
         **({"digits": m.digits} if m.name == "exact" else {}),
-        "chains": {p.name: list(net.chain(p)) for p in net.params},
+        "chains": {p.name: list(net.chain(p)) for p in net.params} if chains else {},
     }
 
 
@@ -86,7 +87,7 @@ def run_keys(run: Run) -> tuple[set[str], set[str]]:
     """The keys :func:`run_dict` gives at the top and in a sample, without working any sample (cheap for big networks)."""
     from bpcalc.worksheet import GROUP_SECTION
 
-    top = set(head_dict(run)) | {"samples", "parameters_final"}
+    top = set(head_dict(run, chains=False)) | {"samples", "parameters_final"}
     sample = {"epoch", "sample", "inputs", "targets", "updated"} | {g.partition(".")[0] for g in GROUP_SECTION}
     return top, sample | ({"exact"} if run.math.name == "exact" else set())
 
