@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from pathlib import Path
@@ -78,3 +79,12 @@ def test_answers_for_sample_indexed_as_filtered() -> None:
     for epoch, sample in [(1, 1), (1, 2), (1, 3), (2, 1)]:
         want = {e.key: e.given for e in answers.entries if e.epoch == epoch and e.sample == sample}
         assert answers.for_sample(epoch, sample) == want
+
+
+def test_dumps_item_by_item_is_json_dumps_text() -> None:
+    from bpcalc.render.json import _encode
+
+    big = {"items": [{"name": f"w{i}", "label": "∂L/∂w", "note": "a\nb", "value": i / 7, "none": None} for i in range(600)]}
+    big["map"] = {f"k{i}": [i, -0.0, [], {}] for i in range(400)}
+    for data in (big, {"empty": [], "nested": {"x": [big["items"][:3]]}}):
+        assert _encode(data, "") == json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)

@@ -156,5 +156,21 @@ def finite(x: float) -> float | None:
 def dumps(data: dict[str, Any]) -> str:
     """Stable JSON; characters that act on a terminal (C1 controls, bidi overrides, line separators) written as
     \\u escapes, so a title from a file cannot reorder or hide what a terminal shows (the value is the same)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = _encode(data, "") + "\n"
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+_BIG = 256  # a list or object with more items than this is written item by item
+
+
+def _encode(value: Any, pad: str) -> str:
+    """``json.dumps(value, indent=2)`` as it sits ``pad`` deep, the same text; big lists and objects are written item by
+    item (the encoder's one list of every piece of a big report took more memory than the report)."""
+    inner = pad + "  "
+    if isinstance(value, list) and len(value) > _BIG:
+        return "[\n" + ",\n".join(inner + _encode(v, inner) for v in value) + "\n" + pad + "]"
+    if isinstance(value, dict) and len(value) > _BIG and all(isinstance(k, str) for k in value):
+        items = (inner + json.dumps(k, ensure_ascii=False) + ": " + _encode(v, inner) for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    return text.replace("\n", "\n" + pad) if pad else text
