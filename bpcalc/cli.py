@@ -251,6 +251,16 @@ def run(
         raise BpcalcError("--epoch and --last: give one of them")
     one_epoch = pr.epochs if last else parse_epoch(epoch, pr.epochs, pr.source)
     check_size(pr, k, fmt, math, one_epoch)
+    if fmt == "json" and view == "scalar":  # written sample by sample as the run makes them, none of them kept
+        from bpcalc.arith import FloatMath
+        from bpcalc.evaluate import Run, iter_train
+        from bpcalc.render.json import run_json_stream
+        from bpcalc.worksheet import View
+
+        streamed = Run(pr, math or FloatMath())
+        for piece in run_json_stream(streamed, iter_train(streamed), View(show=sections, sample=k, epoch=one_epoch)):
+            write(piece, "json")
+        return
     result = train(pr, math)
     precision = _precision(precision, math)
     from bpcalc.notations import notation_for

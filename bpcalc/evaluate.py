@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError, ProblemError
@@ -403,14 +403,21 @@ def _exact_ready(problem: Problem) -> None:
 
 def train(problem: Problem, m: Any | None = None) -> Run:
     """The whole problem: every epoch and sample, online, batch or mini-batch, by its update rule, in the number system ``m``."""
+    run = Run(problem, m or FloatMath())
+    run.results.extend(iter_train(run))
+    return run
+
+
+def iter_train(run: Run) -> Iterator[SampleResult]:
+    """``run``'s problem sample by sample in its number system, each result yielded as it is made (not kept: a
+    printer can stream them); ``run.epochs`` grows as each epoch ends and ``run.final`` is set after the last."""
+    problem, m = run.problem, run.math
     work_bounded(problem)
-    m = m or FloatMath()
     if m.name == "exact":
         _exact_ready(problem)
     net = problem.network
     params = {k: m.num(v) for k, v in problem.parameters.items()}
     lr = m.num(problem.learning_rate)
-    run = Run(problem, m)
     rule = update_rule(problem, m)
     decay = m.num(problem.weight_decay) if problem.weight_decay else None
     kept: dict[str, Any] = {}
@@ -439,11 +446,10 @@ def train(problem: Problem, m: Any | None = None) -> Run:
                 result.after = params
                 finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
                 chunk = []
-            run.results.append(result)
+            yield result
         total = m.fsum([p.loss for p in passes])
         run.epochs.append(EpochTotal(epoch, total, total / count, {n: m.fsum([p.gradients[n] for p in passes]) / count for n in params}))
     run.final = dict(params)
-    return run
 
 
 def _update(

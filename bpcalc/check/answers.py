@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bpcalc.check.model import Answers, Entry, Given, Key, backward_keys, step_order
-from bpcalc.errors import BpcalcError, ProblemError
+from bpcalc.errors import ProblemError
 from bpcalc.escape import one_line
 from bpcalc.jsontext import place
 from bpcalc.network import canonical, pretty
@@ -80,6 +80,7 @@ class _Reader:
         self.factors = {k for k in backward_keys(self.net) if k.kind == "factor"}
         self.parameters_final: list[tuple[Key, Given]] = []
         self.names: Any = None  # a textbook notation's name -> the sheet's spelling (bpcalc.notation_check)
+        self.param_set = frozenset(self.net.param_names)
 
     def bad(self, place: str, message: str) -> ProblemError:
         return ProblemError(self.source, place, message)
@@ -98,6 +99,8 @@ class _Reader:
     def key(self, kind: str, raw: str, place: str) -> Key:
         """A name of the given kind (or, for 'any', whatever the name says it is)."""
         name = raw.strip()
+        if self.names is None and kind in ("gradient", "parameter_after") and name in self.param_set:
+            return Key(kind, name)  # a parameter's own name (as run prints it): nothing to resolve
         shown = _quote(name)
         if self.names is not None:  # the student's notation: read once into the sheet's spelling
             translate, self.names = self.names, None
@@ -399,17 +402,12 @@ class _Reader:
 
 def _run_keys(problem: Problem) -> tuple[set[str], set[str]]:
     """The keys `bpcalc run --format json` prints for this problem (top level, per sample), so its output checks as is."""
-    from bpcalc.evaluate import train
-    from bpcalc.render.json import run_dict
+    from bpcalc.arith import FloatMath
+    from bpcalc.evaluate import Run
+    from bpcalc.render.json import run_keys
 
-    from dataclasses import replace
-
-    try:  # one sample of one epoch prints every key a whole run does: no need to train the whole problem for its keys
-        data = run_dict(train(replace(problem, samples=problem.samples[:1], epochs=1)))
-    except BpcalcError:  # the marking reports it; here fall back to the documented keys
-        return set(RUN_TOP_KEYS), set(RUN_SAMPLE_KEYS)
-    sample_keys = set(data["samples"][0]) if data.get("samples") else set()
-    return set(data) | RUN_TOP_KEYS, sample_keys | RUN_SAMPLE_KEYS
+    top, sample = run_keys(Run(problem, FloatMath()))  # no sample worked: the keys do not depend on the numbers
+    return top | RUN_TOP_KEYS, sample | RUN_SAMPLE_KEYS
 
 
 class _Object(dict):  # type: ignore[type-arg]

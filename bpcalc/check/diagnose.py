@@ -698,6 +698,7 @@ MISTAKES: tuple[Mistake, ...] = (
     ThresholdSignFlipped(),
 )
 SLIP = Slip()
+_BY_ID = {m.id: m for m in MISTAKES}
 
 
 class Catalogue:
@@ -705,12 +706,18 @@ class Catalogue:
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self._variants = {m.id: [v for v in m.variants(problem) if v.applies(problem)] for m in MISTAKES}
+        self._variants: dict[str, list[Working]] = {}  # made when first asked for (a right sheet asks for none)
         self._batch: dict[tuple[str, int], list[Working]] = {}
+
+    def _base(self, mistake: Mistake) -> list[Working]:
+        if mistake.id not in self._variants:
+            m = _BY_ID.get(mistake.id)
+            self._variants[mistake.id] = [] if m is None else [v for v in m.variants(self.problem) if v.applies(self.problem)]
+        return self._variants[mistake.id]
 
     def variants(self, mistake: Mistake, case: Case | None = None) -> list[Working]:
         """The mistake's workings; for a batch update also made in the epoch's earlier samples (or all of them)."""
-        base = self._variants.get(mistake.id, [])
+        base = self._base(mistake)
         if case is None or not self.in_earlier(mistake, case):
             return base
         count = case.ctx.sample - 1

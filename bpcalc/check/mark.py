@@ -11,7 +11,7 @@ diagnosed once, where it first appears.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from bpcalc.check.diagnose import SLIP, Case, Catalogue, Finding, diagnose
 from bpcalc.check.explain import precision_for, show
@@ -96,11 +96,15 @@ class _Marker:
             typos = {}
             true_before = truth.floats(r.before)
 
+            made: list[SampleContext] = []
+
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
-                return SampleContext(
+                made.append(SampleContext(
                     pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept,
                     earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
-                )
+                ))
+                # paths that work the sample from the same numbers share one context, so each working is done once
+                return next(c for c in made if c == made[-1])
 
             paths = Paths(
                 Path(ctx(State(true_before, kept=truth.kept_before(index)), "true"), carried=False, name="true"),
@@ -225,8 +229,8 @@ class _Marker:
         carried = [(p, v) for p, v in carried if v is not None and matches(g, v, p.hands(CORRECT, key, d), tol)]
         # Right to full precision or the sheet's hand rounding; else following the student's own working;
         # else right after all when another hand style gives it (a rarer story than carrying one's own values).
-        hands = list(zip(self.truth.hands(index, key, d), paths.true.hands(CORRECT, key, d))) if drifts else []
-        if matches(g, correct, hands[0] if hands else None, tol):
+        hands = _Pairs(zip(self.truth.hands(index, key, d), paths.true.hands(CORRECT, key, d)) if drifts else iter(()))
+        if matches(g, correct, hands.first(), tol):
             evident = carried[0][1] if carried else correct
             return item, evident, None
         follows = self.follows_mistake(item, key, g, d, paths, reported)
@@ -240,7 +244,7 @@ class _Marker:
             note = f"right given your earlier values; the correct value is {show(correct, precision_for(g.decimals))}"
             note += _drift_note(g, expected, path, key, d, tol)
             return replace(item, expected=expected, verdict="follows", note=note), evident, None
-        if any(matches(g, correct, h, tol) for h in hands[1:]) and not (not self.options.carry and self.own(key, g, d, paths)):
+        if any(matches(g, correct, h, tol) for h in hands.rest()) and not (not self.options.carry and self.own(key, g, d, paths)):
             return item, correct, None
         short = self.too_few_digits(item, key, g, paths)
         if short is not None:
@@ -327,6 +331,32 @@ class _Marker:
                     break
         item = replace(item, note=finding.detail, mistake=finding.mistake.id, mistake_name=finding.mistake.name)
         return item, evident, (finding.working,)
+
+
+class _Pairs:
+    """The correct value worked by hand in each rounding style (the reference run's and this sample's own, pair by pair),
+    each pair made only when a value is not right without it."""
+
+    def __init__(self, pairs: Iterator[tuple[float | None, float | None]]) -> None:
+        self._pairs = pairs
+        self._taken: list[tuple[float | None, float | None]] = []
+
+    def _pair(self, k: int) -> tuple[float | None, ...]:
+        while len(self._taken) <= k:
+            pair = next(self._pairs, None)
+            if pair is None:
+                return ()
+            self._taken.append(pair)
+        return self._taken[k]
+
+    def first(self) -> Iterator[float | None]:
+        yield from self._pair(0)
+
+    def rest(self) -> Iterator[tuple[float | None, ...]]:
+        k = 1
+        while pair := self._pair(k):
+            yield pair
+            k += 1
 
 
 SLIP_FINDING = Finding(SLIP, "")

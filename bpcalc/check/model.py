@@ -71,7 +71,17 @@ class Answers:
     entries: tuple[Entry, ...]  # in step order, see ``order``
 
     def for_sample(self, epoch: int, sample: int) -> dict[Key, Given]:
-        return {e.key: e.given for e in self.entries if e.epoch == epoch and e.sample == sample}
+        return dict(self._by_sample().get((epoch, sample), {}))
+
+    def _by_sample(self) -> dict[tuple[int, int], dict[Key, Given]]:
+        """The entries grouped by (epoch, sample) in their order, made once (a sheet of S samples is then read in O(S·K))."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {}
+            for e in self.entries:
+                index.setdefault((e.epoch, e.sample), {})[e.key] = e.given
+            object.__setattr__(self, "_index", index)
+        return index  # type: ignore[no-any-return]
 
 
 def step_order(net: Network) -> dict[Key, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from bpcalc.arith import RoundedMath
 from bpcalc.check.model import Key
@@ -31,8 +31,9 @@ class Reference:
     def value(self, index: int, key: Key) -> float:
         return self._values[index][key]
 
-    def hands(self, index: int, key: Key, decimals: int | None) -> list[float | None]:
-        return [self._value(index, key, r) for r in roundings(decimals)]
+    def hands(self, index: int, key: Key, decimals: int | None) -> Iterator[float | None]:
+        """The value in each hand rounding style, each run made only when the value is asked for."""
+        return (self._value(index, key, r) for r in roundings(decimals))
 
     def _value(self, index: int, key: Key, rounding: Rounding) -> float | None:
         if rounding not in self._hand:

@@ -11,6 +11,7 @@ for the ways a hand working rounds).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
@@ -141,7 +142,11 @@ class Working:
 
     def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
         """The sample worked this way; ``earlier``: batch, the epoch's earlier gradients to average with (else its own)."""
-        net, pr = ctx.net, ctx.problem
+        return self.update(ctx, rounding, self.passed(ctx, rounding), earlier)
+
+    def passed(self, ctx: SampleContext, rounding: Rounding | None = None) -> "Passed":
+        """The sample's passes worked this way, before any update."""
+        net = ctx.net
         m = math_for(rounding)
         style = style_for(rounding)
         # A hand working to d decimals has the parameters it worked out itself to d decimals too.
@@ -161,15 +166,31 @@ class Working:
             p = evaluate(net, m, seen, inputs, targets, overrides=replace(overrides, backward=back))
         grads = self.gradients(ctx, m, p, style)
         used = {n: (m.num(ctx.gradients[n]) if n in ctx.gradients else grads[n]) for n in net.param_names}
+        return Passed(m, style, inputs, targets, params, p, grads, used)
+
+    def update(
+        self,
+        ctx: SampleContext,
+        rounding: Rounding | None,
+        done: "Passed",
+        earlier: list[Mapping[str, Any]] | None = None,
+        mean: Mapping[str, Any] | None = None,
+    ) -> Worked:
+        """The update after the passes ``done`` (batch: with the epoch's mean of ``earlier`` and this sample's, or ``mean`` as given)."""
+        net, pr = ctx.net, ctx.problem
+        m, style, params, used = done.m, done.style, done.params, done.used
         lr = m.num(pr.learning_rate)
         if pr.update == "online":
             before = params
             step_grads = used
         else:
             before = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.start.items()}
-            count = len(pr.samples)
-            sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
-            step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
+            if mean is not None:
+                step_grads = dict(mean)
+            else:
+                count = len(pr.samples)
+                sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
+                step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         if ctx.updates_here:
             # rounding only results: the step η·g is not written, only the new value
             um = FloatMath() if style == "results" else m
@@ -177,8 +198,22 @@ class Working:
             after, kept = {k: m.step(v) for k, v in update.after.items()}, update.kept
         else:
             after, kept = dict(params), dict(ctx.kept)
-        values = pass_values(net, m, p, p.computed, grads, after)
-        return Worked(m, inputs, targets, params, p, grads, used, step_grads, before, after, values, kept)
+        values = pass_values(net, m, done.pass_, done.pass_.computed, done.grads, after)
+        return Worked(m, done.inputs, done.targets, params, done.pass_, done.grads, used, step_grads, before, after, values, kept)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """One sample's passes worked, before the update: what :meth:`Working.update` makes the update from."""
+
+    m: Any
+    style: str
+    inputs: dict[str, Any]
+    targets: dict[str, Any]
+    params: dict[str, Any]
+    pass_: Pass
+    grads: dict[str, Any]
+    used: dict[str, Any]
 
 
 CORRECT = Working()
@@ -234,14 +269,83 @@ class InSamples(Working):
         return getattr(self.__dict__["inner"], name)
 
     def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
-        base = CORRECT.earlier(ctx, rounding)
+        base = _correct_earlier(ctx, rounding)
         if len(ctx.previous) != len(base):
-            return base
+            return list(base)
         return [again(self.inner, prev, rounding).used if j in self.which else g for j, (prev, g) in enumerate(zip(ctx.previous, base))]
 
     def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
         here = self.inner if self.current else CORRECT
-        return here.work(ctx, rounding, self.earlier(ctx, rounding) if ctx.updates_here else [])
+        slot = ("passed", here, rounding)  # the same passes for every earlier sample the mistake is tried in
+        if slot not in ctx.memo:
+            ctx.memo[slot] = here.passed(ctx, rounding)
+        done: Passed = ctx.memo[slot]
+        if not ctx.updates_here:
+            return here.update(ctx, rounding, done, [])
+        base = _correct_earlier(ctx, rounding)
+        mean = None
+        if not self.current and len(self.which) == 1 and len(ctx.previous) == len(base):
+            j = self.which[0]
+            mean = _swapped_mean(ctx, rounding, done, base, j, again(self.inner, ctx.previous[j], rounding).used)
+        if mean is None:
+            return here.update(ctx, rounding, done, self.earlier(ctx, rounding))
+        return here.update(ctx, rounding, done, mean=mean)
+
+
+def _correct_earlier(ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
+    """``CORRECT.earlier`` on ``ctx``, made once per context and rounding (do not change the list)."""
+    slot = ("earlier", rounding)
+    if slot not in ctx.memo:
+        ctx.memo[slot] = CORRECT.earlier(ctx, rounding)
+    return ctx.memo[slot]  # type: ignore[no-any-return]
+
+
+def _swapped_mean(
+    ctx: SampleContext, rounding: Rounding | None, done: Passed, base: list[Mapping[str, Any]], j: int, new: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The epoch's mean gradients with earlier sample ``j``'s gradients replaced by ``new``: each the correctly rounded
+    sum, as ``math.fsum`` of the swapped list gives it, from the exact partial sums of the correct column kept once
+    (O(P) per swap instead of O(S·P)). None where a column is not finite (then the list is summed as it is)."""
+    m, used = done.m, done.used
+    slot = ("columns", rounding)
+    if slot not in ctx.memo:
+        ctx.memo[slot] = {n: _partials([m.num(g[n]) for g in base]) for n in ctx.net.param_names}
+    columns: dict[str, list[float] | None] = ctx.memo[slot]
+    count = len(ctx.problem.samples)
+    mean: dict[str, Any] = {}
+    for n, partials in columns.items():
+        old, x, u = m.num(base[j][n]), m.num(new[n]), used[n]
+        if partials is None or not (math.isfinite(old) and math.isfinite(x) and math.isfinite(u)):
+            return None
+        try:
+            total = m.fsum([*partials, -old, x, u])
+        except OverflowError:
+            return None
+        mean[n] = m.step(total / count)
+    return mean
+
+
+def _partials(xs: list[float]) -> list[float] | None:
+    """Non-overlapping floats whose exact sum is the exact sum of ``xs`` (Shewchuk's, as ``math.fsum`` keeps them); None
+    when a value or a partial sum is not finite."""
+    partials: list[float] = []
+    for x in xs:
+        if not math.isfinite(x):
+            return None
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            if not math.isfinite(hi):
+                return None
+            lo = y - (hi - x)
+            if lo:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i:] = [x]
+    return partials
 
 
 class Path:

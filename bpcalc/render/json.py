@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Iterable, Iterator
 
-from bpcalc.evaluate import Run
+from bpcalc.evaluate import Run, SampleResult
 from bpcalc.render.numbers import full
 
 # json.dumps escapes C0 controls itself; these it leaves raw with ensure_ascii=False
@@ -18,41 +19,23 @@ SECTIONS = ("forward", "gradients", "updates", "parameters")
 
 def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = None, epoch: int | None = None) -> dict[str, Any]:
     """The JSON object of a run, from the worksheet's flat walk of values; ``show``, ``sample`` and ``epoch`` leave out sections, samples and epochs."""
-    from bpcalc.worksheet import View, values
+    out = head_dict(run)
+    out["samples"] = [sample_entry(run, r, show) for r in run.results if _chosen(r, sample, epoch)]
+    out.update(tail_dict(run, show, epoch))
+    return out
 
+
+def _chosen(r: SampleResult, sample: int | None, epoch: int | None) -> bool:
+    return (sample is None or r.sample == sample) and (epoch is None or r.epoch == epoch)
+
+
+def head_dict(run: Run, chains: bool = True) -> dict[str, Any]:
+    """What comes before the samples: the problem, its network and the chain of every parameter (``chains``: else left
+    empty, for its keys alone)."""
     m = run.math
     pr = run.problem
     net = pr.network
-    view = View(show=show, sample=sample, epoch=epoch)
-    entries: dict[tuple[int, int], dict[str, Any]] = {}
-    results = {(r.epoch, r.sample): r for r in run.results}
-    for r in run.results:
-        if (sample is None or r.sample == sample) and (epoch is None or r.epoch == epoch):
-            entries[(r.epoch, r.sample)] = {
-                "epoch": r.epoch,
-                "sample": r.sample,
-                "inputs": {k: full(v) for k, v in r.inputs.items()},
-                "targets": {k: full(v) for k, v in r.targets.items()},
-            }
-    for v in values(run, view):
-        entry = entries[(v.epoch, v.sample)]
-        x = finite(m.to_float(v.value))
-        if v.group == "loss":
-            entry["loss"] = x
-        elif v.group.startswith("update."):
-            entry.setdefault("update", {}).setdefault(v.group[len("update."):], {})[v.key] = x
-        else:
-            entry.setdefault(v.group, {})[v.key] = x
-    samples = []
-    for key, entry in entries.items():
-        r = results[key]
-        entry["updated"] = r.update is not None
-        if "update" in entry:  # after the per-sample groups, as before
-            entry["update"] = entry.pop("update")
-        if m.name == "exact":
-            entry["exact"] = exact_entry(r, m, show)
-        samples.append(entry)
-    out: dict[str, Any] = {
+    return {
         "title": pr.title,
         "network": {
             "layers": list(net.layers),
@@ -71,9 +54,14 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
         "mode": m.name if m.name != "rounded" else f"rounded:{m.decimals}",
         **({"round_steps": m.decimals} if m.name == "rounded" else {}),
         **({"digits": m.digits} if m.name == "exact" else {}),
-        "chains": {p.name: list(net.chain(p)) for p in net.params},
-        "samples": samples,
+        "chains": {p.name: list(net.chain(p)) for p in net.params} if chains else {},
     }
+
+
+def tail_dict(run: Run, show: tuple[str, ...] = SECTIONS, epoch: int | None = None) -> dict[str, Any]:
+    """What comes after the samples (once the run is done): the final parameters, and each epoch's totals."""
+    m = run.math
+    out: dict[str, Any] = {}
     if "parameters" in show:
         out["parameters_final"] = {k: finite(m.to_float(v)) for k, v in run.final.items()}
     out["epoch_totals"] = [
@@ -89,9 +77,69 @@ def run_dict(run: Run, show: tuple[str, ...] = SECTIONS, sample: int | None = No
     return out
 
 
+def sample_entry(run: Run, r: SampleResult, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+    """One sample's JSON object, from the worksheet's flat walk of its values."""
+    from bpcalc.worksheet import View, values
+
+    m = run.math
+    entry: dict[str, Any] = {
+        "epoch": r.epoch,
+        "sample": r.sample,
+        "inputs": {k: full(v) for k, v in r.inputs.items()},
+        "targets": {k: full(v) for k, v in r.targets.items()},
+    }
+    for v in values(Run(run.problem, m, [r]), View(show=show)):
+        x = finite(m.to_float(v.value))
+        if v.group == "loss":
+            entry["loss"] = x
+        elif v.group.startswith("update."):
+            entry.setdefault("update", {}).setdefault(v.group[len("update."):], {})[v.key] = x
+        else:
+            entry.setdefault(v.group, {})[v.key] = x
+    entry["updated"] = r.update is not None
+    if "update" in entry:  # after the per-sample groups, as before
+        entry["update"] = entry.pop("update")
+    if m.name == "exact":
+        entry["exact"] = exact_entry(r, m, show)
+    return entry
+
+
+def run_keys(run: Run) -> tuple[set[str], set[str]]:
+    """The keys :func:`run_dict` gives at the top and in a sample, without working any sample (cheap for big networks)."""
+    from bpcalc.worksheet import GROUP_SECTION
+
+    top = set(head_dict(run, chains=False)) | {"samples", "parameters_final", "epoch_totals"}
+    sample = {"epoch", "sample", "inputs", "targets", "updated"} | {g.partition(".")[0] for g in GROUP_SECTION}
+    return top, sample | ({"exact"} if run.math.name == "exact" else set())
+
+
 def run_json(run: Run, view: Any, options: Any = None) -> str:
     """The `run --format json` printer."""
     return dumps(run_dict(run, view.show, view.sample, view.epoch))
+
+
+def run_json_stream(run: Run, results: Iterable[SampleResult], view: Any) -> Iterator[str]:
+    """The `run --format json` text in pieces, sample by sample as ``results`` makes them (none of them kept):
+    the same text as :func:`run_json` of the finished run. The first sample is made before anything is given,
+    so that a problem that fails at once gives no text."""
+    show = view.show
+    chosen = (r for r in results if _chosen(r, view.sample, view.epoch))
+    first = next(chosen, None)
+    head = dumps({**head_dict(run), "samples": _MARK})
+    yield head[: head.rindex(json.dumps(_MARK))] + ("[]" if first is None else "[\n")
+    if first is not None:
+        for i, r in enumerate(itertools.chain([first], chosen)):
+            yield ("" if i == 0 else ",\n") + _indent(dumps(sample_entry(run, r, show))[:-1], "    ")
+        yield "\n  ]"
+    # the keys after the samples as they sit in the whole object (",\n  \"parameters_final\": …\n}\n", or "\n}\n")
+    yield dumps({"x": None, **tail_dict(run, show, view.epoch)})[len('{\n  "x": null'):]
+
+
+_MARK = "\u0000bpcalc-samples\u0000"  # stands for the samples, the head's last key, while the head is written
+
+
+def _indent(text: str, pad: str) -> str:
+    return "\n".join(pad + line for line in text.split("\n"))
 
 
 def exact_entry(r: Any, m: Any, show: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
@@ -129,5 +177,21 @@ def finite(x: float) -> float | None:
 def dumps(data: dict[str, Any]) -> str:
     """Stable JSON; characters that act on a terminal (C1 controls, bidi overrides, line separators) written as
     \\u escapes, so a title from a file cannot reorder or hide what a terminal shows (the value is the same)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = _encode(data, "") + "\n"
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+_BIG = 256  # a list or object with more items than this is written item by item
+
+
+def _encode(value: Any, pad: str) -> str:
+    """``json.dumps(value, indent=2)`` as it sits ``pad`` deep, the same text; big lists and objects are written item by
+    item (the encoder's one list of every piece of a big report took more memory than the report)."""
+    inner = pad + "  "
+    if isinstance(value, list) and len(value) > _BIG:
+        return "[\n" + ",\n".join(inner + _encode(v, inner) for v in value) + "\n" + pad + "]"
+    if isinstance(value, dict) and len(value) > _BIG and all(isinstance(k, str) for k in value):
+        items = (inner + json.dumps(k, ensure_ascii=False) + ": " + _encode(v, inner) for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    return text.replace("\n", "\n" + pad) if pad else text
