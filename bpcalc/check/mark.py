@@ -144,8 +144,7 @@ class _Marker:
                 written = State(
                     {n: given_after.get(n, v) for n, v in _floats(w_worked, w_worked.after).items()},
                     frozenset(n for n in self.net.param_names if n not in given_after),
-                    w_worked.kept,
-                    self.kept_by_hand(paths.written, given),
+                    *self.kept_written(w_worked.kept, self.kept_by_hand(paths.written, given), w_state, given_after),
                 )
                 self.hidden_mistakes(given, marked, paths.evident, evident_values)
                 evident_after = {k.name: v for k, v in evident_values.items() if k.kind == "parameter_after"}
@@ -154,6 +153,19 @@ class _Marker:
         places = answer_decimals(self.problem, self.options)
         label = f"from the digits written (at most {places} decimal{'s' if places != 1 else ''})" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))
+
+    def kept_written(
+        self, kept: Mapping[str, Any], by_hand: dict[Any, Mapping[str, Any]], before: State, after: Mapping[str, float]
+    ) -> tuple[Mapping[str, Any], dict[Any, Mapping[str, Any]]]:
+        """Momentum's Δp(n−1) as the student's own sheet has it (written after − written before) wherever both are
+        written: a student carries their own step into the next one, right or wrong."""
+        if self.problem.optimizer.name != "momentum":
+            return kept, by_hand
+        own = {n: v - before.params[n] for n, v in after.items() if n in before.params and n not in before.worked_out and n not in self.problem.frozen}
+        if not own:
+            return kept, by_hand
+        rounded = {r: {**k, **{n: round(v, r.decimals) for n, v in own.items()}} for r, k in by_hand.items()}
+        return {**kept, **own}, rounded
 
     def kept_by_hand(self, path: Path, given: Mapping[Key, Given]) -> dict[Any, Mapping[str, Any]]:
         """What the update rule kept (Δp(n−1); Adam's m and v) as the student's own working rounds it, per rounding:
