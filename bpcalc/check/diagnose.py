@@ -239,7 +239,8 @@ def _g(case: Case, w: Worked) -> str:
 
 def _update_tail(case: Case) -> str:
     """'the update is β4 - η·dL/dβ4 = 0 - 0.1·(-0.646) = 0.065'"""
-    return "the update is " + update_text(case.ctx, case.correct, case.key.name, case.p).split(" = ", 1)[1]
+    text = update_text(case.ctx, case.correct, case.key.name, case.p)
+    return "the update is " + (text if text.startswith("Δ") else text.split(" = ", 1)[1])  # momentum: Δp first, then p
 
 
 class _UpdateMistake(Mistake):
@@ -607,6 +608,38 @@ class ThresholdSignFlipped(Mistake):
         return "you added the thresholds (net = Σ w·x + θ), but θ sits on the fixed input -1: net = Σ w·x - θ and dnet/dθ = -1"
 
 
+class MomentumMissing(_UpdateMistake):
+    id, name, formula = "momentum_missing", "momentum term left out", "{P} - η·{g}, a plain step without μ·Δ{P}(n-1)"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        from bpcalc.check.mistaken import MomentumLeftOut
+
+        return [MomentumLeftOut()]
+
+
+class VelocityWrongStep(_UpdateMistake):
+    id, name, formula = "velocity_wrong_step", "velocity taken from the wrong step", "{P} + μ·(-η·{g}) - η·{g}, this step's own gradient for Δ{P}(n-1)"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        from bpcalc.check.mistaken import VelocityFromThisStep
+
+        return [VelocityFromThisStep()]
+
+
+class DecayOnBias(_UpdateMistake):
+    id, name, formula = "decay_on_bias", "decay applied to a bias", "{P} - η·({g} + λ·{P}), but weight decay never touches a bias"
+
+    def variants(self, problem: Problem) -> list[Working]:
+        from bpcalc.check.mistaken import DecayOnBiases
+
+        return [DecayOnBiases()]
+
+    def find(self, case: Case, paths: list[Path]) -> Finding | None:
+        if case.key.kind != "parameter_after" or not case.ctx.net.param_index[case.key.name].is_bias:
+            return None
+        return super().find(case, paths)
+
+
 class EarlyRoundingMistake(Mistake):
     id, name, local = "rounded_early", "a factor rounded to one decimal early", False
     kinds = ("delta", "gradient", "parameter_after")
@@ -696,6 +729,9 @@ MISTAKES: tuple[Mistake, ...] = (
     EarlyRoundingMistake(),
     DigitsTransposed(),
     ThresholdSignFlipped(),
+    MomentumMissing(),
+    VelocityWrongStep(),
+    DecayOnBias(),
 )
 SLIP = Slip()
 _BY_ID = {m.id: m for m in MISTAKES}

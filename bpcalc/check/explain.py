@@ -99,11 +99,27 @@ def update_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
         return f"{P} is frozen: it stays {before}"
     if not ctx.updates_here:
         return f"{P} is not updated until the end of the epoch (batch updates): it stays {before}"
-    if pr.update == "batch":
-        g = factor(w.m.to_float(w.applied[name]), p)
-        return f"{P} = {P} - η·mean(dL/d{P}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
-    g = factor(w.m.to_float(w.used[name]), p)
-    return f"{P} = {P} - η·dL/d{P} = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+    batch = pr.update == "batch"
+    decayed = bool(pr.weight_decay) and not ctx.net.param_index[name].is_bias
+    if pr.optimizer.name == "sgd" and not decayed and pr.reduction == "mean":
+        if batch:
+            g = factor(w.m.to_float(w.applied[name]), p)
+            return f"{P} = {P} - η·mean(dL/d{P}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+        g = factor(w.m.to_float(w.used[name]), p)
+        return f"{P} = {P} - η·dL/d{P} = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+    gname = (f"{pr.reduction}(dL/d{P})" if batch else f"dL/d{P}") + (f" + λ·{P}" if decayed else "")
+    g = factor(w.m.to_float(w.applied[name]), p)
+    if pr.optimizer.name == "momentum":
+        prev = ctx.kept.get(name)
+        prev_text = factor(0.0 if prev is None else w.m.to_float(prev), p)
+        step = show(w.m.to_float(w.after[name]) - w.m.to_float(w.before[name]), p)
+        return (
+            f"Δ{P} = μ·Δ{P}(n-1) - η·({gname}) = {given(pr.optimizer.momentum)}·{_paren(prev_text)} - {lr_text(ctx)}·{_paren(g)} = {step};"
+            f" {P} = {P} + Δ{P} = {before} + {_paren(step)} = {after}"
+        )
+    if pr.optimizer.name == "adam":
+        return f"{P} = {P} - η·m̂/(√v̂ + ε), from {gname} = {g}: {before} → {after}"
+    return f"{P} = {P} - η·({gname}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
 
 
 def _paren(s: str) -> str:

@@ -18,6 +18,7 @@ from bpcalc.check.explain import precision_for, show
 from bpcalc.check.model import Answers, Given, Item, Key, Report, depends
 from bpcalc.check.paths import Paths, State
 from bpcalc.check.reference import Reference
+from bpcalc.check.styles import roundings
 from bpcalc.check.tolerance import DEFAULT_ANSWER_DECIMALS, Tolerance, at_place, half_unit, hand_decimals, loose, matches
 from bpcalc.check.working import CORRECT, Path, SampleContext, Worked, Working
 from bpcalc.network import pretty
@@ -48,20 +49,12 @@ def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptio
 
 
 def _markable(problem: Problem) -> None:
-    """The update rules check works sheets of (plain SGD, online or batch, mean gradients); others it says it cannot mark."""
-    rules = []
-    if problem.optimizer.name != "sgd":
-        rules.append(f"the {problem.optimizer.name} optimizer")
-    if problem.weight_decay:
-        rules.append("weight decay")
+    """The update rules check works sheets of (SGD, momentum, Nesterov, Adam, weight decay; online or whole-batch,
+    mean or summed gradients); mini-batches it says it cannot mark."""
     if problem.update == "minibatch":
-        rules.append("mini-batches")
-    if problem.reduction == "sum":
-        rules.append("summed batch gradients")
-    if rules:
         from bpcalc.errors import BpcalcError
 
-        raise BpcalcError(f"{problem.source}: check marks plain SGD sheets so far, not sheets with {' and '.join(rules)}")
+        raise BpcalcError(f"{problem.source}: check marks online and whole-batch sheets so far, not sheets with mini-batches")
 
 
 class _Marker:
@@ -100,7 +93,7 @@ class _Marker:
 
             def ctx(state: State, name: str, **kw: Any) -> SampleContext:
                 made.append(SampleContext(
-                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept,
+                    pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept, kept_by=state.kept_by,
                     earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
                 ))
                 # paths that work the sample from the same numbers share one context, so each working is done once
@@ -155,7 +148,7 @@ class _Marker:
                 written = State(
                     {n: given_after.get(n, v) for n, v in _floats(w_worked, w_worked.after).items()},
                     frozenset(n for n in self.net.param_names if n not in given_after),
-                    w_worked.kept,
+                    *self.kept_written(w_worked.kept, self.kept_by_hand(paths.written, given), w_state, given_after),
                 )
                 self.hidden_mistakes(given, marked, paths.evident, evident_values)
                 evident_after = {k.name: v for k, v in evident_values.items() if k.kind == "parameter_after"}
@@ -164,6 +157,32 @@ class _Marker:
         places = answer_decimals(self.problem, self.options)
         label = f"from the digits written (at most {places} decimal{'s' if places != 1 else ''})" if self.options.tolerance is None else self.options.tolerance.describe()
         return Report(self.problem.source, answers.source, self.options.carry, label, tuple(items))
+
+    def kept_written(
+        self, kept: Mapping[str, Any], by_hand: dict[Any, Mapping[str, Any]], before: State, after: Mapping[str, float]
+    ) -> tuple[Mapping[str, Any], dict[Any, Mapping[str, Any]]]:
+        """Momentum's Δp(n−1) as the student's own sheet has it (written after − written before) wherever both are
+        written: a student carries their own step into the next one, right or wrong."""
+        if self.problem.optimizer.name != "momentum":
+            return kept, by_hand
+        own = {n: v - before.params[n] for n, v in after.items() if n in before.params and n not in before.worked_out and n not in self.problem.frozen}
+        if not own:
+            return kept, by_hand
+        rounded = {r: {**k, **{n: round(v, r.decimals) for n, v in own.items()}} for r, k in by_hand.items()}
+        return {**kept, **own}, rounded
+
+    def kept_by_hand(self, path: Path, given: Mapping[Key, Given]) -> dict[Any, Mapping[str, Any]]:
+        """What the update rule kept (Δp(n−1); Adam's m and v) as the student's own working rounds it, per rounding:
+        a hand working carries its rounded state into the next update, not the full-precision one."""
+        if self.problem.optimizer.name == "sgd":
+            return {}
+        out: dict[Any, Mapping[str, Any]] = {}
+        for d in sorted({hand_decimals(g) for g in given.values()} - {None}):
+            for rounding in roundings(d):
+                w = path.work(CORRECT, rounding)
+                if w is not None:
+                    out[rounding] = w.kept
+        return out
 
     def resolve_typos(
         self, epoch: int, sample: int, given: dict[Key, Given], written: State, evident: State, typos: Mapping[str, float]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from bpcalc.check.model import Key
 from bpcalc.check.working import SampleContext, Working
-from bpcalc.evaluate import Derivative, Pass, update_rule
+from bpcalc.evaluate import SGD, Derivative, Pass, UpdateRule, update_rule
 from bpcalc.network import Network, Param
+from bpcalc.optim import Momentum
 from bpcalc.problem import Num, Problem
 
 
@@ -356,3 +358,44 @@ class ThresholdAdded(Working):
     @staticmethod
     def _thresholds(params: Mapping[str, Any]) -> list[str]:
         return [k for k in params if k.startswith("theta")]
+
+
+class MomentumLeftOut(_UpdateOnly):
+    """Momentum's term μ·Δp(n−1) left out: a plain SGD step Δp = −η·g."""
+
+    def applies(self, problem: Problem) -> bool:
+        return problem.optimizer.name == "momentum"
+
+    def rule(self, problem: Problem, m: Any) -> UpdateRule:
+        return SGD()
+
+
+@dataclass(frozen=True)
+class _OwnStepMomentum(Momentum):
+    """Momentum with the velocity taken from this step's own gradient (−η·g(n)) in place of Δp(n−1)."""
+
+    def move(self, m: Any, value: Any, gradient: Any, lr: Any, kept: Any) -> tuple[Any, Any, Any]:
+        return super().move(m, value, gradient, lr, m.step(-lr * gradient))
+
+
+class VelocityFromThisStep(_UpdateOnly):
+    """The velocity taken from the wrong step: Δp(n) = μ·(−η·g(n)) − η·g(n), this step's own gradient for Δp(n−1)."""
+
+    def applies(self, problem: Problem) -> bool:
+        return problem.optimizer.name == "momentum"
+
+    def rule(self, problem: Problem, m: Any) -> UpdateRule:
+        return _OwnStepMomentum(m.num(problem.optimizer.momentum), problem.optimizer.nesterov)
+
+
+class DecayOnBiases(_UpdateOnly):
+    """Weight decay applied to the biases too: each bias's gradient gains λ·b."""
+
+    def applies(self, problem: Problem) -> bool:
+        return bool(problem.weight_decay) and problem.network.bias
+
+    def touches(self, net: Network, key: Key) -> bool:
+        return key.kind == "parameter_after" and net.param_index[key.name].is_bias
+
+    def decays(self, problem: Problem) -> frozenset[str]:
+        return frozenset(q.name for q in problem.network.params)

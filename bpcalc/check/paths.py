@@ -29,6 +29,7 @@ class State:
     params: Mapping[str, float]
     worked_out: frozenset[str] = frozenset()
     kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update
+    kept_by: Mapping[Any, Mapping[str, Any]] = field(default_factory=dict)  # the same worked by hand, per rounding
 
 
 @dataclass

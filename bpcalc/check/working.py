@@ -20,7 +20,7 @@ from bpcalc.arith import FloatMath
 from bpcalc.check.model import Key, backward_keys, unit_named
 from bpcalc.check.styles import Rounding, math_for, roundings, style_for
 from bpcalc.errors import BpcalcError
-from bpcalc.evaluate import Derivative, LossGradient, Overrides, Pass, apply_update, evaluate, update_rule
+from bpcalc.evaluate import Derivative, LossGradient, Overrides, Pass, UpdateRule, apply_update, evaluate, update_rule
 from bpcalc.network import Network
 from bpcalc.problem import Num, Problem
 
@@ -41,6 +41,7 @@ class SampleContext:
     worked_out: frozenset[str] = frozenset()  # parameters in ``before`` that were computed, not written down
     previous: tuple["SampleContext", ...] = ()  # batch: the epoch's earlier samples along the same path (to work again)
     kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update (momentum's velocity)
+    kept_by: Mapping[Any, Mapping[str, Any]] = field(default_factory=dict)  # the same, as worked by hand in each rounding (else ``kept``)
     prior: Mapping[str, float] | None = None  # online: the parameters the previous sample was worked at (None for the first)
     memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -125,6 +126,10 @@ class Working:
         """The learning rate the update is made with."""
         return lr
 
+    def rule(self, problem: Problem, m: Any) -> UpdateRule:
+        """The update rule the parameters move by (the problem's, in the number system ``m``)."""
+        return update_rule(problem, m)
+
     def applies(self, problem: Problem) -> bool:
         return True
 
@@ -145,8 +150,8 @@ class Working:
         return self.update(ctx, rounding, self.passed(ctx, rounding), earlier)
 
     def passed(self, ctx: SampleContext, rounding: Rounding | None = None) -> "Passed":
-        """The sample's passes worked this way, before any update."""
-        net = ctx.net
+        """The sample's passes worked this way, before any update (taken where the update rule says)."""
+        net, pr = ctx.net, ctx.problem
         m = math_for(rounding)
         style = style_for(rounding)
         # A hand working to d decimals has the parameters it worked out itself to d decimals too.
@@ -159,14 +164,19 @@ class Working:
             loss_gradients=self.loss_gradients(ctx),
             style=style,
         )
-        seen = self.evaluated(params)
+        kept = ctx.kept_by.get(rounding, ctx.kept)
+        rule = update_rule(pr, m)
+        frozen = self.frozen(pr)
+        # the pass is taken where the rule says (Nesterov: at the look-ahead p + μ·Δp(n−1))
+        at = {k: v if k in frozen else rule.lookahead(m, v, kept.get(k)) for k, v in params.items()} if kept else params
+        seen = self.evaluated(at)
         p = evaluate(net, m, seen, inputs, targets, overrides=overrides)
         back = self.backward(ctx, m, seen, p)
         if back is not None:
             p = evaluate(net, m, seen, inputs, targets, overrides=replace(overrides, backward=back))
         grads = self.gradients(ctx, m, p, style)
         used = {n: (m.num(ctx.gradients[n]) if n in ctx.gradients else grads[n]) for n in net.param_names}
-        return Passed(m, style, inputs, targets, params, p, grads, used)
+        return Passed(m, style, inputs, targets, params, p, grads, used, at, kept)
 
     def update(
         self,
@@ -178,8 +188,9 @@ class Working:
     ) -> Worked:
         """The update after the passes ``done`` (batch: with the epoch's mean of ``earlier`` and this sample's, or ``mean`` as given)."""
         net, pr = ctx.net, ctx.problem
-        m, style, params, used = done.m, done.style, done.params, done.used
+        m, style, params, used, at, kept = done.m, done.style, done.params, done.used, done.at, done.kept
         lr = m.num(pr.learning_rate)
+        frozen = self.frozen(pr)
         if pr.update == "online":
             before = params
             step_grads = used
@@ -188,18 +199,31 @@ class Working:
             if mean is not None:
                 step_grads = dict(mean)
             else:
-                count = len(pr.samples)
+                count = 1 if pr.reduction == "sum" else len(pr.samples)
                 sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
                 step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         if ctx.updates_here:
+            step_grads = self.decayed(pr, m, step_grads, at)
             # rounding only results: the step η·g is not written, only the new value
             um = FloatMath() if style == "results" else m
-            update = apply_update(update_rule(pr), um, before, step_grads, self.rate(m, lr), self.frozen(pr), ctx.kept)
+            update = apply_update(self.rule(pr, um), um, before, step_grads, self.rate(m, lr), frozen, kept)
             after, kept = {k: m.step(v) for k, v in update.after.items()}, update.kept
         else:
-            after, kept = dict(params), dict(ctx.kept)
+            after, kept = dict(params), dict(kept)
         values = pass_values(net, m, done.pass_, done.pass_.computed, done.grads, after)
         return Worked(m, done.inputs, done.targets, params, done.pass_, done.grads, used, step_grads, before, after, values, kept)
+
+    def decayed(self, problem: Problem, m: Any, gradients: dict[str, Any], at: Mapping[str, Any]) -> dict[str, Any]:
+        """The gradients the update applies: with weight decay each weight's gains λ·w (w where the pass was taken), never a bias's."""
+        if not problem.weight_decay:
+            return gradients
+        decay = m.num(problem.weight_decay)
+        weights = self.decays(problem)
+        return {k: m.step(g + m.step(decay * at[k])) if k in weights else g for k, g in gradients.items()}
+
+    def decays(self, problem: Problem) -> frozenset[str]:
+        """The parameters weight decay pulls toward 0 (the weights)."""
+        return frozenset(q.name for q in problem.network.params if not q.is_bias)
 
 
 @dataclass(frozen=True)
@@ -214,6 +238,8 @@ class Passed:
     pass_: Pass
     grads: dict[str, Any]
     used: dict[str, Any]
+    at: dict[str, Any]  # where the pass was taken (the parameters, or the update rule's look-ahead)
+    kept: dict[str, Any]  # the update rule's state the working goes on from
 
 
 CORRECT = Working()
