@@ -7,7 +7,6 @@ are kept: floats with stable forms (default), floats rounded at every displayed 
 from __future__ import annotations
 
 import math
-from itertools import chain, repeat
 from operator import mul
 from decimal import Decimal
 from dataclasses import dataclass, field
@@ -295,7 +294,7 @@ def _unit_gradients(net: Network, m: Any, val: dict[str, Any], deltas: dict[str,
     identity = getattr(m.step, "__func__", None) is FloatMath.step
     for li, row in enumerate(rows, start=1):
         ds = [deltas[u.pre] for u in units[li]]
-        products = map(mul, chain.from_iterable(map(repeat, ds, repeat(len(row)))), row * len(ds))
+        products = [d * x for d in ds for x in row]
         gradients.update(zip(wiring.flat[li][0], products if identity else map(m.step, products)))
 
 
