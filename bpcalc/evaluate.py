@@ -7,6 +7,7 @@ are kept: floats with stable forms (default), floats rounded at every displayed 
 from __future__ import annotations
 
 import math
+from operator import mul
 from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Protocol
@@ -167,12 +168,14 @@ def evaluate(
             return OWN_OUTPUT[act.name](m, a)
         return act.derivative(m, z, a)
 
+    wiring = net.wiring
+    xs: list[Any] = []  # the layer before's outputs, in order
     for li in range(1, last + 1):
         act = net.activation(li)
-        prev = units[li - 1]
+        xs = [val[s.name] for s in units[li - 1]]
         zs = []
-        for u in units[li]:
-            terms = [params[net.weight(s, u)] * val[s.name] for s in prev]
+        for u, weights in zip(units[li], wiring.take_in[li]):
+            terms = list(map(mul, weights(params), xs))
             if u.bias:  # a threshold θ sits on the fixed input −1
                 terms.append(-params[u.bias] if net.threshold else params[u.bias])
             z = computed[u.pre] = m.step(m.fsum(terms))
@@ -211,7 +214,8 @@ def evaluate(
     total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
     total = m.step(total)
 
-    factors: dict[str, Any] = {}
+    fast = not net.per_layer and style != "factors"  # parameter by parameter from the cached keys (see _unit_gradients)
+    factors: dict[str, Any] = wiring.templates[0].copy() if fast else {}  # every key is written below, in this order
     deltas: dict[str, Any] = {}
     shortcut = None if style == "factors" else loss.stable_delta.get(act.name)
     if act.elementwise:
@@ -222,8 +226,9 @@ def evaluate(
                 grad = taken(m, ys[k], ts[k], grad)
             slope = derivative(u, act, zs[k], ys[k])
             dldy, dydo = keep(grad), keep(slope)
-            factors[f"dL/d{u.name}"] = dldy
-            factors[f"d{u.name}/d{u.pre}"] = dydo
+            dy, yo = wiring.own[last][k]
+            factors[dy] = dldy
+            factors[yo] = dydo
             if shortcut is not None and u.name not in overrides.derivatives and taken is None:
                 delta = shortcut(m, ys, ybars, ts, k)
             else:
@@ -236,25 +241,28 @@ def evaluate(
                 delta = shortcut(m, ys, ybars, ts, k)
             else:
                 delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
-            deltas[u.pre] = factors[f"dL/d{u.pre}"] = keep(delta)
+            deltas[u.pre] = factors[wiring.whole[k]] = keep(delta)
 
     # Hidden layers, from the output back.
     for li in range(last - 1, 0, -1):
         act = net.activation(li)
-        for u in units[li]:
-            nxt = units[li + 1]
-            ws = [back[net.weight(u, k)] for k in nxt]
-            for k, w in zip(nxt, ws):
-                factors[f"d{k.pre}/d{u.name}"] = w
-            total_back = m.fsum([w * deltas[k.pre] for k, w in zip(nxt, ws)])
+        later = [deltas[k.pre] for k in units[li + 1]]
+        for u, weights, fkeys, (dh, ha) in zip(units[li], wiring.take_out[li], wiring.back[li], wiring.own[li]):
+            ws = weights(back)
+            factors.update(zip(fkeys, ws))
+            total_back = m.fsum(list(map(mul, ws, later)))
             slope = derivative(u, act, forward[u.pre], forward[u.name])
             dldh, dhda = keep(total_back), keep(slope)
-            factors[f"dL/d{u.name}"] = dldh
-            factors[f"d{u.name}/d{u.pre}"] = dhda
+            factors[dh] = dldh
+            factors[ha] = dhda
             deltas[u.pre] = keep(total_back * slope if whole else dldh * dhda)
 
     one = m.num(net.bias_input)  # dα/db = 1; dα/dθ = −1
-    gradients: dict[str, Any] = {}
+    if fast:  # the same keys, values and order as the loops below
+        gradients: dict[str, Any] = wiring.templates[1].copy()
+        _unit_gradients(net, m, val, deltas, one, factors, gradients)
+        return Pass(forward, total, factors, deltas, gradients, computed)
+    gradients = {}
     for p in net.params:
         factors[f"d{p.target.pre}/d{p.name}"] = one if p.is_bias else val[p.source.name]  # type: ignore[union-attr]
     for p in net.params:
@@ -266,6 +274,28 @@ def evaluate(
             g = m.step(deltas[p.target.pre] * (one if p.is_bias else val[p.source.name]))  # type: ignore[union-attr]
         gradients[p.name] = g
     return Pass(forward, total, factors, deltas, gradients, computed)
+
+
+def _unit_gradients(net: Network, m: Any, val: dict[str, Any], deltas: dict[str, Any], one: Any, factors: dict[str, Any], gradients: dict[str, Any]) -> None:
+    """Each parameter's factor dα/dp and its gradient δ·dα/dp, layer by layer (params order: per unit its weights, then its bias).
+
+    A layer's units all see the same inputs (and 1 or −1 for a bias): the factors are that row once per
+    unit, the gradients each unit's δ times the row.
+    """
+    units = net.units
+    wiring = net.wiring
+    rows = []
+    for li in range(1, len(units)):
+        row = [val[s.name] for s in units[li - 1]]
+        if units[li][0].bias:  # every unit of a layer has its own bias, or none does (a shared one is not here)
+            row.append(one)
+        rows.append(row)
+        factors.update(zip(wiring.flat[li][1], row * len(units[li])))
+    identity = getattr(m.step, "__func__", None) is FloatMath.step
+    for li, row in enumerate(rows, start=1):
+        ds = [deltas[u.pre] for u in units[li]]
+        products = [d * x for d in ds for x in row]
+        gradients.update(zip(wiring.flat[li][0], products if identity else map(m.step, products)))
 
 
 def _logs(net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], where: str, plain: bool) -> list[tuple[Any, Any]]:
@@ -486,10 +516,26 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
         result = evaluate(net, m, params, inputs, targets, where)
     except (OverflowError, ZeroDivisionError, ValueError, ArithmeticError):
         raise BpcalcError(f"{where}the numbers leave the range of a double; try smaller inputs or weights") from None
-    gradients = {f"dL/d{k}": v for k, v in result.gradients.items()}
-    deltas = {f"dL/d{k}": v for k, v in result.deltas.items()}
-    finite(m, {**result.forward, "L": result.loss, **result.factors, **deltas, **gradients}, where)
+    if not _all_finite(m, result):
+        gradients = {f"dL/d{k}": v for k, v in result.gradients.items()}
+        deltas = {f"dL/d{k}": v for k, v in result.deltas.items()}
+        finite(m, {**result.forward, "L": result.loss, **result.factors, **deltas, **gradients}, where)
     return result
+
+
+def _all_finite(m: Any, p: Pass) -> bool:
+    """True when every float of a float pass is finite, found without naming them; False: ask :func:`finite` (it names the first).
+
+    A sum of floats is finite only if every term is (an inf or nan stays in it); a sum that overflows
+    on finite terms only sends the pass to the slow check, which then finds nothing.
+    """
+    if getattr(m.to_float, "__func__", None) is not FloatMath.to_float:
+        return False
+    try:
+        total = sum(p.forward.values()) + p.loss + sum(p.factors.values()) + sum(p.deltas.values()) + sum(p.gradients.values())
+    except Exception:  # anything but numbers: the slow check says what it is
+        return False
+    return type(total) is float and math.isfinite(total)
 
 
 def finite(m: Any, values: Mapping[str, Any], where: str) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
+from typing import Any, Callable, Mapping
 
 from bpcalc import names as N
 from bpcalc.functions import LOSSES, Activation, Loss, activation
@@ -164,6 +166,11 @@ class Network:
         return tuple(out)
 
     @cached_property
+    def wiring(self) -> "Wiring":
+        """The evaluator's index structures, built once per network (keys per unit, factor keys)."""
+        return Wiring.of(self)
+
+    @cached_property
     def param_index(self) -> dict[str, Param]:
         return {p.name: p for p in self.params}
 
@@ -252,6 +259,97 @@ class Network:
     def backprop_params(self) -> tuple[Param, ...]:
         """Parameters in the order a sheet works the gradients: output layer first, then back layer by layer."""
         return self._backprop
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Keys the evaluator reads and writes, per layer (index 0: the inputs) and per unit, spelt once.
+
+    * ``incoming[l][j]``: the keys of unit j's incoming weights, in the order of the layer before;
+    * ``outgoing[l][j]``: the keys of the weights from unit j to each unit of layer l + 1 (empty at the last);
+    * ``back[l][j]``: the factor keys ``d{pre of k}/d{unit}`` for those same weights;
+    * ``own[l][j]``: the factor keys ``dL/d{unit}`` and ``d{unit}/d{pre}``; ``whole[j]``: ``dL/d{pre}`` per output;
+    * ``tails[l][j]``: the factor keys ``d{pre}/d{weight}`` of unit j's incoming weights, and of its own bias (or None);
+    * ``biases[l][j]``: unit j's own bias key (None: it has none, or shares its layer's).
+    """
+
+    incoming: tuple[tuple[tuple[str, ...], ...], ...]
+    outgoing: tuple[tuple[tuple[str, ...], ...], ...]
+    back: tuple[tuple[tuple[str, ...], ...], ...]
+    own: tuple[tuple[tuple[str, str], ...], ...]
+    whole: tuple[str, ...]
+    tails: tuple[tuple[tuple[tuple[str, ...], str | None], ...], ...]
+    biases: tuple[tuple[str | None, ...], ...]  # [l][j]: unit j's own bias key (None: none, or one shared by the layer)
+    elementwise_out: bool  # the output activation is elementwise (not softmax)
+
+    @staticmethod
+    def of(net: Network) -> "Wiring":
+        units = net.units
+        last = len(units) - 1
+        incoming = tuple(tuple(tuple(net.weight(s, u) for s in units[li - 1]) for u in units[li]) if li else () for li in range(last + 1))
+        outgoing = tuple(tuple(tuple(net.weight(u, k) for k in units[li + 1]) for u in units[li]) if li < last else () for li in range(last + 1))
+        back = tuple(tuple(tuple(f"d{k.pre}/d{u.name}" for k in units[li + 1]) for u in units[li]) if li < last else () for li in range(last + 1))
+        own = tuple(tuple((f"dL/d{u.name}", f"d{u.name}/d{u.pre}") for u in row) for row in units)
+        whole = tuple(f"dL/d{u.pre}" for u in units[last])
+        tails = tuple(
+            tuple(
+                (tuple(f"d{u.pre}/d{w}" for w in incoming[li][j]), f"d{u.pre}/d{u.bias}" if u.bias and not net.per_layer else None)
+                for j, u in enumerate(units[li])
+            )
+            if li
+            else ()
+            for li in range(last + 1)
+        )
+        biases = tuple(tuple(u.bias if u.bias and not net.per_layer else None for u in row) for row in units)
+        return Wiring(incoming, outgoing, back, own, whole, tails, biases, net.activation(last).elementwise)
+
+    @cached_property
+    def flat(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """Per layer: (its parameters' keys, their factors ``d{pre}/d{p}`` keys), unit by unit: its weights, then its bias."""
+        return tuple(
+            (
+                tuple(k for keys, u_bias in zip(self.incoming[li], self.biases[li]) for k in (*keys, *((u_bias,) if u_bias else ()))),
+                tuple(k for tail, bias in self.tails[li] for k in (*tail, *((bias,) if bias else ()))),
+            )
+            for li in range(len(self.incoming))
+        )
+
+    @cached_property
+    def templates(self) -> tuple[dict[str, None], dict[str, None]]:
+        """Empty (None-valued) factors and gradients of a pass, keys in the order the evaluator writes them (no shared bias).
+
+        Factors: per output dL/dy, dy/do (dL/do for softmax); per hidden layer from the last, per unit
+        its d{pre of k}/d{unit} then dL/d{unit}, d{unit}/d{pre}; then every d{pre}/d{p} in parameter
+        order. A copy filled in place costs less than a dict grown key by key.
+        """
+        last = len(self.incoming) - 1
+        factors: list[str] = list(self.whole) if self.elementwise_out is False else [k for pair in self.own[last] for k in pair]
+        for li in range(last - 1, 0, -1):
+            for keys, pair in zip(self.back[li], self.own[li]):
+                factors += [*keys, *pair]
+        for li in range(1, last + 1):
+            factors += self.flat[li][1]
+        return dict.fromkeys(factors), dict.fromkeys(k for li in range(1, last + 1) for k in self.flat[li][0])
+
+    @cached_property
+    def take_in(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
+        """Per unit, a function of a parameter mapping giving the values of its incoming weights (``incoming`` order)."""
+        return tuple(tuple(_taker(keys) for keys in row) for row in self.incoming)
+
+    @cached_property
+    def take_out(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
+        """Per unit, a function of a parameter mapping giving the values of its outgoing weights (``outgoing`` order)."""
+        return tuple(tuple(_taker(keys) for keys in row) for row in self.outgoing)
+
+
+def _taker(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """mapping → the values at ``keys`` as a tuple (itemgetter, which gives a bare value for one key, made to give a 1-tuple)."""
+    if not keys:
+        return lambda values: ()
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda values: (values[key],)
+    return itemgetter(*keys)
 
 
 def latex_name(name: str) -> str:
