@@ -34,9 +34,6 @@ from bpcalc.check.mistaken import (
     BiasTimesInput,
     DroppedFactor,
     InputsSwapped,
-    LearningRateLeftOut,
-    LearningRateTwice,
-    SignFlipped,
     TargetFlipped,
     UpdatedWeights,
     BiasesNotUpdated,
@@ -246,6 +243,12 @@ def _update_tail(case: Case) -> str:
 class _UpdateMistake(Mistake):
     kinds = ("parameter_after",)
     formula = ""
+    working = ""  # the name of its one Working in bpcalc.check.mistaken
+
+    def variants(self, problem: Problem) -> list[Working]:
+        from bpcalc.check import mistaken
+
+        return [getattr(mistaken, self.working)()]
 
     def find(self, case: Case, paths: list[Path]) -> Finding | None:
         if case.key.name in case.ctx.problem.frozen or not case.ctx.updates_here:
@@ -262,23 +265,17 @@ class _UpdateMistake(Mistake):
 
 class LrMissing(_UpdateMistake):
     id, name, formula = "lr_missing", "learning rate left out", "{P} - {g}"
-
-    def variants(self, problem: Problem) -> list[Working]:
-        return [LearningRateLeftOut()]
+    working = "LearningRateLeftOut"
 
 
 class LrTwice(_UpdateMistake):
     id, name, formula = "lr_twice", "learning rate applied twice", "{P} - η²·{g}"
-
-    def variants(self, problem: Problem) -> list[Working]:
-        return [LearningRateTwice()]
+    working = "LearningRateTwice"
 
 
 class SignMistake(_UpdateMistake):
     id, name, formula = "sign_flipped", "update sign flipped", "{P} + η·{g}"
-
-    def variants(self, problem: Problem) -> list[Working]:
-        return [SignFlipped()]
+    working = "SignFlipped"
 
 
 class Truncated(Mistake):
@@ -610,29 +607,17 @@ class ThresholdSignFlipped(Mistake):
 
 class MomentumMissing(_UpdateMistake):
     id, name, formula = "momentum_missing", "momentum term left out", "{P} - η·{g}, a plain step without μ·Δ{P}(n-1)"
-
-    def variants(self, problem: Problem) -> list[Working]:
-        from bpcalc.check.mistaken import MomentumLeftOut
-
-        return [MomentumLeftOut()]
+    working = "MomentumLeftOut"
 
 
 class VelocityWrongStep(_UpdateMistake):
     id, name, formula = "velocity_wrong_step", "velocity taken from the wrong step", "{P} + μ·(-η·{g}) - η·{g}, this step's own gradient for Δ{P}(n-1)"
-
-    def variants(self, problem: Problem) -> list[Working]:
-        from bpcalc.check.mistaken import VelocityFromThisStep
-
-        return [VelocityFromThisStep()]
+    working = "VelocityFromThisStep"
 
 
 class DecayOnBias(_UpdateMistake):
     id, name, formula = "decay_on_bias", "decay applied to a bias", "{P} - η·({g} + λ·{P}), but weight decay never touches a bias"
-
-    def variants(self, problem: Problem) -> list[Working]:
-        from bpcalc.check.mistaken import DecayOnBiases
-
-        return [DecayOnBiases()]
+    working = "DecayOnBiases"
 
     def find(self, case: Case, paths: list[Path]) -> Finding | None:
         if case.key.kind != "parameter_after" or not case.ctx.net.param_index[case.key.name].is_bias:
