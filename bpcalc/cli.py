@@ -258,7 +258,7 @@ def run(
         from bpcalc.worksheet import View
 
         streamed = Run(pr, math or FloatMath())
-        for piece in run_json_stream(streamed, iter_train(streamed), View(show=sections, sample=k, epoch=one_epoch)):
+        for piece in run_json_stream(streamed, iter_train(streamed, streamed=True), View(show=sections, sample=k, epoch=one_epoch)):
             write(piece, "json")
         return
     result = train(pr, math)

@@ -438,11 +438,12 @@ def train(problem: Problem, m: Any | None = None) -> Run:
     return run
 
 
-def iter_train(run: Run) -> Iterator[SampleResult]:
+def iter_train(run: Run, streamed: bool = False) -> Iterator[SampleResult]:
     """``run``'s problem sample by sample in its number system, each result yielded as it is made (not kept: a
-    printer can stream them); ``run.epochs`` grows as each epoch ends and ``run.final`` is set after the last."""
+    printer can stream them, and says so by ``streamed``, which allows longer runs); ``run.epochs`` grows as each
+    epoch ends and ``run.final`` is set after the last."""
     problem, m = run.problem, run.math
-    work_bounded(problem)
+    work_bounded(problem, streamed)
     if m.name == "exact":
         _exact_ready(problem)
     net = problem.network
@@ -457,7 +458,8 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
     for epoch in range(1, problem.epochs + 1):
         at = params
         chunk: list[Pass] = []
-        passes: list[Pass] = []
+        losses: list[Any] = []  # this epoch's, for its totals (the passes themselves are not kept)
+        seen: dict[str, list[Any]] = {n: [] for n in params}
         for i, sample in enumerate(problem.samples, start=1):
             where = f"{problem.source}: " + (f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: ")
             if not chunk:  # the first sample of an update: the pass is taken where the rule says
@@ -467,7 +469,9 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
             if any(at[k] is not params[k] for k in params):
                 result.at = dict(at)
             chunk.append(p)
-            passes.append(p)
+            losses.append(p.loss)
+            for n, g in p.gradients.items():
+                seen[n].append(g)
             if len(chunk) == size or i == count:
                 updates += 1
                 result.update = _update(problem, m, rule, params, at, chunk, lr, decay, kept)
@@ -477,8 +481,8 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
                 finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
                 chunk = []
             yield result
-        total = m.fsum([p.loss for p in passes])
-        run.epochs.append(EpochTotal(epoch, total, total / count, {n: m.fsum([p.gradients[n] for p in passes]) / count for n in params}))
+        total = m.fsum(losses)
+        run.epochs.append(EpochTotal(epoch, total, total / count, {n: m.fsum(seen[n]) / count for n in params}))
     run.final = dict(params)
 
 

@@ -31,6 +31,8 @@ MAX_ANSWER_DECIMALS = 15  # `bpcalc check`'s answer precision: a double has no m
 # every sample pass and every step of it is worked and kept: these keep time and memory bounded (seconds, < 1 GB)
 MAX_PASSES = 20_000  # epochs × samples
 MAX_STEPS = 100_000  # epochs × samples × parameters
+STREAMED_PASSES = 100_000  # the same bounds when no sample is kept (`run --format json` writes each as it is made)
+STREAMED_STEPS = 2_000_000  # about 30 s and 500 MB of JSON; memory stays that of one sample and the epoch totals
 MAX_BYTES = 16 * 1024 * 1024  # any input file (problem or answers, also stdin, a link or a device): a sheet is a few KB
 
 
@@ -248,19 +250,22 @@ def _notation(data: dict[str, Any], bad: Any) -> str:
     return notation
 
 
-def work_bounded(problem: Problem) -> None:
-    """The step-by-step engine works and keeps every sample pass: refuse a problem past the bounds (seconds, < 1 GB).
+def work_bounded(problem: Problem, streamed: bool = False) -> None:
+    """The step-by-step engine works every sample pass and, unless ``streamed``, keeps them: refuse a problem past
+    the bounds (seconds and < 1 GB kept; streamed, about half a minute).
 
     (`bpcalc train` and `tune` are vectorised and keep only the losses: they do not need this.)"""
     epochs, count = problem.epochs, len(problem.samples)
     passes = epochs * count
     steps = passes * len(problem.network.param_names)
-    if passes > MAX_PASSES or steps > MAX_STEPS:
+    max_passes, max_steps = (STREAMED_PASSES, STREAMED_STEPS) if streamed else (MAX_PASSES, MAX_STEPS)
+    if passes > max_passes or steps > max_steps:
         raise ProblemError(
             problem.source,
             "epochs" if epochs > 1 else "samples",
             f"{epochs:,} epochs × {count:,} samples × {len(problem.network.param_names):,} parameters = {steps:,} steps;"
-            f" bpcalc works at most {MAX_PASSES:,} sample passes and {MAX_STEPS:,} steps",
+            f" bpcalc works at most {max_passes:,} sample passes and {max_steps:,} steps"
+            + ("" if streamed else f" ({STREAMED_STEPS:,} with `run --format json`, which keeps no sample)"),
         )
 
 

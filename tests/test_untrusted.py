@@ -159,12 +159,27 @@ def test_not_utf8_names_the_byte(tmp_path: Path) -> None:
 def test_work_is_bounded(tmp_path: Path) -> None:
     # 20,001 sample passes of a 1-1 network, or 4,000 epochs × 2 samples × 13 parameters = 104,000 steps: refused at once
     p = write(tmp_path, unit("1", epochs="20001"))
-    assert one_line_error(invoke(["run", p, "--format", "json"])) == (
+    assert one_line_error(invoke(["run", p, "--format", "csv"])) == (
         f"bpcalc: {p}: epochs: 20,001 epochs × 1 samples × 2 parameters = 40,002 steps;"
-        " bpcalc works at most 20,000 sample passes and 100,000 steps"
+        " bpcalc works at most 20,000 sample passes and 100,000 steps (2,000,000 with `run --format json`, which keeps no sample)"
     )
     q = write(tmp_path, json.dumps({**Q3, "epochs": 4000}), "q.json")
     assert "104,000 steps" in one_line_error(invoke(["derive", "-p", "w11", "--problem", q]))
+    assert "104,000 steps" in one_line_error(invoke(["check", q, str(ROOT / "samples" / "q3-sheet-answers.json")]))
+
+
+def test_streamed_json_has_its_own_bounds(tmp_path: Path) -> None:
+    # `run --format json` keeps no sample: 4,000 epochs of q3 (104,000 steps) are written; 100,001 passes are not
+    q = write(tmp_path, json.dumps({**Q3, "epochs": 4000, "samples": Q3["samples"][:1]}), "q.json")
+    out = invoke(["run", q, "--format", "json", "--show", "parameters"])
+    assert out.exit_code == 0, out.output
+    assert len(json.loads(out.stdout)["samples"]) == 4000
+    two = {**json.loads(unit("1")), "epochs": 50001, "samples": [{"f1": 1, "t": 0}, {"f1": 2, "t": 1}]}
+    p = write(tmp_path, json.dumps(two))
+    assert one_line_error(invoke(["run", p, "--format", "json"])) == (
+        f"bpcalc: {p}: epochs: 50,001 epochs × 2 samples × 2 parameters = 200,004 steps;"
+        " bpcalc works at most 100,000 sample passes and 2,000,000 steps"
+    )
 
 
 def test_text_formats_print_a_bounded_sheet(tmp_path: Path) -> None:
