@@ -10,6 +10,7 @@ import copy
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from mpmath import mp, mpf
@@ -309,14 +310,24 @@ def test_derive_in_the_files_notation():
     assert stderr("derive", "--param", "b1", "--problem", str(MAZUR)).startswith("bpcalc: b1 is shared by every unit of its layer")
 
 
-def test_the_trainer_refuses_shared_biases_rather_than_train_them_wrong():
-    from bpcalc.errors import BpcalcError
-    from bpcalc.problem import load_problem
-    from bpcalc.train.vectorised import Model
+def test_the_trainer_trains_shared_biases_as_the_engine_does():
+    # the engine's shared-bias gradient (the sum of the layer's δ) is checked against finite differences above
+    from bpcalc.evaluate import train
+    from bpcalc.problem import build_problem
+    from bpcalc.train.vectorised import Settings, fit
 
-    pr = load_problem(str(MAZUR))
-    with pytest.raises(BpcalcError, match="shares one bias per layer"):
-        Model(pr.network, {k: float(v) for k, v in pr.parameters.items()})
+    data = json.loads(MAZUR.read_text())
+    data.pop("frozen", None)  # Mazur freezes b1, b2: here they move
+    pr = build_problem({**data, "epochs": 3}, "mazur")
+    net = pr.network
+    x = np.array([[float(s.inputs[n]) for n in net.input_names] for s in pr.samples])
+    t = np.array([[float(s.targets[n]) for n in net.target_names] for s in pr.samples])
+    h = fit(net, {k: float(v) for k, v in pr.parameters.items()}, Settings(float(pr.learning_rate), 3, pr.update), x, t, keep=True)
+    want = [r.after for r in train(pr).results if r.sample == len(pr.samples)]
+    assert [list(s) for s in h.snapshots] == [list(w) for w in want]
+    for got, w in zip(h.snapshots, want):
+        assert got == pytest.approx(w, rel=1e-12, abs=0)
+    assert want[-1]["b1"] != data["parameters"]["b1"]
 
 
 def test_check_writes_its_table_in_the_problems_notation(tmp_path):

@@ -217,3 +217,14 @@ def test_baseline_is_the_loss_of_the_mean() -> None:
     one_hot = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 1.0, 0], [0, 0, 1.0]])
     q = one_hot.mean(axis=0)
     assert constant_loss("ce", q, one_hot).mean() == pytest.approx(-(0.25 * np.log(0.25) * 2 + 0.5 * np.log(0.5)), rel=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_shared_layer_biases_agree(seed: int) -> None:
+    """One bias per layer shared by its units ("bias": "per_layer"), online and batch, some frozen."""
+    hidden = (HIDDEN[seed % 5],) if seed % 2 else (HIDDEN[seed % 5], "tanh")
+    out, loss = (("sigmoid", "bce"), ("softmax", "ce"), ("linear", "half_sse"), ("tanh", "mse"))[seed % 4]
+    data = random_problem(seed, hidden, out, loss, ("online", "batch")[seed % 2], bias="per_layer", frozen=seed % 3)  # type: ignore[arg-type]
+    pr = build_problem(data, f"random {seed}")
+    assert any(p.is_bias for p in pr.network.params)
+    assert_agree(vectorised_epochs(pr, pr.epochs), engine_epochs(pr), json.dumps(data["network"]))

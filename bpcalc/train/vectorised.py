@@ -192,12 +192,11 @@ class Model:
     """Weights W[l] (inputs × units) and biases b[l] of each layer, mapped to and from the sheet's names.
 
     A threshold θ is kept as the bias b = −θ it amounts to (net = Σ w·x − θ): the same sums, and
-    gradient steps on b are the steps on θ negated.
+    gradient steps on b are the steps on θ negated. A bias shared by a layer (``"bias": "per_layer"``) is
+    every entry of b[l]; its gradient, the sum over the layer's units, is put in every entry, so they stay equal.
     """
 
     def __init__(self, net: Network, params: dict[str, float], frozen: frozenset[str] = frozenset()) -> None:
-        if net.per_layer:
-            raise BpcalcError("training on data needs one bias per unit; this network shares one bias per layer (network.bias per_layer)")
         self.net = net
         pairs = list(zip(net.layers, net.layers[1:]))
         self.W = [np.zeros((a, b)) for a, b in pairs]
@@ -212,9 +211,10 @@ class Model:
             layer, col = p.target.layer - 1, p.target.position - 1
             row = None if p.is_bias else p.source.position - 1  # type: ignore[union-attr]
             self.places.append((p.name, layer, row, col))
-            if row is None:
-                self.b[layer][col] = net.bias_input * float(params[p.name])  # type: ignore[index]
-                self.free_b[layer][col] = p.name not in frozen
+            if row is None:  # a bias shared by a layer (per_layer) is every unit's entry, kept equal by equal gradients
+                cols = slice(None) if net.per_layer else col
+                self.b[layer][cols] = net.bias_input * float(params[p.name])  # type: ignore[index]
+                self.free_b[layer][cols] = p.name not in frozen
             else:
                 self.W[layer][row, col] = float(params[p.name])
                 self.free_W[layer][row, col] = p.name not in frozen
@@ -324,6 +324,8 @@ class Model:
             below = x if layer == 0 else layers[layer - 1][1]
             gw[layer] = below.T @ delta  # type: ignore[union-attr]
             gb[layer] = delta.sum(axis=0)
+            if self.net.per_layer:  # one bias shared by the layer: its gradient is the sum over the layer's units, in every entry
+                gb[layer] = np.full_like(gb[layer], gb[layer].sum())
             if layer:
                 zb = layers[layer - 1][0]
                 delta = (delta @ self.W[layer].T) * _derivative(self.net.activations[layer - 1], zb)
