@@ -7,6 +7,9 @@ are kept: floats with stable forms (default), floats rounded at every displayed 
 from __future__ import annotations
 
 import math
+from functools import cached_property
+from itertools import chain
+from math import fsum
 from operator import mul
 from decimal import Decimal
 from dataclasses import dataclass, field
@@ -134,17 +137,21 @@ NO_OVERRIDES = Overrides()
 def evaluate(
     net: Network,
     m: Any,
-    params: dict[str, Any],
-    inputs: dict[str, Any],
-    targets: dict[str, Any],
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    targets: Mapping[str, Any],
     where: str = "",
     overrides: Overrides = NO_OVERRIDES,
 ) -> Pass:
     """Forward and backward pass for one sample; all arguments already in the number system ``m``.
 
     ``overrides`` (see :class:`Overrides`) says what to take instead of the correct working, and how
-    the chain is worked and rounded.
+    the chain is worked and rounded. Plain floats with nothing overridden take :func:`_evaluate_floats`
+    (index arrays, the names at the edge); everything else the name-keyed working below. Both give
+    the same numbers, float for float.
     """
+    if _floats_only(net, m, overrides):
+        return _evaluate_floats(net, m, params, inputs, targets, where)
     units = net.units
     last = len(units) - 1
     val: dict[str, Any] = dict(inputs)
@@ -156,17 +163,9 @@ def evaluate(
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     plain = style != "stable"  # a hand working: the plain forms (1 − y, ln y), no stable rewrites
-    own_output = style in ("delta", "results")  # σ' and tanh' from the unit's own output
     whole = style in ("delta", "results")  # δ from the unrounded factors (one rounding per δ, or none)
     keep = (lambda x: x) if style == "results" else m.step  # how a factor or δ is kept
-
-    def derivative(u: Any, act: Any, z: Any, a: Any) -> Any:
-        own = overrides.derivatives.get(u.name)
-        if own is not None:
-            return own(m, z, a)
-        if own_output and act.name in OWN_OUTPUT:
-            return OWN_OUTPUT[act.name](m, a)
-        return act.derivative(m, z, a)
+    derivative = _derivative(m, overrides, style)
 
     wiring = net.wiring
     xs: list[Any] = []  # the layer before's outputs, in order
@@ -192,56 +191,17 @@ def evaluate(
             forward[u.name] = val[u.name] = a
 
     # Output layer and loss.
-    act = net.activation(last)
-    loss = net.loss
     outs = units[last]
-    n = len(outs)
     zs = [forward[u.pre] for u in outs]
     ys = [forward[u.name] for u in outs]
     ts = [targets[u.target] for u in outs]
-    outputs_given = any(u.name in given for u in outs)
-    accurate = act.complement is not None and not plain and not outputs_given
-    if accurate:
-        ybars = [act.complement(m, z) for z in zs] if act.elementwise else act.complement(m, zs)
-    else:
-        ybars = [1 - y for y in ys]
-    # y − t, from the accurate 1 − y where y is near 1 (a saturated σ or softmax output)
-    ds = [(1 - t) - yb if accurate and m.name == "float" and y > 0.5 else y - t for y, yb, t in zip(ys, ybars, ts)]
-    if outputs_given:  # the given outputs, as written: their logs, not the stable forms through o
-        logs = [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
-    else:
-        logs = _logs(net, m, zs, ys, ybars, where, plain)
-    total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
-    total = m.step(total)
+    total, ybars, ds = _head(net, m, zs, ys, ts, where, plain, any(u.name in given for u in outs))
 
     fast = not net.per_layer and style != "factors"  # parameter by parameter from the cached keys (see _unit_gradients)
     factors: dict[str, Any] = wiring.templates[0].copy() if fast else {}  # every key is written below, in this order
-    deltas: dict[str, Any] = {}
-    shortcut = None if style == "factors" else loss.stable_delta.get(act.name)
-    if act.elementwise:
-        for k, u in enumerate(outs):
-            grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
-            taken = overrides.loss_gradients.get(u.name)
-            if taken is not None:
-                grad = taken(m, ys[k], ts[k], grad)
-            slope = derivative(u, act, zs[k], ys[k])
-            dldy, dydo = keep(grad), keep(slope)
-            dy, yo = wiring.own[last][k]
-            factors[dy] = dldy
-            factors[yo] = dydo
-            if shortcut is not None and u.name not in overrides.derivatives and taken is None:
-                delta = shortcut(m, ys, ybars, ts, k)
-            else:
-                delta = grad * slope if whole else dldy * dydo
-            deltas[u.pre] = keep(delta)
-    else:
-        dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
-        for k, u in enumerate(outs):
-            if shortcut is not None:
-                delta = shortcut(m, ys, ybars, ts, k)
-            else:
-                delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
-            deltas[u.pre] = factors[wiring.whole[k]] = keep(delta)
+    shown, out_deltas = _output_deltas(net, m, zs, ys, ybars, ds, ts, style, overrides, derivative)
+    factors.update(zip(wiring.output_keys, shown))
+    deltas: dict[str, Any] = dict(zip(wiring.pres[last], out_deltas))
 
     # Hidden layers, from the output back.
     for li in range(last - 1, 0, -1):
@@ -274,6 +234,203 @@ def evaluate(
             g = m.step(deltas[p.target.pre] * (one if p.is_bias else val[p.source.name]))  # type: ignore[union-attr]
         gradients[p.name] = g
     return Pass(forward, total, factors, deltas, gradients, computed)
+
+
+def _derivative(m: Any, overrides: Overrides, style: str) -> Callable[[Any, Any, Any, Any], Any]:
+    """(unit, its activation, z, a) → da/dz as the working takes it: overridden, from the unit's own output, or the stable form."""
+    own_output = style in ("delta", "results")  # σ' and tanh' from the unit's own output
+
+    def derivative(u: Any, act: Any, z: Any, a: Any) -> Any:
+        own = overrides.derivatives.get(u.name)
+        if own is not None:
+            return own(m, z, a)
+        if own_output and act.name in OWN_OUTPUT:
+            return OWN_OUTPUT[act.name](m, a)
+        return act.derivative(m, z, a)
+
+    return derivative
+
+
+def _head(net: Network, m: Any, zs: list[Any], ys: list[Any], ts: list[Any], where: str, plain: bool, outputs_given: bool) -> tuple[Any, list[Any], list[Any]]:
+    """The loss at the outputs: (L, each output's 1 − y, each output's y − t), accurate where units saturate unless ``plain``."""
+    act = net.activation(len(net.layers) - 1)
+    n = len(ys)
+    accurate = act.complement is not None and not plain and not outputs_given
+    if accurate:
+        ybars = [act.complement(m, z) for z in zs] if act.elementwise else act.complement(m, zs)
+    else:
+        ybars = [1 - y for y in ys]
+    # y − t, from the accurate 1 − y where y is near 1 (a saturated σ or softmax output)
+    ds = [(1 - t) - yb if accurate and m.name == "float" and y > 0.5 else y - t for y, yb, t in zip(ys, ybars, ts)]
+    if outputs_given:  # the given outputs, as written: their logs, not the stable forms through o
+        logs = [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
+    else:
+        logs = _logs(net, m, zs, ys, ybars, where, plain)
+    loss = net.loss
+    total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
+    return m.step(total), ybars, ds
+
+
+def _output_deltas(
+    net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], ds: list[Any], ts: list[Any], style: str, overrides: Overrides, derivative: Callable[[Any, Any, Any, Any], Any]
+) -> tuple[list[Any], list[Any]]:
+    """(the output layer's factors in the pass's order — dL/dy, dy/do per output; dL/do per output of softmax — its δs)."""
+    last = len(net.layers) - 1
+    act = net.activation(last)
+    loss = net.loss
+    outs = net.units[last]
+    n = len(outs)
+    whole = style in ("delta", "results")
+    keep = (lambda x: x) if style == "results" else m.step
+    shortcut = None if style == "factors" else loss.stable_delta.get(act.name)
+    shown: list[Any] = []
+    deltas: list[Any] = []
+    if act.elementwise:
+        for k, u in enumerate(outs):
+            grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
+            taken = overrides.loss_gradients.get(u.name)
+            if taken is not None:
+                grad = taken(m, ys[k], ts[k], grad)
+            slope = derivative(u, act, zs[k], ys[k])
+            dldy, dydo = keep(grad), keep(slope)
+            shown += (dldy, dydo)
+            if shortcut is not None and u.name not in overrides.derivatives and taken is None:
+                delta = shortcut(m, ys, ybars, ts, k)
+            else:
+                delta = grad * slope if whole else dldy * dydo
+            deltas.append(keep(delta))
+    else:
+        dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
+        for k in range(n):
+            if shortcut is not None:
+                delta = shortcut(m, ys, ybars, ts, k)
+            else:
+                delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
+            deltas.append(keep(delta))
+        shown = deltas
+    return shown, deltas
+
+
+def _floats_only(net: Network, m: Any, overrides: Overrides) -> bool:
+    """True when a pass can take the index arrays: plain doubles (FloatMath itself, nothing of it replaced), the
+    stable working with nothing overridden, a bias per unit (or none), elementwise hidden activations."""
+    if type(m) is not FloatMath or vars(m) or net.per_layer:
+        return False
+    o = overrides
+    if o is not NO_OVERRIDES and (o.forward or o.backward is not None or o.derivatives or o.loss_gradients or o.style not in (None, "stable")):
+        return False
+    return all(net.activation(li).elementwise for li in range(1, len(net.layers) - 1))
+
+
+def _evaluate_floats(net: Network, m: FloatMath, params: Mapping[str, Any], inputs: Mapping[str, Any], targets: Mapping[str, Any], where: str) -> "ArrayPass":
+    """The stable float working on lists per layer: what :func:`evaluate` gives, value for value, with the names left to the edge.
+
+    Layer l's parameters come out of ``params`` as one tuple in parameter order, cut into rows (a
+    unit's incoming weights, then its bias); its inputs are the layer before's outputs, with 1 (−1 for a
+    threshold) for the bias. Sums are ``math.fsum``, exact whatever the order of the terms.
+    """
+    wiring = net.wiring
+    last = len(net.layers) - 1
+    one = m.num(net.bias_input)
+    x = list(wiring.take_inputs(inputs))
+    rows: list[list[tuple[float, ...]]] = [[]]  # [l][j]: unit j's incoming weights, then its bias
+    xs: list[list[float]] = [[]]  # [l]: what layer l's rows multiply (the layer before's outputs, then 1 or −1)
+    zs: list[list[float]] = [[]]  # [l]: pre-activations
+    outs: list[list[float]] = [x]  # [l]: outputs
+    for li in range(1, last + 1):
+        flat = wiring.take_layer[li](params)
+        x1 = x + [one] if wiring.biases[li][0] else x
+        stride = len(x1)
+        row = [flat[i : i + stride] for i in range(0, len(flat), stride)]
+        z = [fsum(map(mul, r, x1)) for r in row]
+        act = net.activation(li)
+        if li == last:
+            x = [act.value(m, v) for v in z] if act.elementwise else act.value(m, z)
+        elif act.name == "tanh":
+            x = list(map(math.tanh, z))  # m.tanh
+        else:
+            x = [act.value(m, v) for v in z]
+        rows.append(row)
+        xs.append(x1)
+        zs.append(z)
+        outs.append(x)
+
+    ts = list(wiring.take_targets(targets))
+    ybars: list[float]
+    total, ybars, ds = _head(net, m, zs[last], outs[last], ts, where, False, False)
+    shown, delta = _output_deltas(net, m, zs[last], outs[last], ybars, ds, ts, "stable", NO_OVERRIDES, _derivative(m, NO_OVERRIDES, "stable"))
+    deltas: list[list[float]] = [[] for _ in range(last + 1)]
+    deltas[last] = delta
+    cols: list[list[tuple[float, ...]]] = [[] for _ in range(last + 1)]  # [l][j]: unit j's outgoing weights
+    backs: list[list[float]] = [[] for _ in range(last + 1)]  # [l][j]: dL/d(unit j's output)
+    slopes: list[list[float]] = [[] for _ in range(last + 1)]  # [l][j]: its da/dz
+    for li in range(last - 1, 0, -1):
+        act = net.activation(li)
+        col = list(zip(*rows[li + 1]))[: len(zs[li])]
+        back = [fsum(map(mul, c, delta)) for c in col]
+        if act.name == "tanh":
+            slope = list(map(m.dtanh, zs[li]))
+        else:
+            slope = [act.derivative(m, z, a) for z, a in zip(zs[li], outs[li])]
+        delta = list(map(mul, back, slope))
+        cols[li], backs[li], slopes[li], deltas[li] = col, back, slope, delta
+    grads = [[], *([d * v for d in deltas[li] for v in xs[li]] for li in range(1, last + 1))]  # [l]: in parameter order
+    return ArrayPass(net, total, zs, outs, xs, shown, cols, backs, slopes, deltas, grads)
+
+
+class ArrayPass(Pass):
+    """A float pass kept as lists per layer (see :func:`_evaluate_floats`); its name-keyed dicts are made when first read.
+
+    Nothing here is changed after it is made, so each dict, once made, is the pass's for good.
+    """
+
+    def __init__(self, net: Network, loss: float, zs: list[list[float]], outs: list[list[float]], xs: list[list[float]], shown: list[float],
+                 cols: list[list[tuple[float, ...]]], backs: list[list[float]], slopes: list[list[float]], deltas: list[list[float]], grads: list[list[float]]) -> None:
+        self.loss = loss
+        self._net, self._zs, self._outs, self._xs, self._shown = net, zs, outs, xs, shown
+        self._cols, self._backs, self._slopes, self._deltas, self._grads = cols, backs, slopes, deltas, grads
+
+    @cached_property
+    def forward(self) -> dict[str, Any]:  # type: ignore[override]
+        last = len(self._zs) - 1
+        return dict(zip(self._net.wiring.forward_keys, chain.from_iterable(chain.from_iterable((self._zs[li], self._outs[li]) for li in range(1, last + 1)))))
+
+    @cached_property
+    def computed(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(self.forward)  # nothing given: as computed
+
+    @cached_property
+    def factors(self) -> dict[str, Any]:  # type: ignore[override]
+        net = self._net
+        last = len(self._zs) - 1
+        values = list(self._shown)
+        for li in range(last - 1, 0, -1):
+            for col, back, slope in zip(self._cols[li], self._backs[li], self._slopes[li]):
+                values += col
+                values.append(back)
+                values.append(slope)
+        for li in range(1, last + 1):
+            values += self._xs[li] * len(self._zs[li])
+        return dict(zip(net.wiring.factor_keys, values))
+
+    @cached_property
+    def deltas(self) -> dict[str, Any]:  # type: ignore[override]
+        last = len(self._zs) - 1
+        return dict(zip(self._net.wiring.delta_keys, chain.from_iterable(self._deltas[li] for li in range(last, 0, -1))))
+
+    @cached_property
+    def gradients(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(zip(self._net.wiring.gradient_keys, chain.from_iterable(self._grads)))
+
+    def all_finite(self) -> bool:
+        """True when every value of the pass is finite (a sum of floats is finite only if every term is; see :func:`_all_finite`)."""
+        last = len(self._zs) - 1
+        total = self.loss + sum(self._shown)
+        for li in range(1, last + 1):
+            total += sum(self._zs[li]) + sum(self._outs[li]) + sum(self._xs[li]) + sum(self._deltas[li]) + sum(self._grads[li])
+        for li in range(1, last):
+            total += sum(self._backs[li]) + sum(self._slopes[li]) + sum(map(sum, self._cols[li]))
+        return math.isfinite(total)
 
 
 def _unit_gradients(net: Network, m: Any, val: dict[str, Any], deltas: dict[str, Any], one: Any, factors: dict[str, Any], gradients: dict[str, Any]) -> None:
@@ -516,7 +673,7 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
         result = evaluate(net, m, params, inputs, targets, where)
     except (OverflowError, ZeroDivisionError, ValueError, ArithmeticError):
         raise BpcalcError(f"{where}the numbers leave the range of a double; try smaller inputs or weights") from None
-    if not _all_finite(m, result):
+    if not (result.all_finite() if isinstance(result, ArrayPass) else _all_finite(m, result)):
         gradients = {f"dL/d{k}": v for k, v in result.gradients.items()}
         deltas = {f"dL/d{k}": v for k, v in result.deltas.items()}
         finite(m, {**result.forward, "L": result.loss, **result.factors, **deltas, **gradients}, where)

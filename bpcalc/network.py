@@ -270,7 +270,8 @@ class Wiring:
     * ``back[l][j]``: the factor keys ``d{pre of k}/d{unit}`` for those same weights;
     * ``own[l][j]``: the factor keys ``dL/d{unit}`` and ``d{unit}/d{pre}``; ``whole[j]``: ``dL/d{pre}`` per output;
     * ``tails[l][j]``: the factor keys ``d{pre}/d{weight}`` of unit j's incoming weights, and of its own bias (or None);
-    * ``biases[l][j]``: unit j's own bias key (None: it has none, or shares its layer's).
+    * ``biases[l][j]``: unit j's own bias key (None: it has none, or shares its layer's);
+    * ``names[l]``, ``pres[l]``: the units' outputs and pre-activations; ``targets``: the outputs' targets.
     """
 
     incoming: tuple[tuple[tuple[str, ...], ...], ...]
@@ -281,6 +282,9 @@ class Wiring:
     tails: tuple[tuple[tuple[tuple[str, ...], str | None], ...], ...]
     biases: tuple[tuple[str | None, ...], ...]  # [l][j]: unit j's own bias key (None: none, or one shared by the layer)
     elementwise_out: bool  # the output activation is elementwise (not softmax)
+    names: tuple[tuple[str, ...], ...]  # [l]: the units' outputs (f1, H1, y)
+    pres: tuple[tuple[str, ...], ...]  # [l]: the units' pre-activations (alpha_H1, o); () for the inputs
+    targets: tuple[str, ...]  # the outputs' targets (t, t1)
 
     @staticmethod
     def of(net: Network) -> "Wiring":
@@ -301,7 +305,10 @@ class Wiring:
             for li in range(last + 1)
         )
         biases = tuple(tuple(u.bias if u.bias and not net.per_layer else None for u in row) for row in units)
-        return Wiring(incoming, outgoing, back, own, whole, tails, biases, net.activation(last).elementwise)
+        names = tuple(tuple(u.name for u in row) for row in units)
+        pres = tuple(tuple(u.pre for u in row if u.pre) for row in units)
+        targets = tuple(u.target for u in units[last] if u.target)
+        return Wiring(incoming, outgoing, back, own, whole, tails, biases, net.activation(last).elementwise, names, pres, targets)
 
     @cached_property
     def flat(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
@@ -323,13 +330,54 @@ class Wiring:
         order. A copy filled in place costs less than a dict grown key by key.
         """
         last = len(self.incoming) - 1
-        factors: list[str] = list(self.whole) if self.elementwise_out is False else [k for pair in self.own[last] for k in pair]
+        factors = list(self.output_keys)
         for li in range(last - 1, 0, -1):
             for keys, pair in zip(self.back[li], self.own[li]):
                 factors += [*keys, *pair]
         for li in range(1, last + 1):
             factors += self.flat[li][1]
         return dict.fromkeys(factors), dict.fromkeys(k for li in range(1, last + 1) for k in self.flat[li][0])
+
+    @cached_property
+    def output_keys(self) -> tuple[str, ...]:
+        """The output layer's factor keys in a pass's order: dL/dy, dy/do per output (dL/do per output of softmax)."""
+        return self.whole if not self.elementwise_out else tuple(k for pair in self.own[-1] for k in pair)
+
+    @cached_property
+    def factor_keys(self) -> tuple[str, ...]:
+        """A pass's factor keys in order (see ``templates``)."""
+        return tuple(self.templates[0])
+
+    @cached_property
+    def gradient_keys(self) -> tuple[str, ...]:
+        """A pass's gradient keys in order: parameter order, no shared bias (see ``templates``)."""
+        return tuple(self.templates[1])
+
+    @cached_property
+    def forward_keys(self) -> tuple[str, ...]:
+        """The forward quantities in computing order: per layer its pre-activations, then its outputs (``Pass.forward``)."""
+        return tuple(k for li in range(1, len(self.names)) for k in (*self.pres[li], *self.names[li]))
+
+    @cached_property
+    def delta_keys(self) -> tuple[str, ...]:
+        """The pre-activations whose δ a pass keeps, in the order it works them: the outputs, then back layer by layer."""
+        return tuple(k for li in range(len(self.pres) - 1, 0, -1) for k in self.pres[li])
+
+    @cached_property
+    def take_layer(self) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...]:
+        """Per layer (index 0: none), a function of a parameter mapping giving its parameters in ``flat`` order:
+        unit by unit, its incoming weights, then its own bias."""
+        return tuple(_taker(keys) for keys, _ in self.flat)
+
+    @cached_property
+    def take_inputs(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """A function of a sample's inputs giving their values in unit order."""
+        return _taker(self.names[0])
+
+    @cached_property
+    def take_targets(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """A function of a sample's targets giving their values in output order."""
+        return _taker(self.targets)
 
     @cached_property
     def take_in(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
