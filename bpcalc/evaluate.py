@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError, ProblemError
-from bpcalc.network import Network
+from bpcalc.network import Network, taker
 from bpcalc.problem import Num, Problem, Sample, work_bounded
 
 
@@ -548,8 +548,16 @@ def apply_update(
 ) -> Update:
     """Every parameter moved by ``rule`` on its gradient (frozen ones stay); ``kept``: the rule's state from the last update."""
     kept = kept or {}
-    steps: dict[str, Any] = {}
-    after: dict[str, Any] = {}
+    if type(rule) is SGD and not frozen:  # what the loop below gives for plain SGD, a dict at a time
+        if getattr(m.step, "__func__", None) is FloatMath.step:  # no rounding
+            steps = {name: lr * gradients[name] for name in params}
+            after = {name: value - step for (name, value), step in zip(params.items(), steps.values())}
+        else:
+            steps = {name: m.step(lr * gradients[name]) for name in params}
+            after = {name: m.step(value - step) for (name, value), step in zip(params.items(), steps.values())}
+        return Update(dict(gradients), steps, dict(params), after, dict.fromkeys(params), {}, dict(kept))
+    steps = {}
+    after = {}
     state: dict[str, Any] = {}
     for name, value in params.items():
         if name in frozen:
@@ -611,6 +619,8 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
     count = len(problem.samples)
     size = problem.batch_size_of()
     updates = 0
+    looks_ahead = _looks_ahead(rule)
+    # Every parameter mapping here is made anew and never changed after: results share them, uncopied.
     for epoch in range(1, problem.epochs + 1):
         at = params
         chunk: list[Pass] = []
@@ -618,11 +628,11 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
         for i, sample in enumerate(problem.samples, start=1):
             where = f"{problem.source}: " + (f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: ")
             if not chunk:  # the first sample of an update: the pass is taken where the rule says
-                at = {k: v if k in problem.frozen else rule.lookahead(m, v, kept.get(k)) for k, v in params.items()}
+                at = {k: v if k in problem.frozen else rule.lookahead(m, v, kept.get(k)) for k, v in params.items()} if looks_ahead else params
             p = _evaluate_sample(net, m, at, sample, where)
-            result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
-            if any(at[k] is not params[k] for k in params):
-                result.at = dict(at)
+            result = SampleResult(epoch, i, sample.inputs, sample.targets, p, params, params)
+            if at is not params and any(at[k] is not params[k] for k in params):
+                result.at = at
             chunk.append(p)
             passes.append(p)
             if len(chunk) == size or i == count:
@@ -631,12 +641,36 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
                 result.update.count, result.update.samples = updates, (i - len(chunk) + 1, i)
                 params, kept = result.update.after, result.update.kept
                 result.after = params
-                finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
+                if not _floats_finite(m, result.update.steps, result.update.after):
+                    finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
                 chunk = []
             yield result
         total = m.fsum([p.loss for p in passes])
-        run.epochs.append(EpochTotal(epoch, total, total / count, {n: m.fsum([p.gradients[n] for p in passes]) / count for n in params}))
+        names = tuple(params)
+        take = taker(names)  # each pass's gradients in parameter order; then parameter by parameter, over the passes
+        sums = dict(zip(names, (m.fsum(list(column)) for column in zip(*(take(p.gradients) for p in passes)))))
+        run.epochs.append(EpochTotal(epoch, total, total / count, {n: sums[n] / count for n in names}))
     run.final = dict(params)
+
+
+def _looks_ahead(rule: UpdateRule) -> bool:
+    """Whether ``rule`` may take a gradient anywhere but at the parameters themselves (Nesterov's momentum only)."""
+    from bpcalc.optim import Adam, Momentum
+
+    if isinstance(rule, Momentum):
+        return rule.nesterov
+    return not isinstance(rule, (SGD, Adam))
+
+
+def _floats_finite(m: Any, *values: Mapping[str, Any]) -> bool:
+    """True when every value is a finite float, found without naming them (see :func:`_all_finite`); False: ask :func:`finite`."""
+    if getattr(m.to_float, "__func__", None) is not FloatMath.to_float:
+        return False
+    try:
+        total = sum(sum(v.values()) for v in values)
+    except Exception:  # anything but numbers: the slow check says what it is
+        return False
+    return type(total) is float and math.isfinite(total)
 
 
 def _update(
@@ -645,7 +679,7 @@ def _update(
     """The update after a batch of passes (one pass online): the reduced loss gradient, plus λ·w with weight decay, moved by the rule."""
     n = len(chunk)
     if n == 1 and problem.update == "online":
-        grads, loss = dict(chunk[0].gradients), chunk[0].loss
+        grads, loss = chunk[0].gradients, chunk[0].loss  # the pass's own (never changed): apply_update copies it
     elif problem.reduction == "sum":
         grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk])) for k in params}
         loss = m.step(m.fsum([p.loss for p in chunk]))
@@ -673,7 +707,7 @@ def _evaluate_sample(net: Network, m: Any, params: dict[str, Any], sample: Sampl
         result = evaluate(net, m, params, inputs, targets, where)
     except (OverflowError, ZeroDivisionError, ValueError, ArithmeticError):
         raise BpcalcError(f"{where}the numbers leave the range of a double; try smaller inputs or weights") from None
-    if not (result.all_finite() if isinstance(result, ArrayPass) else _all_finite(m, result)):
+    if not _all_finite(m, result):
         gradients = {f"dL/d{k}": v for k, v in result.gradients.items()}
         deltas = {f"dL/d{k}": v for k, v in result.deltas.items()}
         finite(m, {**result.forward, "L": result.loss, **result.factors, **deltas, **gradients}, where)
@@ -686,13 +720,9 @@ def _all_finite(m: Any, p: Pass) -> bool:
     A sum of floats is finite only if every term is (an inf or nan stays in it); a sum that overflows
     on finite terms only sends the pass to the slow check, which then finds nothing.
     """
-    if getattr(m.to_float, "__func__", None) is not FloatMath.to_float:
-        return False
-    try:
-        total = sum(p.forward.values()) + p.loss + sum(p.factors.values()) + sum(p.deltas.values()) + sum(p.gradients.values())
-    except Exception:  # anything but numbers: the slow check says what it is
-        return False
-    return type(total) is float and math.isfinite(total)
+    if isinstance(p, ArrayPass):
+        return p.all_finite()
+    return _floats_finite(m, p.forward, {"L": p.loss}, p.factors, p.deltas, p.gradients)
 
 
 def finite(m: Any, values: Mapping[str, Any], where: str) -> None:

@@ -367,30 +367,30 @@ class Wiring:
     def take_layer(self) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...]:
         """Per layer (index 0: none), a function of a parameter mapping giving its parameters in ``flat`` order:
         unit by unit, its incoming weights, then its own bias."""
-        return tuple(_taker(keys) for keys, _ in self.flat)
+        return tuple(taker(keys) for keys, _ in self.flat)
 
     @cached_property
     def take_inputs(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
         """A function of a sample's inputs giving their values in unit order."""
-        return _taker(self.names[0])
+        return taker(self.names[0])
 
     @cached_property
     def take_targets(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
         """A function of a sample's targets giving their values in output order."""
-        return _taker(self.targets)
+        return taker(self.targets)
 
     @cached_property
     def take_in(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
         """Per unit, a function of a parameter mapping giving the values of its incoming weights (``incoming`` order)."""
-        return tuple(tuple(_taker(keys) for keys in row) for row in self.incoming)
+        return tuple(tuple(taker(keys) for keys in row) for row in self.incoming)
 
     @cached_property
     def take_out(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
         """Per unit, a function of a parameter mapping giving the values of its outgoing weights (``outgoing`` order)."""
-        return tuple(tuple(_taker(keys) for keys in row) for row in self.outgoing)
+        return tuple(tuple(taker(keys) for keys in row) for row in self.outgoing)
 
 
-def _taker(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def taker(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """mapping → the values at ``keys`` as a tuple (itemgetter, which gives a bare value for one key, made to give a 1-tuple)."""
     if not keys:
         return lambda values: ()
