@@ -344,24 +344,14 @@ class Wiring:
         return self.whole if not self.elementwise_out else tuple(k for pair in self.own[-1] for k in pair)
 
     @cached_property
-    def factor_keys(self) -> tuple[str, ...]:
-        """A pass's factor keys in order (see ``templates``)."""
-        return tuple(self.templates[0])
+    def blank_forward(self) -> dict[str, None]:
+        """A pass's forward keys (None-valued) in computing order: per layer its pre-activations, then its outputs."""
+        return dict.fromkeys(k for li in range(1, len(self.names)) for k in (*self.pres[li], *self.names[li]))
 
     @cached_property
-    def gradient_keys(self) -> tuple[str, ...]:
-        """A pass's gradient keys in order: parameter order, no shared bias (see ``templates``)."""
-        return tuple(self.templates[1])
-
-    @cached_property
-    def forward_keys(self) -> tuple[str, ...]:
-        """The forward quantities in computing order: per layer its pre-activations, then its outputs (``Pass.forward``)."""
-        return tuple(k for li in range(1, len(self.names)) for k in (*self.pres[li], *self.names[li]))
-
-    @cached_property
-    def delta_keys(self) -> tuple[str, ...]:
-        """The pre-activations whose δ a pass keeps, in the order it works them: the outputs, then back layer by layer."""
-        return tuple(k for li in range(len(self.pres) - 1, 0, -1) for k in self.pres[li])
+    def blank_deltas(self) -> dict[str, None]:
+        """The pre-activations whose δ a pass keeps (None-valued), in the order it works them: the outputs, then back layer by layer."""
+        return dict.fromkeys(k for li in range(len(self.pres) - 1, 0, -1) for k in self.pres[li])
 
     @cached_property
     def take_layer(self) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...]:
