@@ -2,6 +2,7 @@
 
 One pass per sample, in the order a sheet works it. The number system ``m`` decides how numbers
 are kept: floats with stable forms (default), floats rounded at every displayed step, or exact.
+Plain floats with nothing overridden are worked on lists per layer, the names only at the edge.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bpcalc.problem import Num, Problem, Sample, work_bounded
 
 @dataclass
 class Pass:
-    """Everything one sample gives at one set of parameters."""
+    """Everything one sample gives at one set of parameters (a plain float pass is an :class:`ArrayPass`: the same, made when read)."""
 
     forward: dict[str, Any]  # alpha_H1, H1, ..., o, y in computing order
     loss: Any
@@ -322,7 +323,7 @@ def _floats_only(net: Network, m: Any, overrides: Overrides) -> bool:
     return all(net.activation(li).elementwise for li in range(1, len(net.layers) - 1))
 
 
-def _evaluate_floats(net: Network, m: FloatMath, params: Mapping[str, Any], inputs: Mapping[str, Any], targets: Mapping[str, Any], where: str) -> "ArrayPass":
+def _evaluate_floats(net: Network, m: FloatMath, params: Mapping[str, Any], inputs: Mapping[str, Any], targets: Mapping[str, Any], where: str) -> ArrayPass:
     """The stable float working on lists per layer: what :func:`evaluate` gives, value for value, with the names left to the edge.
 
     Layer l's parameters come out of ``params`` as one tuple in parameter order, cut into rows (a
@@ -356,7 +357,6 @@ def _evaluate_floats(net: Network, m: FloatMath, params: Mapping[str, Any], inpu
         outs.append(x)
 
     ts = list(wiring.take_targets(targets))
-    ybars: list[float]
     total, ybars, ds = _head(net, m, zs[last], outs[last], ts, where, False, False)
     shown, delta = _output_deltas(net, m, zs[last], outs[last], ybars, ds, ts, "stable", NO_OVERRIDES, _derivative(m, NO_OVERRIDES, "stable"))
     deltas: list[list[float]] = [[] for _ in range(last + 1)]
