@@ -8,7 +8,6 @@ Plain floats with nothing overridden are worked on lists per layer, the names on
 from __future__ import annotations
 
 import math
-from functools import cached_property
 from itertools import chain
 from math import fsum
 from operator import mul
@@ -397,18 +396,22 @@ class ArrayPass(Pass):
         self._net, self._zs, self._outs, self._xs, self._shown = net, zs, outs, xs, shown
         self._cols, self._backs, self._slopes, self._deltas, self._grads = cols, backs, slopes, deltas, grads
 
-    @cached_property
-    def forward(self) -> dict[str, Any]:  # type: ignore[override]
+    def __getattr__(self, name: str) -> Any:
+        """A name-keyed dict of the pass (forward, computed, factors, deltas, gradients), made at its first reading and kept."""
+        make = _MADE.get(name)
+        if make is None:
+            raise AttributeError(name)
+        value = self.__dict__[name] = make(self)
+        return value
+
+    def _forward(self) -> dict[str, Any]:
         last = len(self._zs) - 1
         return _filled(self._net.wiring.blank_forward, chain.from_iterable(chain.from_iterable((self._zs[li], self._outs[li]) for li in range(1, last + 1))))
 
-    @cached_property
-    def computed(self) -> dict[str, Any]:  # type: ignore[override]
+    def _computed(self) -> dict[str, Any]:
         return dict(self.forward)  # nothing given: as computed
 
-    @cached_property
-    def factors(self) -> dict[str, Any]:  # type: ignore[override]
-        net = self._net
+    def _factors(self) -> dict[str, Any]:
         last = len(self._zs) - 1
         values = list(self._shown)
         for li in range(last - 1, 0, -1):
@@ -418,15 +421,13 @@ class ArrayPass(Pass):
                 values.append(slope)
         for li in range(1, last + 1):
             values += self._xs[li] * len(self._zs[li])
-        return _filled(net.wiring.templates[0], values)
+        return _filled(self._net.wiring.templates[0], values)
 
-    @cached_property
-    def deltas(self) -> dict[str, Any]:  # type: ignore[override]
+    def _deltas_by_name(self) -> dict[str, Any]:
         last = len(self._zs) - 1
         return _filled(self._net.wiring.blank_deltas, chain.from_iterable(self._deltas[li] for li in range(last, 0, -1)))
 
-    @cached_property
-    def gradients(self) -> dict[str, Any]:  # type: ignore[override]
+    def _gradients(self) -> dict[str, Any]:
         return _filled(self._net.wiring.templates[1], chain.from_iterable(self._grads))
 
     def all_finite(self) -> bool:
@@ -438,6 +439,15 @@ class ArrayPass(Pass):
         for li in range(1, last):
             total += sum(self._backs[li]) + sum(self._slopes[li]) + sum(map(sum, self._cols[li]))
         return math.isfinite(total)
+
+
+_MADE: dict[str, Callable[[ArrayPass], dict[str, Any]]] = {
+    "forward": ArrayPass._forward,
+    "computed": ArrayPass._computed,
+    "factors": ArrayPass._factors,
+    "deltas": ArrayPass._deltas_by_name,
+    "gradients": ArrayPass._gradients,
+}
 
 
 def _unit_gradients(net: Network, m: Any, val: dict[str, Any], deltas: dict[str, Any], one: Any, factors: dict[str, Any], gradients: dict[str, Any]) -> None:
