@@ -663,11 +663,15 @@ def iter_train(run: Run) -> Iterator[SampleResult]:
                 chunk = []
             yield result
         total = m.fsum([p.loss for p in passes])
-        names = tuple(params)
-        take = taker(names)  # each pass's gradients in parameter order; then parameter by parameter, over the passes
-        sums = dict(zip(names, (m.fsum(list(column)) for column in zip(*(take(p.gradients) for p in passes)))))
-        run.epochs.append(EpochTotal(epoch, total, total / count, {n: sums[n] / count for n in names}))
+        sums = _gradient_sums(m, tuple(params), passes)
+        run.epochs.append(EpochTotal(epoch, total, total / count, {n: v / count for n, v in sums.items()}))
     run.final = dict(params)
+
+
+def _gradient_sums(m: Any, names: tuple[str, ...], passes: list[Pass]) -> dict[str, Any]:
+    """Per parameter (in ``names`` order), the sum of its gradient over ``passes``: each pass's gradients taken at once, then column by column."""
+    take = taker(names)
+    return dict(zip(names, (m.fsum(list(column)) for column in zip(*(take(p.gradients) for p in passes)))))
 
 
 def _looks_ahead(rule: UpdateRule) -> bool:
@@ -698,10 +702,10 @@ def _update(
     if n == 1 and problem.update == "online":
         grads, loss = chunk[0].gradients, chunk[0].loss  # the pass's own (never changed): apply_update copies it
     elif problem.reduction == "sum":
-        grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk])) for k in params}
+        grads = {k: m.step(v) for k, v in _gradient_sums(m, tuple(params), chunk).items()}
         loss = m.step(m.fsum([p.loss for p in chunk]))
     else:
-        grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk]) / n) for k in params}
+        grads = {k: m.step(v / n) for k, v in _gradient_sums(m, tuple(params), chunk).items()}
         loss = m.step(m.fsum([p.loss for p in chunk]) / n)
     if decay is None:
         update = apply_update(rule, m, params, grads, lr, problem.frozen, kept)
