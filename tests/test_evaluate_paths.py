@@ -155,8 +155,13 @@ def test_training_shares_parameters_without_changing_them() -> None:
         "parameters": {n: round(rng.uniform(-1, 1), 3) for n in net.param_names},
         "samples": [{"f1": round(rng.uniform(-1, 1), 2), "f2": 0.5, "t1": i % 2, "t2": 1 - i % 2} for i in range(3)],
     }
-    for optimizer in (None, {"name": "momentum", "momentum": 0.5, "nesterov": True}):
-        problem = build_problem({**data, **({"optimizer": optimizer} if optimizer else {})}, "p.json")
+    for optimizer, rules in [
+        (None, {}),
+        ({"name": "momentum", "momentum": 0.5, "nesterov": True}, {}),
+        (None, {"update": "minibatch", "batch_size": 2, "reduction": "sum"}),
+        ({"name": "adam"}, {"update": "batch", "weight_decay": 0.01}),
+    ]:
+        problem = build_problem({**data, **rules, **({"optimizer": optimizer} if optimizer else {})}, "p.json")
         fast, named = train(problem), train(problem, NamedFloatMath())
         for r, s in zip(fast.results, named.results):
             same(r.pass_, s.pass_)
@@ -168,4 +173,5 @@ def test_training_shares_parameters_without_changing_them() -> None:
         for r, later in zip(fast.results, fast.results[1:]):
             assert later.before == r.after  # what one sample ends with, the next starts from
         looked = [r.at is not None for r in fast.results]
-        assert looked == ([False] * 6 if optimizer is None else [False] + [True] * 5)  # Nesterov looks ahead once Δp exists
+        nesterov = optimizer is not None and optimizer.get("nesterov", False)
+        assert looked == ([False] + [True] * 5 if nesterov else [False] * 6)  # Nesterov looks ahead once Δp exists
