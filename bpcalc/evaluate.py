@@ -404,6 +404,10 @@ class ArrayPass(Pass):
         value = self.__dict__[name] = make(self)
         return value
 
+    def __reduce__(self) -> tuple[type[Pass], tuple[Any, ...]]:
+        """Pickled (and copied) as the plain :class:`Pass` of its dicts: the lists hold the network, whose cached wiring does not pickle."""
+        return Pass, (self.forward, self.loss, self.factors, self.deltas, self.gradients, self.computed)
+
     def _forward(self) -> dict[str, Any]:
         last = len(self._zs) - 1
         return _filled(self._net.wiring.blank_forward, chain.from_iterable(chain.from_iterable((self._zs[li], self._outs[li]) for li in range(1, last + 1))))

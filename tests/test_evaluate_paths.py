@@ -175,3 +175,14 @@ def test_training_shares_parameters_without_changing_them() -> None:
         looked = [r.at is not None for r in fast.results]
         nesterov = optimizer is not None and optimizer.get("nesterov", False)
         assert looked == ([False] + [True] * 5 if nesterov else [False] * 6)  # Nesterov looks ahead once Δp exists
+
+
+def test_a_list_pass_pickles_and_copies_as_the_pass_of_its_dicts() -> None:
+    import copy
+    import pickle
+
+    net, params, inputs, targets = random_case(random.Random(23), bias=True)
+    fast = evaluate(net, FloatMath(), params, inputs, targets)
+    for twin in (pickle.loads(pickle.dumps(fast)), copy.deepcopy(fast), copy.copy(fast)):
+        assert type(twin) is Pass
+        same(twin, evaluate(net, NamedFloatMath(), params, inputs, targets))
