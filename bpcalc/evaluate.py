@@ -384,6 +384,23 @@ def _filled(blank: dict[str, None], values: Iterable[Any]) -> dict[str, Any]:
     return out
 
 
+class _Made:
+    """A pass's name-keyed dict, made at its first reading and kept in the instance: a non-data descriptor, so later
+    readings find the dict and never come here (functools.cached_property, the same, takes a lock at its first reading)."""
+
+    def __init__(self, make: Callable[[Any], dict[str, Any]]) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.make(obj)
+        return value
+
+
 class ArrayPass(Pass):
     """A float pass kept as lists per layer (see :func:`_evaluate_floats`); its name-keyed dicts are made when first read.
 
@@ -395,14 +412,6 @@ class ArrayPass(Pass):
         self.loss = loss
         self._net, self._zs, self._outs, self._xs, self._shown = net, zs, outs, xs, shown
         self._cols, self._backs, self._slopes, self._deltas, self._grads = cols, backs, slopes, deltas, grads
-
-    def __getattr__(self, name: str) -> Any:
-        """A name-keyed dict of the pass (forward, computed, factors, deltas, gradients), made at its first reading and kept."""
-        make = _MADE.get(name)
-        if make is None:
-            raise AttributeError(name)
-        value = self.__dict__[name] = make(self)
-        return value
 
     def __reduce__(self) -> tuple[type[Pass], tuple[Any, ...]]:
         """Pickled (and copied) as the plain :class:`Pass` of its dicts: the lists hold the network, whose cached wiring does not pickle."""
@@ -434,6 +443,12 @@ class ArrayPass(Pass):
     def _gradients(self) -> dict[str, Any]:
         return _filled(self._net.wiring.templates[1], chain.from_iterable(self._grads))
 
+    forward = _Made(_forward)  # type: ignore[assignment]
+    computed = _Made(_computed)  # type: ignore[assignment]
+    factors = _Made(_factors)  # type: ignore[assignment]
+    deltas = _Made(_deltas_by_name)  # type: ignore[assignment]
+    gradients = _Made(_gradients)  # type: ignore[assignment]
+
     def all_finite(self) -> bool:
         """True when every value of the pass is finite (a sum of floats is finite only if every term is; see :func:`_all_finite`)."""
         last = len(self._zs) - 1
@@ -443,15 +458,6 @@ class ArrayPass(Pass):
         for li in range(1, last):
             total += sum(self._backs[li]) + sum(self._slopes[li]) + sum(map(sum, self._cols[li]))
         return math.isfinite(total)
-
-
-_MADE: dict[str, Callable[[ArrayPass], dict[str, Any]]] = {
-    "forward": ArrayPass._forward,
-    "computed": ArrayPass._computed,
-    "factors": ArrayPass._factors,
-    "deltas": ArrayPass._deltas_by_name,
-    "gradients": ArrayPass._gradients,
-}
 
 
 def _unit_gradients(net: Network, m: Any, val: dict[str, Any], deltas: dict[str, Any], one: Any, factors: dict[str, Any], gradients: dict[str, Any]) -> None:
