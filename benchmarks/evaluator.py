@@ -6,7 +6,9 @@ the loss, the backward deltas and the gradients on plain lists, with the evaluat
 forms (fsum per unit, σ and 1 − σ from σ(−z), ln y by softplus or log-softmax, tanh' = 4e/(1 + e)²,
 δ = (1 − t)·y − t·(1 − y) for σ/bce, softmax/ce's δ near y = 1). Both must give the same gradients
 (to 1e-12 relative) before anything is timed. Target: `evaluate` ≤ 2× the baseline at both sizes;
-`_evaluate_sample` (the pass plus its finiteness check, as `run` takes it) is shown too.
+`_evaluate_sample` (the pass plus its finiteness check, as `run` takes it) is shown too, and below it
+the same with the pass's name-keyed dicts made (they are made when first read: what a printer or the
+checker pays on top, at the edge).
 
 Run: python benchmarks/evaluator.py
 """
@@ -138,12 +140,19 @@ def case(layers: tuple[int, ...], acts: tuple[str, ...], loss: str) -> None:
     t_eval = best(lambda: evaluate(net, m, params, inputs, targets), repeat, number)
     t_sample = best(lambda: _evaluate_sample(net, m, params, sample, ""), repeat, number)
     t_plain = best(lambda: plain(lists, acts[-1], x, t), repeat, number)
+
+    def named() -> None:  # the pass as a printer or the checker reads it: every name-keyed dict made
+        p = _evaluate_sample(net, m, params, sample, "")
+        p.forward, p.factors, p.deltas, p.gradients
+
+    t_named = best(named, repeat, number)
     P = len(net.params)
     name = "-".join(map(str, layers)) + " " + "/".join(acts) + "/" + loss
     print(
         f"{name:<32} P={P:>6}  plain {t_plain * 1e6 / P:5.2f} µs/param   evaluate {t_eval * 1e6 / P:5.2f} ({t_eval / t_plain:4.2f}×)"
         f"   _evaluate_sample {t_sample * 1e6 / P:5.2f} ({t_sample / t_plain:4.2f}×)   [max rel. diff {worst:.1e}]"
     )
+    print(f"{'':<32} {'':>8}  {'':>24}   with the pass's dicts made (as printed or checked) {t_named * 1e6 / P:5.2f} ({t_named / t_plain:4.2f}×)")
 
 
 def main() -> None:

@@ -2,25 +2,28 @@
 
 One pass per sample, in the order a sheet works it. The number system ``m`` decides how numbers
 are kept: floats with stable forms (default), floats rounded at every displayed step, or exact.
+Plain floats with nothing overridden are worked on lists per layer, the names only at the edge.
 """
 
 from __future__ import annotations
 
 import math
+from itertools import chain
+from math import fsum
 from operator import mul
 from decimal import Decimal
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Protocol
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
 from bpcalc.arith import FloatMath
 from bpcalc.errors import BpcalcError, ProblemError
-from bpcalc.network import Network
+from bpcalc.network import Network, taker
 from bpcalc.problem import Num, Problem, Sample, work_bounded
 
 
 @dataclass
 class Pass:
-    """Everything one sample gives at one set of parameters."""
+    """Everything one sample gives at one set of parameters (a plain float pass is an :class:`ArrayPass`: the same, made when read)."""
 
     forward: dict[str, Any]  # alpha_H1, H1, ..., o, y in computing order
     loss: Any
@@ -134,17 +137,21 @@ NO_OVERRIDES = Overrides()
 def evaluate(
     net: Network,
     m: Any,
-    params: dict[str, Any],
-    inputs: dict[str, Any],
-    targets: dict[str, Any],
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    targets: Mapping[str, Any],
     where: str = "",
     overrides: Overrides = NO_OVERRIDES,
 ) -> Pass:
     """Forward and backward pass for one sample; all arguments already in the number system ``m``.
 
     ``overrides`` (see :class:`Overrides`) says what to take instead of the correct working, and how
-    the chain is worked and rounded.
+    the chain is worked and rounded. Plain floats with nothing overridden take :func:`_evaluate_floats`
+    (index arrays, the names at the edge); everything else the name-keyed working below. Both give
+    the same numbers, float for float.
     """
+    if _floats_only(net, m, overrides):
+        return _evaluate_floats(net, m, params, inputs, targets, where)
     units = net.units
     last = len(units) - 1
     val: dict[str, Any] = dict(inputs)
@@ -156,17 +163,9 @@ def evaluate(
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     plain = style != "stable"  # a hand working: the plain forms (1 − y, ln y), no stable rewrites
-    own_output = style in ("delta", "results")  # σ' and tanh' from the unit's own output
     whole = style in ("delta", "results")  # δ from the unrounded factors (one rounding per δ, or none)
     keep = (lambda x: x) if style == "results" else m.step  # how a factor or δ is kept
-
-    def derivative(u: Any, act: Any, z: Any, a: Any) -> Any:
-        own = overrides.derivatives.get(u.name)
-        if own is not None:
-            return own(m, z, a)
-        if own_output and act.name in OWN_OUTPUT:
-            return OWN_OUTPUT[act.name](m, a)
-        return act.derivative(m, z, a)
+    derivative = _derivative(m, overrides, style)
 
     wiring = net.wiring
     xs: list[Any] = []  # the layer before's outputs, in order
@@ -192,56 +191,17 @@ def evaluate(
             forward[u.name] = val[u.name] = a
 
     # Output layer and loss.
-    act = net.activation(last)
-    loss = net.loss
     outs = units[last]
-    n = len(outs)
     zs = [forward[u.pre] for u in outs]
     ys = [forward[u.name] for u in outs]
     ts = [targets[u.target] for u in outs]
-    outputs_given = any(u.name in given for u in outs)
-    accurate = act.complement is not None and not plain and not outputs_given
-    if accurate:
-        ybars = [act.complement(m, z) for z in zs] if act.elementwise else act.complement(m, zs)
-    else:
-        ybars = [1 - y for y in ys]
-    # y − t, from the accurate 1 − y where y is near 1 (a saturated σ or softmax output)
-    ds = [(1 - t) - yb if accurate and m.name == "float" and y > 0.5 else y - t for y, yb, t in zip(ys, ybars, ts)]
-    if outputs_given:  # the given outputs, as written: their logs, not the stable forms through o
-        logs = [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
-    else:
-        logs = _logs(net, m, zs, ys, ybars, where, plain)
-    total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
-    total = m.step(total)
+    total, ybars, ds = _head(net, m, zs, ys, ts, where, plain, any(u.name in given for u in outs))
 
     fast = not net.per_layer and style != "factors"  # parameter by parameter from the cached keys (see _unit_gradients)
     factors: dict[str, Any] = wiring.templates[0].copy() if fast else {}  # every key is written below, in this order
-    deltas: dict[str, Any] = {}
-    shortcut = None if style == "factors" else loss.stable_delta.get(act.name)
-    if act.elementwise:
-        for k, u in enumerate(outs):
-            grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
-            taken = overrides.loss_gradients.get(u.name)
-            if taken is not None:
-                grad = taken(m, ys[k], ts[k], grad)
-            slope = derivative(u, act, zs[k], ys[k])
-            dldy, dydo = keep(grad), keep(slope)
-            dy, yo = wiring.own[last][k]
-            factors[dy] = dldy
-            factors[yo] = dydo
-            if shortcut is not None and u.name not in overrides.derivatives and taken is None:
-                delta = shortcut(m, ys, ybars, ts, k)
-            else:
-                delta = grad * slope if whole else dldy * dydo
-            deltas[u.pre] = keep(delta)
-    else:
-        dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
-        for k, u in enumerate(outs):
-            if shortcut is not None:
-                delta = shortcut(m, ys, ybars, ts, k)
-            else:
-                delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
-            deltas[u.pre] = factors[wiring.whole[k]] = keep(delta)
+    shown, out_deltas = _output_deltas(net, m, zs, ys, ybars, ds, ts, style, overrides, derivative)
+    factors.update(zip(wiring.output_keys, shown))
+    deltas: dict[str, Any] = dict(zip(wiring.pres[last], out_deltas))
 
     # Hidden layers, from the output back.
     for li in range(last - 1, 0, -1):
@@ -274,6 +234,230 @@ def evaluate(
             g = m.step(deltas[p.target.pre] * (one if p.is_bias else val[p.source.name]))  # type: ignore[union-attr]
         gradients[p.name] = g
     return Pass(forward, total, factors, deltas, gradients, computed)
+
+
+def _derivative(m: Any, overrides: Overrides, style: str) -> Callable[[Any, Any, Any, Any], Any]:
+    """(unit, its activation, z, a) → da/dz as the working takes it: overridden, from the unit's own output, or the stable form."""
+    own_output = style in ("delta", "results")  # σ' and tanh' from the unit's own output
+
+    def derivative(u: Any, act: Any, z: Any, a: Any) -> Any:
+        own = overrides.derivatives.get(u.name)
+        if own is not None:
+            return own(m, z, a)
+        if own_output and act.name in OWN_OUTPUT:
+            return OWN_OUTPUT[act.name](m, a)
+        return act.derivative(m, z, a)
+
+    return derivative
+
+
+def _head(net: Network, m: Any, zs: list[Any], ys: list[Any], ts: list[Any], where: str, plain: bool, outputs_given: bool) -> tuple[Any, list[Any], list[Any]]:
+    """The loss at the outputs: (L, each output's 1 − y, each output's y − t), accurate where units saturate unless ``plain``."""
+    act = net.activation(len(net.layers) - 1)
+    n = len(ys)
+    accurate = act.complement is not None and not plain and not outputs_given
+    if accurate:
+        ybars = [act.complement(m, z) for z in zs] if act.elementwise else act.complement(m, zs)
+    else:
+        ybars = [1 - y for y in ys]
+    # y − t, from the accurate 1 − y where y is near 1 (a saturated σ or softmax output)
+    ds = [(1 - t) - yb if accurate and m.name == "float" and y > 0.5 else y - t for y, yb, t in zip(ys, ybars, ts)]
+    if outputs_given:  # the given outputs, as written: their logs, not the stable forms through o
+        logs = [(m.log(y), m.log(yb)) for y, yb in zip(ys, ybars)]
+    else:
+        logs = _logs(net, m, zs, ys, ybars, where, plain)
+    loss = net.loss
+    total = m.fsum([loss.term(m, y, d, ly, l1y, t, n) for y, d, (ly, l1y), t in zip(ys, ds, logs, ts)])
+    return m.step(total), ybars, ds
+
+
+def _output_deltas(
+    net: Network, m: Any, zs: list[Any], ys: list[Any], ybars: list[Any], ds: list[Any], ts: list[Any], style: str, overrides: Overrides, derivative: Callable[[Any, Any, Any, Any], Any]
+) -> tuple[list[Any], list[Any]]:
+    """(the output layer's factors in the pass's order — dL/dy, dy/do per output; dL/do per output of softmax — its δs)."""
+    last = len(net.layers) - 1
+    act = net.activation(last)
+    loss = net.loss
+    outs = net.units[last]
+    n = len(outs)
+    whole = style in ("delta", "results")
+    keep = (lambda x: x) if style == "results" else m.step
+    shortcut = None if style == "factors" else loss.stable_delta.get(act.name)
+    shown: list[Any] = []
+    deltas: list[Any] = []
+    if act.elementwise:
+        for k, u in enumerate(outs):
+            grad = loss.grad(m, ys[k], ybars[k], ds[k], ts[k], n)
+            taken = overrides.loss_gradients.get(u.name)
+            if taken is not None:
+                grad = taken(m, ys[k], ts[k], grad)
+            slope = derivative(u, act, zs[k], ys[k])
+            dldy, dydo = keep(grad), keep(slope)
+            shown += (dldy, dydo)
+            if shortcut is not None and u.name not in overrides.derivatives and taken is None:
+                delta = shortcut(m, ys, ybars, ts, k)
+            else:
+                delta = grad * slope if whole else dldy * dydo
+            deltas.append(keep(delta))
+    else:
+        dldys = [loss.grad(m, ys[j], ybars[j], ds[j], ts[j], n) for j in range(n)]
+        for k in range(n):
+            if shortcut is not None:
+                delta = shortcut(m, ys, ybars, ts, k)
+            else:
+                delta = m.fsum([dldys[j] * act.derivative(m, ys, ybars, j, k) for j in range(n)])
+            deltas.append(keep(delta))
+        shown = deltas
+    return shown, deltas
+
+
+def _floats_only(net: Network, m: Any, overrides: Overrides) -> bool:
+    """True when a pass can take the index arrays: plain doubles (FloatMath itself, nothing of it replaced), the
+    stable working with nothing overridden, a bias per unit (or none), elementwise hidden activations."""
+    if type(m) is not FloatMath or vars(m) or net.per_layer:
+        return False
+    o = overrides
+    if o is not NO_OVERRIDES and (o.forward or o.backward is not None or o.derivatives or o.loss_gradients or o.style not in (None, "stable")):
+        return False
+    return all(net.activation(li).elementwise for li in range(1, len(net.layers) - 1))
+
+
+def _evaluate_floats(net: Network, m: FloatMath, params: Mapping[str, Any], inputs: Mapping[str, Any], targets: Mapping[str, Any], where: str) -> ArrayPass:
+    """The stable float working on lists per layer: what :func:`evaluate` gives, value for value, with the names left to the edge.
+
+    Layer l's parameters come out of ``params`` as one tuple in parameter order, cut into rows (a
+    unit's incoming weights, then its bias); its inputs are the layer before's outputs, with 1 (−1 for a
+    threshold) for the bias. Sums are ``math.fsum``, exact whatever the order of the terms.
+    """
+    wiring = net.wiring
+    last = len(net.layers) - 1
+    one = m.num(net.bias_input)
+    x = list(wiring.take_inputs(inputs))
+    rows: list[list[tuple[float, ...]]] = [[]]  # [l][j]: unit j's incoming weights, then its bias
+    xs: list[list[float]] = [[]]  # [l]: what layer l's rows multiply (the layer before's outputs, then 1 or −1)
+    zs: list[list[float]] = [[]]  # [l]: pre-activations
+    outs: list[list[float]] = [x]  # [l]: outputs
+    for li in range(1, last + 1):
+        flat = wiring.take_layer[li](params)
+        x1 = x + [one] if wiring.biases[li][0] else x
+        stride = len(x1)
+        row = [flat[i : i + stride] for i in range(0, len(flat), stride)]
+        z = [fsum(map(mul, r, x1)) for r in row]
+        act = net.activation(li)
+        if li == last:
+            x = [act.value(m, v) for v in z] if act.elementwise else act.value(m, z)
+        elif act.name == "tanh":
+            x = list(map(math.tanh, z))  # m.tanh
+        else:
+            x = [act.value(m, v) for v in z]
+        rows.append(row)
+        xs.append(x1)
+        zs.append(z)
+        outs.append(x)
+
+    ts = list(wiring.take_targets(targets))
+    total, ybars, ds = _head(net, m, zs[last], outs[last], ts, where, False, False)
+    shown, delta = _output_deltas(net, m, zs[last], outs[last], ybars, ds, ts, "stable", NO_OVERRIDES, _derivative(m, NO_OVERRIDES, "stable"))
+    deltas: list[list[float]] = [[] for _ in range(last + 1)]
+    deltas[last] = delta
+    cols: list[list[tuple[float, ...]]] = [[] for _ in range(last + 1)]  # [l][j]: unit j's outgoing weights
+    backs: list[list[float]] = [[] for _ in range(last + 1)]  # [l][j]: dL/d(unit j's output)
+    slopes: list[list[float]] = [[] for _ in range(last + 1)]  # [l][j]: its da/dz
+    for li in range(last - 1, 0, -1):
+        act = net.activation(li)
+        col = list(zip(*rows[li + 1]))[: len(zs[li])]
+        back = [fsum(map(mul, c, delta)) for c in col]
+        if act.name == "tanh":
+            slope = list(map(m.dtanh, zs[li]))
+        else:
+            slope = [act.derivative(m, z, a) for z, a in zip(zs[li], outs[li])]
+        delta = list(map(mul, back, slope))
+        cols[li], backs[li], slopes[li], deltas[li] = col, back, slope, delta
+    grads = [[], *([d * v for d in deltas[li] for v in xs[li]] for li in range(1, last + 1))]  # [l]: in parameter order
+    return ArrayPass(net, total, zs, outs, xs, shown, cols, backs, slopes, deltas, grads)
+
+
+def _filled(blank: dict[str, None], values: Iterable[Any]) -> dict[str, Any]:
+    """``blank``'s keys with ``values`` in order (a copy of a made dict, filled in place, costs less than a dict grown key by key)."""
+    out = blank.copy()
+    out.update(zip(blank, values))
+    return out
+
+
+class _Made:
+    """A pass's name-keyed dict, made at its first reading and kept in the instance: a non-data descriptor, so later
+    readings find the dict and never come here (functools.cached_property, the same, takes a lock at its first reading)."""
+
+    def __init__(self, make: Callable[[Any], dict[str, Any]]) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.make(obj)
+        return value
+
+
+class ArrayPass(Pass):
+    """A float pass kept as lists per layer (see :func:`_evaluate_floats`); its name-keyed dicts are made when first read.
+
+    Nothing here is changed after it is made, so each dict, once made, is the pass's for good.
+    """
+
+    def __init__(self, net: Network, loss: float, zs: list[list[float]], outs: list[list[float]], xs: list[list[float]], shown: list[float],
+                 cols: list[list[tuple[float, ...]]], backs: list[list[float]], slopes: list[list[float]], deltas: list[list[float]], grads: list[list[float]]) -> None:
+        self.loss = loss
+        self._net, self._zs, self._outs, self._xs, self._shown = net, zs, outs, xs, shown
+        self._cols, self._backs, self._slopes, self._deltas, self._grads = cols, backs, slopes, deltas, grads
+
+    def __reduce__(self) -> tuple[type[Pass], tuple[Any, ...]]:
+        """Pickled (and copied) as the plain :class:`Pass` of its dicts: the lists hold the network, whose cached wiring does not pickle."""
+        return Pass, (self.forward, self.loss, self.factors, self.deltas, self.gradients, self.computed)
+
+    def _forward(self) -> dict[str, Any]:
+        last = len(self._zs) - 1
+        return _filled(self._net.wiring.blank_forward, chain.from_iterable(chain.from_iterable((self._zs[li], self._outs[li]) for li in range(1, last + 1))))
+
+    def _computed(self) -> dict[str, Any]:
+        return dict(self.forward)  # nothing given: as computed
+
+    def _factors(self) -> dict[str, Any]:
+        last = len(self._zs) - 1
+        values = list(self._shown)
+        for li in range(last - 1, 0, -1):
+            for col, back, slope in zip(self._cols[li], self._backs[li], self._slopes[li]):
+                values += col
+                values.append(back)
+                values.append(slope)
+        for li in range(1, last + 1):
+            values += self._xs[li] * len(self._zs[li])
+        return _filled(self._net.wiring.templates[0], values)
+
+    def _deltas_by_name(self) -> dict[str, Any]:
+        last = len(self._zs) - 1
+        return _filled(self._net.wiring.blank_deltas, chain.from_iterable(self._deltas[li] for li in range(last, 0, -1)))
+
+    def _gradients(self) -> dict[str, Any]:
+        return _filled(self._net.wiring.templates[1], chain.from_iterable(self._grads))
+
+    forward = _Made(_forward)  # type: ignore[assignment]
+    computed = _Made(_computed)  # type: ignore[assignment]
+    factors = _Made(_factors)  # type: ignore[assignment]
+    deltas = _Made(_deltas_by_name)  # type: ignore[assignment]
+    gradients = _Made(_gradients)  # type: ignore[assignment]
+
+    def all_finite(self) -> bool:
+        """True when every value of the pass is finite (a sum of floats is finite only if every term is; see :func:`_all_finite`)."""
+        last = len(self._zs) - 1
+        total = self.loss + sum(self._shown)
+        for li in range(1, last + 1):
+            total += sum(self._zs[li]) + sum(self._outs[li]) + sum(self._xs[li]) + sum(self._deltas[li]) + sum(self._grads[li])
+        for li in range(1, last):
+            total += sum(self._backs[li]) + sum(self._slopes[li]) + sum(map(sum, self._cols[li]))
+        return math.isfinite(total)
 
 
 def _unit_gradients(net: Network, m: Any, val: dict[str, Any], deltas: dict[str, Any], one: Any, factors: dict[str, Any], gradients: dict[str, Any]) -> None:
@@ -391,8 +575,16 @@ def apply_update(
 ) -> Update:
     """Every parameter moved by ``rule`` on its gradient (frozen ones stay); ``kept``: the rule's state from the last update."""
     kept = kept or {}
-    steps: dict[str, Any] = {}
-    after: dict[str, Any] = {}
+    if type(rule) is SGD and not frozen:  # what the loop below gives for plain SGD, a dict at a time
+        if getattr(m.step, "__func__", None) is FloatMath.step:  # no rounding
+            steps = {name: lr * gradients[name] for name in params}
+            after = {name: value - step for (name, value), step in zip(params.items(), steps.values())}
+        else:
+            steps = {name: m.step(lr * gradients[name]) for name in params}
+            after = {name: m.step(value - step) for (name, value), step in zip(params.items(), steps.values())}
+        return Update(dict(gradients), steps, dict(params), after, dict.fromkeys(params), {}, dict(kept))
+    steps = {}
+    after = {}
     state: dict[str, Any] = {}
     for name, value in params.items():
         if name in frozen:
@@ -455,35 +647,71 @@ def iter_train(run: Run, streamed: bool = False) -> Iterator[SampleResult]:
     count = len(problem.samples)
     size = problem.batch_size_of()
     updates = 0
+    looks_ahead = _looks_ahead(rule)
+    names = tuple(params)
+    take = taker(names)
+    # Every parameter mapping here is made anew and never changed after: results share them, uncopied.
     for epoch in range(1, problem.epochs + 1):
         at = params
         chunk: list[Pass] = []
-        losses: list[Any] = []  # this epoch's, for its totals (the passes themselves are not kept)
-        seen: dict[str, list[Any]] = {n: [] for n in params}
+        losses: list[Any] = []  # this epoch's losses and gradients (in ``names`` order), for its totals: the passes are not kept
+        rows: list[tuple[Any, ...]] = []
         for i, sample in enumerate(problem.samples, start=1):
             where = f"{problem.source}: " + (f"epoch {epoch}, sample {i}: " if problem.epochs > 1 else f"sample {i}: ")
             if not chunk:  # the first sample of an update: the pass is taken where the rule says
-                at = {k: v if k in problem.frozen else rule.lookahead(m, v, kept.get(k)) for k, v in params.items()}
+                at = {k: v if k in problem.frozen else rule.lookahead(m, v, kept.get(k)) for k, v in params.items()} if looks_ahead else params
             p = _evaluate_sample(net, m, at, sample, where)
-            result = SampleResult(epoch, i, sample.inputs, sample.targets, p, dict(params), dict(params))
-            if any(at[k] is not params[k] for k in params):
-                result.at = dict(at)
+            result = SampleResult(epoch, i, sample.inputs, sample.targets, p, params, params)
+            if at is not params and any(at[k] is not params[k] for k in params):
+                result.at = at
             chunk.append(p)
             losses.append(p.loss)
-            for n, g in p.gradients.items():
-                seen[n].append(g)
+            rows.append(take(p.gradients))
             if len(chunk) == size or i == count:
                 updates += 1
                 result.update = _update(problem, m, rule, params, at, chunk, lr, decay, kept)
                 result.update.count, result.update.samples = updates, (i - len(chunk) + 1, i)
                 params, kept = result.update.after, result.update.kept
                 result.after = params
-                finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
+                if not _floats_finite(m, result.update.steps, result.update.after):
+                    finite(m, {**result.update.steps, **result.update.after}, where + "the update: ")
                 chunk = []
             yield result
         total = m.fsum(losses)
-        run.epochs.append(EpochTotal(epoch, total, total / count, {n: m.fsum(seen[n]) / count for n in params}))
+        sums = _column_sums(m, names, rows)
+        run.epochs.append(EpochTotal(epoch, total, total / count, {n: v / count for n, v in sums.items()}))
     run.final = dict(params)
+
+
+def _gradient_sums(m: Any, names: tuple[str, ...], passes: list[Pass]) -> dict[str, Any]:
+    """Per parameter (in ``names`` order), the sum of its gradient over ``passes``: each pass's gradients taken at once, then column by column."""
+    take = taker(names)
+    return _column_sums(m, names, [take(p.gradients) for p in passes])
+
+
+def _column_sums(m: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Per name, the sum of its column of ``rows`` (one row of values in ``names`` order per pass)."""
+    return dict(zip(names, (m.fsum(list(column)) for column in zip(*rows))))
+
+
+def _looks_ahead(rule: UpdateRule) -> bool:
+    """Whether ``rule`` may take a gradient anywhere but at the parameters themselves (Nesterov's momentum only)."""
+    from bpcalc.optim import Adam, Momentum
+
+    if isinstance(rule, Momentum):
+        return rule.nesterov
+    return not isinstance(rule, (SGD, Adam))
+
+
+def _floats_finite(m: Any, *values: Mapping[str, Any]) -> bool:
+    """True when every value is a finite float, found without naming them (see :func:`_all_finite`); False: ask :func:`finite`."""
+    if getattr(m.to_float, "__func__", None) is not FloatMath.to_float:
+        return False
+    try:
+        total = sum(sum(v.values()) for v in values)
+    except Exception:  # anything but numbers: the slow check says what it is
+        return False
+    return type(total) is float and math.isfinite(total)
 
 
 def _update(
@@ -492,12 +720,12 @@ def _update(
     """The update after a batch of passes (one pass online): the reduced loss gradient, plus λ·w with weight decay, moved by the rule."""
     n = len(chunk)
     if n == 1 and problem.update == "online":
-        grads, loss = dict(chunk[0].gradients), chunk[0].loss
+        grads, loss = chunk[0].gradients, chunk[0].loss  # the pass's own (never changed): apply_update copies it
     elif problem.reduction == "sum":
-        grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk])) for k in params}
+        grads = {k: m.step(v) for k, v in _gradient_sums(m, tuple(params), chunk).items()}
         loss = m.step(m.fsum([p.loss for p in chunk]))
     else:
-        grads = {k: m.step(m.fsum([p.gradients[k] for p in chunk]) / n) for k in params}
+        grads = {k: m.step(v / n) for k, v in _gradient_sums(m, tuple(params), chunk).items()}
         loss = m.step(m.fsum([p.loss for p in chunk]) / n)
     if decay is None:
         update = apply_update(rule, m, params, grads, lr, problem.frozen, kept)
@@ -533,13 +761,9 @@ def _all_finite(m: Any, p: Pass) -> bool:
     A sum of floats is finite only if every term is (an inf or nan stays in it); a sum that overflows
     on finite terms only sends the pass to the slow check, which then finds nothing.
     """
-    if getattr(m.to_float, "__func__", None) is not FloatMath.to_float:
-        return False
-    try:
-        total = sum(p.forward.values()) + p.loss + sum(p.factors.values()) + sum(p.deltas.values()) + sum(p.gradients.values())
-    except Exception:  # anything but numbers: the slow check says what it is
-        return False
-    return type(total) is float and math.isfinite(total)
+    if isinstance(p, ArrayPass):
+        return p.all_finite()
+    return _floats_finite(m, p.forward, {"L": p.loss}, p.factors, p.deltas, p.gradients)
 
 
 def finite(m: Any, values: Mapping[str, Any], where: str) -> None:

@@ -270,7 +270,8 @@ class Wiring:
     * ``back[l][j]``: the factor keys ``d{pre of k}/d{unit}`` for those same weights;
     * ``own[l][j]``: the factor keys ``dL/d{unit}`` and ``d{unit}/d{pre}``; ``whole[j]``: ``dL/d{pre}`` per output;
     * ``tails[l][j]``: the factor keys ``d{pre}/d{weight}`` of unit j's incoming weights, and of its own bias (or None);
-    * ``biases[l][j]``: unit j's own bias key (None: it has none, or shares its layer's).
+    * ``biases[l][j]``: unit j's own bias key (None: it has none, or shares its layer's);
+    * ``names[l]``, ``pres[l]``: the units' outputs and pre-activations; ``targets``: the outputs' targets.
     """
 
     incoming: tuple[tuple[tuple[str, ...], ...], ...]
@@ -281,6 +282,9 @@ class Wiring:
     tails: tuple[tuple[tuple[tuple[str, ...], str | None], ...], ...]
     biases: tuple[tuple[str | None, ...], ...]  # [l][j]: unit j's own bias key (None: none, or one shared by the layer)
     elementwise_out: bool  # the output activation is elementwise (not softmax)
+    names: tuple[tuple[str, ...], ...]  # [l]: the units' outputs (f1, H1, y)
+    pres: tuple[tuple[str, ...], ...]  # [l]: the units' pre-activations (alpha_H1, o); () for the inputs
+    targets: tuple[str, ...]  # the outputs' targets (t, t1)
 
     @staticmethod
     def of(net: Network) -> "Wiring":
@@ -301,7 +305,10 @@ class Wiring:
             for li in range(last + 1)
         )
         biases = tuple(tuple(u.bias if u.bias and not net.per_layer else None for u in row) for row in units)
-        return Wiring(incoming, outgoing, back, own, whole, tails, biases, net.activation(last).elementwise)
+        names = tuple(tuple(u.name for u in row) for row in units)
+        pres = tuple(tuple(u.pre for u in row if u.pre) for row in units)
+        targets = tuple(u.target for u in units[last] if u.target)
+        return Wiring(incoming, outgoing, back, own, whole, tails, biases, net.activation(last).elementwise, names, pres, targets)
 
     @cached_property
     def flat(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
@@ -323,7 +330,7 @@ class Wiring:
         order. A copy filled in place costs less than a dict grown key by key.
         """
         last = len(self.incoming) - 1
-        factors: list[str] = list(self.whole) if self.elementwise_out is False else [k for pair in self.own[last] for k in pair]
+        factors = list(self.output_keys)
         for li in range(last - 1, 0, -1):
             for keys, pair in zip(self.back[li], self.own[li]):
                 factors += [*keys, *pair]
@@ -332,17 +339,48 @@ class Wiring:
         return dict.fromkeys(factors), dict.fromkeys(k for li in range(1, last + 1) for k in self.flat[li][0])
 
     @cached_property
+    def output_keys(self) -> tuple[str, ...]:
+        """The output layer's factor keys in a pass's order: dL/dy, dy/do per output (dL/do per output of softmax)."""
+        return self.whole if not self.elementwise_out else tuple(k for pair in self.own[-1] for k in pair)
+
+    @cached_property
+    def blank_forward(self) -> dict[str, None]:
+        """A pass's forward keys (None-valued) in computing order: per layer its pre-activations, then its outputs."""
+        return dict.fromkeys(k for li in range(1, len(self.names)) for k in (*self.pres[li], *self.names[li]))
+
+    @cached_property
+    def blank_deltas(self) -> dict[str, None]:
+        """The pre-activations whose δ a pass keeps (None-valued), in the order it works them: the outputs, then back layer by layer."""
+        return dict.fromkeys(k for li in range(len(self.pres) - 1, 0, -1) for k in self.pres[li])
+
+    @cached_property
+    def take_layer(self) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...]:
+        """Per layer (index 0: none), a function of a parameter mapping giving its parameters in ``flat`` order:
+        unit by unit, its incoming weights, then its own bias."""
+        return tuple(taker(keys) for keys, _ in self.flat)
+
+    @cached_property
+    def take_inputs(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """A function of a sample's inputs giving their values in unit order."""
+        return taker(self.names[0])
+
+    @cached_property
+    def take_targets(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """A function of a sample's targets giving their values in output order."""
+        return taker(self.targets)
+
+    @cached_property
     def take_in(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
         """Per unit, a function of a parameter mapping giving the values of its incoming weights (``incoming`` order)."""
-        return tuple(tuple(_taker(keys) for keys in row) for row in self.incoming)
+        return tuple(tuple(taker(keys) for keys in row) for row in self.incoming)
 
     @cached_property
     def take_out(self) -> tuple[tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], ...], ...]:
         """Per unit, a function of a parameter mapping giving the values of its outgoing weights (``outgoing`` order)."""
-        return tuple(tuple(_taker(keys) for keys in row) for row in self.outgoing)
+        return tuple(tuple(taker(keys) for keys in row) for row in self.outgoing)
 
 
-def _taker(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def taker(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """mapping → the values at ``keys`` as a tuple (itemgetter, which gives a bare value for one key, made to give a 1-tuple)."""
     if not keys:
         return lambda values: ()
