@@ -121,3 +121,17 @@ def test_ascii_report_is_laid_out_at_the_width_it_prints_at():
     assert "quantity  |    yours | expected | verdict" in out.splitlines()
     assert "----------+----------+----------+" + "-" * 24 in out.splitlines()  # the divider and padding, then the verdict's 23
     assert out.isascii()
+
+
+def test_cells_are_escaped_for_the_terminal_before_they_are_measured():
+    from bpcalc.output import Target, render
+
+    grid = PlainGrid([Column("quantity"), Column("yours", "right")], rows=[("w11\x1b[2J after", "0.5\u202e"), ("w12 after", "0.25")])
+    out = render(grid, Target(False, 60, "utf-8", True, False), styled=False)
+    assert "\x1b" not in out and "\u202e" not in out
+    assert out.splitlines() == [  # the columns 16 and 9 wide: the escaped texts' widths
+        "quantity" + " " * 15 + "yours",
+        "─" * 28,
+        "w11\\x1b[2J after   0.5\\u202e",
+        "w12 after" + " " * 15 + "0.25",
+    ]

@@ -34,6 +34,8 @@ def text_width(text: str) -> int:
 
 @dataclass(frozen=True)
 class Column:
+    """A column: its header (a boxed table's), how its cells are justified, and whether they may wrap."""
+
     header: str = ""
     justify: str = "left"  # "left" | "right"
     no_wrap: bool = False
@@ -52,31 +54,25 @@ class PlainGrid:
     def add_row(self, *cells: str) -> None:
         self.rows.append(cells)
 
-    @property
-    def row_count(self) -> int:
-        return len(self.rows)
-
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Segment]:
         clean = getattr(console, "clean_text", None)  # bpcalc.output's SafeConsole: escapes, and ASCII for a limited encoding
         yield Segment("\n".join(self.lines(options.max_width, clean, options.ascii_only)) + "\n")
 
     def lines(self, width: int, clean: Callable[[str], str] | None = None, ascii_only: bool = False) -> list[str]:
-        """The table's lines at ``width`` columns, without trailing spaces."""
+        """The table's lines at ``width`` columns, without trailing spaces (``clean``: applied to every text first)."""
         n = len(self.columns)
-        header = [c.header for c in self.columns] if self.boxed else None
-        table = _cleaned(([tuple(header)] if header is not None else []) + self.rows, clean)
-        header, rows = (table[0], table[1:]) if header is not None else (None, table)
+        headers = [tuple(c.header for c in self.columns)] if self.boxed else []
+        table = _cleaned(headers + self.rows, clean)
         pads = [_pads(i, n, self.boxed) for i in range(n)]
-        dividers = n - 1 if self.boxed else 0
         longest = [max(map(text_width, column)) for column in zip(*table)] if table else [0] * n
-        widths = column_widths(longest, [p[0] + p[1] for p in pads], [not c.no_wrap for c in self.columns], width - dividers)
+        widths = column_widths(longest, [left + right for left, right in pads], [not c.no_wrap for c in self.columns], width - (n - 1 if self.boxed else 0))
         divider = ("|" if ascii_only else " ") if self.boxed else ""
         layout = _Layout(widths, pads, [c.justify == "right" for c in self.columns], [c.no_wrap for c in self.columns], divider)
         out: list[str] = []
-        if header is not None:
-            out.extend(layout.row(header, bottom=True))
+        if headers:
+            out.extend(layout.row(table[0], bottom=True))
             out.append(("+" if ascii_only else "─").join(("-" if ascii_only else "─") * w for w in widths))
-        for r in rows:
+        for r in table[len(headers) :]:
             out.extend(layout.row(r))
         return out
 
@@ -159,6 +155,8 @@ def _ratio_reduce(total: int, ratios: list[int], maximums: list[int], values: li
 
 @dataclass(frozen=True)
 class _Layout:
+    """Each column's width (padding included), padding, justification and wrapping, and what stands between columns."""
+
     widths: list[int]
     pads: list[tuple[int, int]]
     right: list[bool]
