@@ -60,7 +60,8 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
     Per sample a narrow table (quantity, yours, expected, verdict) that fits 60 columns, each value
     whole (long ones fold, none is cut), and under it the notes it refers to by number ([1], [2]):
     the diagnoses with their corrected working, folded to the width. Text from files is escaped and
-    never read as rich markup.
+    never read as rich markup. ``plain``: rich's simple-box layout, computed by bpcalc.render.plaingrid
+    (rich's own Table takes longer than the check for a network's thousands of values).
     """
     from bpcalc.notation_check import label, respell  # names in the problem's notation
 
