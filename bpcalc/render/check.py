@@ -16,6 +16,7 @@ from bpcalc.escape import one_line
 from bpcalc.problem import Problem
 from bpcalc.render.json import finite
 from bpcalc.render.numbers import given
+from bpcalc.render.plaingrid import Column, PlainGrid
 
 VERDICT_TEXT = {"right": "✓ right", "follows": "↪ follows through", "wrong": "✗ wrong"}
 VERDICT_STYLE = {"right": "green", "follows": "yellow", "wrong": "bold red"}
@@ -59,7 +60,8 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
     Per sample a narrow table (quantity, yours, expected, verdict) that fits 60 columns, each value
     whole (long ones fold, none is cut), and under it the notes it refers to by number ([1], [2]):
     the diagnoses with their corrected working, folded to the width. Text from files is escaped and
-    never read as rich markup.
+    never read as rich markup. ``plain``: rich's simple-box layout, computed by bpcalc.render.plaingrid
+    (rich's own Table takes longer than the check for a network's thousands of values).
     """
     from bpcalc.notation_check import label, respell  # names in the problem's notation
 
@@ -75,32 +77,51 @@ def render_check(report: Report, problem: Problem, plain: bool = False) -> Rende
     for (epoch, sample), items in groups.items():
         parts.append(Text(""))
         parts.append(Text(respell(_heading(problem, epoch, sample), problem), style="" if plain else "bold"))
-        t = Table(
-            box=box.SIMPLE if plain else box.ROUNDED,
-            header_style="" if plain else "bold cyan",
-            show_edge=not plain,
-            pad_edge=not plain,
-        )
-        t.add_column("quantity", overflow="fold")
-        t.add_column("yours", justify="right", overflow="fold")
-        t.add_column("expected", justify="right", overflow="fold")
-        t.add_column("verdict", overflow="fold")
-        notes = Table.grid(padding=(0, 1))
-        notes.add_column(no_wrap=True)
-        notes.add_column(ratio=1, overflow="fold")
+        rows: list[tuple[str, str, str, str]] = []
+        notes: list[tuple[str, str]] = []
         for item in items:
-            verdict = Text(VERDICT_TEXT[item.verdict], style="" if plain else VERDICT_STYLE[item.verdict])
+            verdict = VERDICT_TEXT[item.verdict]
             if item.note:
                 count += 1
-                verdict.append(f" [{count}]")
-                notes.add_row(Text(f"[{count}]"), Text(one_line(respell(note_text(item), problem))))
-            t.add_row(Text(label(item.key, problem)), Text(one_line(item.given.text)), Text(expected_text(item)), verdict)
-        parts.append(t)
-        if notes.row_count:
-            parts += [Text(""), notes]
+                verdict += f" [{count}]"
+                notes.append((f"[{count}]", one_line(respell(note_text(item), problem))))
+            rows.append((label(item.key, problem), one_line(item.given.text), expected_text(item), verdict))
+        parts.append(_plain_table(rows) if plain else _rich_table(rows, items))
+        if notes:
+            parts += [Text(""), _plain_notes(notes) if plain else _rich_notes(notes)]
     parts.append(Text(""))
     parts.append(Text(respell(summary_text(report), problem), style="" if plain else "bold"))
     return Group(*parts)
+
+
+COLUMNS = (("quantity", "left"), ("yours", "right"), ("expected", "right"), ("verdict", "left"))
+
+
+def _plain_table(rows: list[tuple[str, str, str, str]]) -> PlainGrid:
+    """The values' table as rich's simple box lays it out, laid out by hand (fast for thousands of values)."""
+    return PlainGrid([Column(h, j) for h, j in COLUMNS], rows=list(rows))
+
+
+def _rich_table(rows: list[tuple[str, str, str, str]], items: list[Item]) -> Table:
+    t = Table(box=box.ROUNDED, header_style="bold cyan")
+    for header, justify in COLUMNS:
+        t.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for (quantity, yours, expected, verdict), item in zip(rows, items):
+        t.add_row(Text(quantity), Text(yours), Text(expected), Text(verdict, style=VERDICT_STYLE[item.verdict]))
+    return t
+
+
+def _plain_notes(notes: list[tuple[str, str]]) -> PlainGrid:
+    return PlainGrid([Column(no_wrap=True), Column()], boxed=False, rows=list(notes))
+
+
+def _rich_notes(notes: list[tuple[str, str]]) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for number, note in notes:
+        grid.add_row(Text(number), Text(note))
+    return grid
 
 
 def item_dict(item: Item) -> dict[str, Any]:
