@@ -3,44 +3,70 @@
 from __future__ import annotations
 
 import re
+from functools import cmp_to_key
 from typing import Any
 
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from bpcalc.network import latex_name, pretty
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SYMBOLS: dict[tuple[type, str], str] = {}  # a symbol's text (it depends only on its class and name)
 
 
 class SheetPrinter(StrPrinter):
-    """StrPrinter with positive terms first, so sums read as on paper."""
+    """StrPrinter with positive terms first, so sums read as on paper.
+
+    Sums and products of plain symbols (a wide layer's Σ δ·w) take short paths that print exactly
+    what StrPrinter would, without its sort keys of whole sums or its ``-x`` built to test a sign.
+    """
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         terms = list(expr.args)
         numbers = [t for t in terms if t.is_Number and t > 0]
-        positive = [t for t in terms if t not in numbers and not t.could_extract_minus_sign()]
-        negative = [t for t in terms if t.could_extract_minus_sign()]
-        out = ""
-        for i, t in enumerate(numbers + positive + negative):
-            if t.could_extract_minus_sign():
-                body = self.parenthesize(-t, self._prec_add(expr))
-                out += f" - {body}" if i else f"-{body}"
-            else:
-                body = self.parenthesize(t, self._prec_add(expr))
-                out += f" + {body}" if i else body
-        return out
-
-    @staticmethod
-    def _prec_add(expr: Any) -> int:
-        from sympy.printing.precedence import precedence
-
-        return precedence(expr)
+        signs = [_minus(t) for t in terms]
+        positive = [t for t, minus in zip(terms, signs) if not minus and t not in numbers]
+        negative = [t for t, minus in zip(terms, signs) if minus]
+        prec = precedence(expr)
+        out = []
+        for i, t in enumerate(numbers + positive):
+            body = self.parenthesize(t, prec)
+            out.append(f" + {body}" if i else body)
+        for i, t in enumerate(negative, len(out)):
+            body = self.parenthesize(-t, prec)
+            out.append(f" - {body}" if i else f"-{body}")
+        return "".join(out)
 
     def _print_exp(self, expr: Any) -> str:
         return f"e^({self._print(expr.args[0])})"
 
     def _print_Symbol(self, expr: Any) -> str:
         return pretty(expr.name)
+
+    def _symbol(self, expr: Any) -> str:
+        key = (type(expr), expr.name)
+        text = _SYMBOLS.get(key)
+        if text is None:
+            text = _SYMBOLS[key] = self._print(expr)
+        return text
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        if item.is_Symbol:
+            return self._symbol(item)
+        p = PRECEDENCE["Mul"] if item.is_Mul and not item.args[0].is_Number else precedence(item)
+        if p < level or (not strict and p <= level):
+            return f"({self._print(item)})"
+        return str(self._print(item))
+
+    def _print_Mul(self, expr: Any) -> str:
+        args = expr.args
+        if all(_plain_symbol(a) for a in args):  # δ_H3·w31: the symbols sorted by name, as sort_key orders them
+            return "*".join(self._symbol(a) for a in sorted(args, key=_symbol_key))
+        if all(_unsigned_factor(a) for a in args):  # no coefficient, no denominator: the factors in sort_key order
+            prec = PRECEDENCE["Mul"]
+            return "*".join(self.parenthesize(a, prec, strict=False) for a in sorted(args, key=_FACTOR_ORDER))
+        return str(super()._print_Mul(expr))
 
     words = True  # Piecewise in words; plain_str keeps SymPy's syntax
 
@@ -50,6 +76,50 @@ class SheetPrinter(StrPrinter):
             return str(self._print_Basic(expr))
         parts = [f"else {self._print(e)}" if c == True else f"{self._print(e)} if {self._print(c)}" for e, c in expr.args]  # noqa: E712
         return "(" + ", ".join(parts) + ")"
+
+
+def _minus(t: Any) -> bool:
+    """``t.could_extract_minus_sign()``, without building -t for a product with no number in front."""
+    if t.is_Symbol or (t.is_Mul and not t.args[0].is_Number):
+        return False
+    return bool(t.could_extract_minus_sign())
+
+
+def _plain_symbol(a: Any) -> bool:
+    return bool(a.is_Symbol and a.is_commutative and not a.is_Dummy)
+
+
+def _symbol_key(a: Any) -> tuple[Any, str]:
+    return (a.class_key(), str(a.name))
+
+
+def _unsigned_factor(a: Any) -> bool:
+    """A factor StrPrinter puts in the numerator as it is: not a number, not a power with a negative or integer-only form."""
+    if a.is_Number or not a.is_commutative:
+        return False
+    if a.is_Pow:
+        return bool(a.exp.is_Integer and a.exp > 0 and not a.base.is_Integer)
+    return True
+
+
+def _head(a: Any) -> tuple[Any, int]:
+    """The start of ``a.sort_key()`` (class key, number of arguments); for a sum without its terms' keys."""
+    if a.is_Add:
+        return (a.class_key(), len(a.args))
+    key = a.sort_key()
+    return (key[0], key[1][0])
+
+
+def _compare(a: Any, b: Any) -> int:
+    """sort_key order, taking whole keys only when the heads tie (a sum's key orders all its terms)."""
+    ha, hb = _head(a), _head(b)
+    if ha != hb:
+        return -1 if ha < hb else 1
+    ka, kb = a.sort_key(), b.sort_key()
+    return -1 if ka < kb else (1 if kb < ka else 0)
+
+
+_FACTOR_ORDER = cmp_to_key(_compare)
 
 
 def sheet_str(expr: Any) -> str:

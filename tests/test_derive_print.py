@@ -1,0 +1,117 @@
+"""The sheet printer's short paths print exactly what SymPy's StrPrinter (with the sheet's sum order) prints."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from bpcalc.notations import respelled
+from bpcalc.render.sheet import SheetPrinter, plain_str, sheet_str
+
+
+class Reference(SheetPrinter):
+    """The sheet printer as it was written first: StrPrinter's products and parentheses, sums as on paper."""
+
+    _print_Mul = StrPrinter._print_Mul
+    parenthesize = StrPrinter.parenthesize
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        from sympy.printing.precedence import precedence
+
+        terms = list(expr.args)
+        numbers = [t for t in terms if t.is_Number and t > 0]
+        positive = [t for t in terms if t not in numbers and not t.could_extract_minus_sign()]
+        negative = [t for t in terms if t.could_extract_minus_sign()]
+        out = ""
+        for i, t in enumerate(numbers + positive + negative):
+            if t.could_extract_minus_sign():
+                body = self.parenthesize(-t, precedence(expr))
+                out += f" - {body}" if i else f"-{body}"
+            else:
+                body = self.parenthesize(t, precedence(expr))
+                out += f" + {body}" if i else body
+        return out
+
+
+def _both(expr: Any) -> tuple[str, str]:
+    ours, ref = SheetPrinter(), Reference()
+    ours.words = ref.words = False
+    return ours.doprint(expr), ref.doprint(expr)
+
+
+NAMES = ["delta_H3", "delta_H17", "delta_o", "w31", "w3_10", "w19_1", "H1", "H17", "alpha_H1", "f1", "y", "t", "b4", "theta2", "o"]
+
+
+def _random_expr(rng: random.Random, depth: int) -> Any:
+    syms = [sp.Symbol(n) for n in NAMES]
+    if depth == 0 or rng.random() < 0.25:
+        pick = rng.random()
+        if pick < 0.7:
+            return rng.choice(syms)
+        return rng.choice([sp.Integer(1), sp.Integer(2), sp.Integer(-1), sp.Rational(2, 3), sp.Float(0.1)])
+    kind = rng.randrange(6)
+    parts = [_random_expr(rng, depth - 1) for _ in range(rng.randrange(2, 5))]
+    if kind == 0:
+        return sp.Add(*parts)
+    if kind == 1:
+        return sp.Mul(*parts)
+    if kind == 2:  # as derive builds a layer's Σ δ·w: in the units' order, not SymPy's
+        terms = [sp.Mul._from_args((rng.choice(syms[:3]), rng.choice(syms[3:6]))) for _ in range(rng.randrange(2, 6))]
+        return sp.Add._from_args(tuple(dict.fromkeys(terms))) if len(set(terms)) > 1 else terms[0]
+    if kind == 3:
+        return sp.Pow(parts[0], rng.choice([2, 3, -1, -2, sp.Rational(1, 2)]))
+    if kind == 4:
+        return sp.exp(-parts[0])
+    return parts[0] - parts[1] * parts[-1]
+
+
+def test_short_paths_print_as_strprinter_on_random_expressions():
+    rng = random.Random(9)
+    for _ in range(1500):
+        e = _random_expr(rng, 3)
+        ours, ref = _both(e)
+        assert ours == ref, e
+
+
+def test_short_paths_print_as_strprinter_on_a_wide_layers_deltas():
+    from bpcalc.derive import build
+    from bpcalc.network import Network
+
+    for acts in (("tanh", "sigmoid", "sigmoid"), ("sigmoid", "relu", "softmax"), ("linear", "leaky_relu", "sigmoid"), ("scaled_tanh", "bipolar_sigmoid", "linear")):
+        loss = "ce" if acts[-1] == "softmax" else "bce" if acts[-1] == "sigmoid" else "mse"
+        for layers in ((2, 3, 2, 2), (2, 4, 5, 1), (1, 2, 1, 1), (2, 2, 2, 3)):
+            net = Network(layers, acts, loss)
+            d = build(net)
+            for name in net.param_names:
+                pd = d.params[name]
+                for e in [pd.product, *(e for _, e in pd.deltas), *(f.simple for f in pd.factors), *(f.sheet for f in pd.factors)]:
+                    ours, ref = _both(e)
+                    assert ours == ref, (layers, acts, name, e)
+
+
+def test_short_paths_print_as_strprinter_in_another_notation():
+    from bpcalc.derive import build
+    from bpcalc.network import Network
+    from bpcalc.notations import notation_for
+
+    net = Network((2, 3, 2, 1), ("tanh", "sigmoid", "sigmoid"), "bce")
+    d = build(net)
+    for notation in ("global", "layered", "sequential"):
+        names = notation_for(net, notation)
+        for name in net.param_names:
+            pd = d.params[name]
+            for e in [pd.product, *(e for _, e in pd.deltas)]:
+                ours, ref = _both(respelled(e, names))
+                assert ours == ref, (notation, name, e)
+
+
+def test_sheet_and_plain_text_of_a_layers_delta():
+    # δ_H1 = (1 − H1²)·(δ_H3·w31 + δ_H4·w32): tanh' times the layer above's δs through H1's weights, in the units' order
+    d, w = sp.Symbol, sp.Symbol
+    total = sp.Add._from_args((sp.Mul._from_args((d("delta_H4"), w("w31"))), sp.Mul._from_args((d("delta_H3"), w("w32")))))
+    e = (1 - sp.Symbol("H1") ** 2) * total
+    assert sheet_str(e) == "(1 - H1²)·(δ_H4·w31 + δ_H3·w32)"
+    assert plain_str(e) == "(1 - H1**2)*(delta_H4*w31 + delta_H3*w32)"
