@@ -7,12 +7,13 @@ kept as symbols, so expressions grow with the network's size and not exponential
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, Mapping
 
 import sympy as sp
 
 from bpcalc.errors import BpcalcError
+from bpcalc.names import Name
 from bpcalc.network import Network, Param
 
 SHEET_NETWORK = Network((2, 3, 1), ("tanh", "sigmoid"), "bce")
@@ -56,6 +57,30 @@ class Derivation:
         self.params: dict[str, ParamDerivation] = _Lazy(self._param, set(net.param_names))
         self.deltas: dict[str, Any] = _Lazy(self._delta, self._rank)  # δ name -> its expression (may use later δs)
         self.factors: dict[str, Factor] = _Lazy(self._factor)
+        self._symbols: dict[str, sp.Symbol] = {}
+
+    def _s(self, name: str) -> sp.Symbol:
+        """The symbol ``name`` (one object per name: a wide layer's δ and weight symbols are each met twice)."""
+        s = self._symbols.get(name)
+        if s is None:
+            s = self._symbols[name] = sp.Symbol(name)
+        return s
+
+    @cached_property
+    def names(self) -> dict[str, Name]:
+        """Every symbol a derivation can use (units, pre-activations, δs, targets, parameters) by its key, as the
+        network names them: structured names without parsing thousands of keys."""
+        out: dict[str, Name] = {}
+        for row in self.network.units:
+            for u in row:
+                out[u.name] = u.id  # type: ignore[assignment]
+                if u.pre is not None:
+                    out[u.pre], out[delta_name(u.pre)] = u.pre_id, u.delta_id  # type: ignore[assignment]
+                if u.target is not None:
+                    out[u.target] = u.target_id  # type: ignore[assignment]
+        for p in self.network.params:
+            out[p.name] = p.id  # type: ignore[assignment]
+        return out
 
     # --- output layer ---------------------------------------------------------------------------
 
@@ -89,7 +114,8 @@ class Derivation:
                 dldy = net.loss.symbolic_grad(sp, ys[k], ts[k], n)
                 return Factor(key, dldy, dldy)
             # built as written (no canonical reordering): cheap for wide layers, and in the units' order
-            terms = [sp.Mul._from_args((S(delta_name(v.pre)), S(net.weight(u, v)))) for v in net.units[u.layer + 1]]  # type: ignore[arg-type]
+            above, weights = net.units[u.layer + 1], net.wiring.outgoing[u.layer][u.position - 1]
+            terms = [sp.Mul._from_args((self._s(delta_name(v.pre)), self._s(w))) for v, w in zip(above, weights)]  # type: ignore[arg-type]
             dl = sp.Add._from_args(terms) if len(terms) > 1 else terms[0]
             return Factor(key, dl, dl)
         if bottom in self._unit and self._unit[bottom].name == top:  # dH/dα, dy/do: the activation's derivative
@@ -117,11 +143,11 @@ class Derivation:
                 return self._softmax_delta(k)[1]
             dldy = net.loss.symbolic_grad(sp, ys[k], ts[k], len(ys))
             return sp.factor_terms(sp.cancel(dldy * act.simple(sp, zs[k], ys[k])))
-        return self.factors[f"dL/d{u.name}"].simple * net.activation(u.layer).simple(sp, S(u.pre), S(u.name))  # type: ignore[arg-type]
+        return self.factors[f"dL/d{u.name}"].simple * net.activation(u.layer).simple(sp, self._s(u.pre), self._s(u.name))  # type: ignore[arg-type]
 
     def _param(self, name: str) -> ParamDerivation:
         p = self.network.resolve_param(name)
-        chain = tuple(self.factors[k] for k in self.network.chain(p))
+        chain = tuple(self.factors[k] for k in self.network.chain_of(p))
         product = _product(chain)
         return ParamDerivation(p.name, chain, product, self._deltas_used(product))
 
@@ -212,6 +238,7 @@ class DeriveResult:
     samples: list[dict[str, Any]] = field(default_factory=list)  # {"values": {...}, "gradient": x, "epoch", "sample"}
     raw: list[dict[str, Any]] = field(default_factory=list)  # the same, in the run's number system (for renderers)
     notation: Any = None  # the Notation names are spelled in (None: the sheet's)
+    names: Mapping[str, Name] = field(default_factory=dict)  # the structured name of each symbol's key (see Derivation.names)
 
 
 def _unit_targets(problem: Any) -> bool:
@@ -251,7 +278,7 @@ def derivation_for(name: str, problem_path: Any, math: Any = None, notation: str
         raise BpcalcError(f"{name} is shared by every unit of its layer: its gradient is the sum of their δ, not one chain (see run --show gradients)")
     d = build(net, problem is not None and _unit_targets(problem))
     pd = d.params[param.name]
-    result = DeriveResult(net, pd, problem, notation=notation_for(net, used))
+    result = DeriveResult(net, pd, problem, notation=notation_for(net, used), names=d.names)
     if problem is not None:
         from bpcalc.evaluate import train
         from bpcalc.modes import check_size

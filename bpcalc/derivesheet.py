@@ -8,7 +8,7 @@ write them. Names are structured (:mod:`bpcalc.names`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from bpcalc import names as N
 from bpcalc.derive import DeriveResult
@@ -50,8 +50,9 @@ class DerivationSheet:
     notation: Notation = SHEET
 
 
-def _name(key: str) -> Name:
-    n = SHEET.parse(key)
+def _name(key: str, known: Mapping[str, Name] | None = None) -> Name:
+    n = known.get(key) if known else None
+    n = n if n is not None else SHEET.parse(key)
     if n is None:
         raise ValueError(f"not a name of the sheet notation: {key!r}")
     return n
@@ -76,6 +77,7 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
         note = mode_note(d.run)
         epochs = d.problem.epochs > 1
         results = {(r.epoch, r.sample): r for r in d.run.results}
+        named: dict[str, Name] = {}  # every sample has the same symbols: each named once
         for s in d.raw:
             r = results[(s["epoch"], s["sample"])]
             samples.append(
@@ -85,7 +87,7 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
                     f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"]),
                     f"epoch {s['epoch']}, sample {s['sample']}" if epochs else f"sample {s['sample']}",
                     tuple(r.pass_.factors[f.key] for f in pd.factors),
-                    tuple((_name(k), v) for k, v in s["values"].items()),
+                    tuple((named.get(k) or named.setdefault(k, _name(k, d.names)), v) for k, v in s["values"].items()),
                     s["gradient"],
                 )
             )
@@ -96,7 +98,7 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
         N.factor(N.LOSS, param),
         factors,
         respelled(pd.product, notation),
-        tuple((_name(n), respelled(e, notation)) for n, e in pd.deltas),
+        tuple((_name(n, d.names), respelled(e, notation)) for n, e in pd.deltas),
         tuple(samples),
         numbers,
         note,

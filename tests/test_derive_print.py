@@ -115,3 +115,28 @@ def test_sheet_and_plain_text_of_a_layers_delta():
     e = (1 - sp.Symbol("H1") ** 2) * total
     assert sheet_str(e) == "(1 - H1²)·(δ_H4·w31 + δ_H3·w32)"
     assert plain_str(e) == "(1 - H1**2)*(delta_H4*w31 + delta_H3*w32)"
+
+
+def test_the_derivations_names_are_the_names_its_keys_spell():
+    # Derivation.names (from the network's structured names, for printers) against parsing each key
+    from bpcalc.derive import build
+    from bpcalc.names import SHEET
+    from bpcalc.network import Network
+
+    for net in (
+        Network((2, 3, 1), ("tanh", "sigmoid"), "bce"),
+        Network((3, 12, 11, 2), ("relu", "tanh", "softmax"), "ce", "threshold"),
+        Network((2, 2, 2, 1), ("tanh", "tanh", "sigmoid"), "bce", "per_layer"),
+        Network((1, 1, 1), ("linear", "linear"), "mse", False),
+    ):
+        names = build(net).names
+        keys = {p.name for p in net.params} | {k for row in net.units for u in row for k in (u.name, u.pre, u.target) if k}
+        assert keys <= set(names)
+        assert all(SHEET.parse(k) == n and SHEET.key(n) == k for k, n in names.items())
+
+
+def test_one_parameters_chain_is_the_networks_chain_for_it():
+    from bpcalc.network import Network
+
+    net = Network((2, 3, 2, 1), ("tanh", "sigmoid", "sigmoid"), "bce", "threshold")
+    assert all(net.chain_of(p) == net.chain(p) for p in net.params)

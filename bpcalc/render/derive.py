@@ -23,7 +23,7 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     from bpcalc.render.text import _table, row_cells
 
     sheet = build(d, precision)
-    names = sheet.notation
+    names, known = sheet.notation, d.names
     style = "" if plain else "bold"
     head = " · ".join(sheet.summary)
     if sheet.title:
@@ -31,13 +31,13 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     parts: list[RenderableType] = [Text(head), Text(""), Text(chain_text(sheet), style=style)]
     t = _table("", plain, ("factor", "left"), ("as the sheet writes it", "left"), ("simplified", "left"))
     for f in sheet.factors:
-        t.add_row(*row_cells(plain, names.text(f.name), sheet_str(f.sheet), sheet_str(f.simple)))
+        t.add_row(*row_cells(plain, names.text(f.name), sheet_str(f.sheet, known), sheet_str(f.simple, known)))
     parts.append(t)
     parts.append(Text(f"{names.text(sheet.target)} = {product_str(sheet.product, sheet.factors)}", style=style))
     if sheet.deltas:
         parts.append(Text("where (δ = dL/d(pre-activation), from the layer above)"))
         for name, e in sheet.deltas:
-            parts.append(Text(f"  {names.text(name)} = {sheet_str(e)}"))
+            parts.append(Text(f"  {names.text(name)} = {sheet_str(e, known)}"))
     if sheet.samples and sheet.numbers is not None:
         nums = sheet.numbers
         parts.append(Text(""))
@@ -82,11 +82,11 @@ def derive_dict(d: DeriveResult) -> dict[str, Any]:
         "network": {"layers": list(d.network.layers), "activations": list(d.network.activations), "loss": d.network.loss_name},
         "factors": [f.key for f in d.param.factors],
         "factor_forms": [
-            {"factor": f.key, "sheet": plain_str(f.sheet), "simplified": plain_str(f.simple)} for f in d.param.factors
+            {"factor": f.key, "sheet": plain_str(f.sheet, d.names), "simplified": plain_str(f.simple, d.names)} for f in d.param.factors
         ],
-        "expression": plain_str(d.param.product),
+        "expression": plain_str(d.param.product, d.names),
         "latex": product_latex(d.param.product, d.param.factors),
-        "deltas": {name: plain_str(expr) for name, expr in d.param.deltas},
+        "deltas": {name: plain_str(expr, d.names) for name, expr in d.param.deltas},
     }
     if d.problem is not None:
         out["samples"] = d.samples

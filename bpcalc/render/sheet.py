@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from functools import cmp_to_key
-from typing import Any
+from typing import Any, Mapping
 
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
+from bpcalc.names import SHEET, Name
 from bpcalc.network import latex_name, pretty
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -41,8 +42,11 @@ class SheetPrinter(StrPrinter):
     def _print_exp(self, expr: Any) -> str:
         return f"e^({self._print(expr.args[0])})"
 
+    names: Mapping[str, Name] | None = None  # structured names of the keys, when the caller has them (no parsing)
+
     def _print_Symbol(self, expr: Any) -> str:
-        return pretty(expr.name)
+        n = self.names.get(expr.name) if self.names else None
+        return SHEET.text(n) if n is not None else pretty(expr.name)
 
     def _symbol(self, expr: Any) -> str:
         key = (type(expr), expr.name)
@@ -122,18 +126,21 @@ def _compare(a: Any, b: Any) -> int:
 _FACTOR_ORDER = cmp_to_key(_compare)
 
 
-def sheet_str(expr: Any) -> str:
-    """Unicode text: (y - t)·w31·(1 - H1²)·f1."""
-    text = SheetPrinter().doprint(expr)
+def sheet_str(expr: Any, names: Mapping[str, Name] | None = None) -> str:
+    """Unicode text: (y - t)·w31·(1 - H1²)·f1 (``names``: the structured names of its symbols' keys, if known)."""
+    printer = SheetPrinter()
+    printer.names = names
+    text = printer.doprint(expr)
     text = text[1:-1] if getattr(expr, "is_Piecewise", False) else text
     text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
     return text.replace("*", "·")
 
 
-def plain_str(expr: Any) -> str:
+def plain_str(expr: Any, names: Mapping[str, Name] | None = None) -> str:
     """SymPy syntax (parsable by sympify), with sums ordered as on paper."""
     printer = SheetPrinter()
     printer.words = False
+    printer.names = names
     return printer.doprint(expr).replace("e^(", "exp(").replace("β", "b").replace("θ", "theta").replace("α_", "alpha_").replace("δ_", "delta_")
 
 
