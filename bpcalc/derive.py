@@ -24,6 +24,11 @@ class Factor:
     key: str  # as in Network.chain: "dL/dy", "dH1/dalpha_H1", ...
     sheet: Any  # the derivative as the sheet writes it (exponentials)
     simple: Any  # in terms of the forward pass's own quantities
+    symbols: frozenset[str] | None = None  # the names of simple's symbols when known as it is built (a wide Σ δ·w)
+
+    def names(self) -> frozenset[str]:
+        """The names of the symbols in ``simple``."""
+        return self.symbols if self.symbols is not None else symbol_names(self.simple)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class ParamDerivation:
     factors: tuple[Factor, ...]
     product: Any  # the simplified gradient
     deltas: tuple[tuple[str, Any], ...] = ()  # definitions of the δ symbols the product uses, outermost first
+    symbols: frozenset[str] | None = None  # the names of every symbol in the product and those definitions
 
 
 class Derivation:
@@ -58,6 +64,7 @@ class Derivation:
         self.deltas: dict[str, Any] = _Lazy(self._delta, self._rank)  # δ name -> its expression (may use later δs)
         self.factors: dict[str, Factor] = _Lazy(self._factor)
         self._symbols: dict[str, sp.Symbol] = {}
+        self._delta_names: dict[str, frozenset[str]] = {}  # δ name -> the names of the symbols its expression uses
 
     def _s(self, name: str) -> sp.Symbol:
         """The symbol ``name`` (one object per name: a wide layer's δ and weight symbols are each met twice)."""
@@ -115,9 +122,10 @@ class Derivation:
                 return Factor(key, dldy, dldy)
             # built as written (no canonical reordering): cheap for wide layers, and in the units' order
             above, weights = net.units[u.layer + 1], net.wiring.outgoing[u.layer][u.position - 1]
-            terms = [sp.Mul._from_args((self._s(delta_name(v.pre)), self._s(w))) for v, w in zip(above, weights)]  # type: ignore[arg-type]
+            deltas = [delta_name(v.pre) for v in above]  # type: ignore[arg-type]
+            terms = [sp.Mul._from_args((self._s(d), self._s(w))) for d, w in zip(deltas, weights)]
             dl = sp.Add._from_args(terms) if len(terms) > 1 else terms[0]
-            return Factor(key, dl, dl)
+            return Factor(key, dl, dl, frozenset(deltas) | frozenset(weights))
         if bottom in self._unit and self._unit[bottom].name == top:  # dH/dα, dy/do: the activation's derivative
             u = self._unit[bottom]
             act = net.activation(u.layer)
@@ -134,27 +142,39 @@ class Derivation:
         raise KeyError(key)
 
     def _delta(self, name: str) -> Any:
+        expr, self._delta_names[name] = self._delta_and_names(name)
+        return expr
+
+    def _delta_and_names(self, name: str) -> tuple[Any, frozenset[str]]:
         net = self.network
         u = self._unit[self._delta_pre[name]]
         if u.layer == len(net.layers) - 1:
             act, ys, zs, ts = self._out()
             k = net.outputs.index(u)
             if not act.elementwise:
-                return self._softmax_delta(k)[1]
-            dldy = net.loss.symbolic_grad(sp, ys[k], ts[k], len(ys))
-            return sp.factor_terms(sp.cancel(dldy * act.simple(sp, zs[k], ys[k])))
-        return self.factors[f"dL/d{u.name}"].simple * net.activation(u.layer).simple(sp, self._s(u.pre), self._s(u.name))  # type: ignore[arg-type]
+                out = self._softmax_delta(k)[1]
+            else:
+                dldy = net.loss.symbolic_grad(sp, ys[k], ts[k], len(ys))
+                out = sp.factor_terms(sp.cancel(dldy * act.simple(sp, zs[k], ys[k])))
+            return out, symbol_names(out)
+        # Σ w·δ over the layer above times the activation's derivative: its symbols are the two parts' (nothing cancels)
+        total = self.factors[f"dL/d{u.name}"]
+        slope = net.activation(u.layer).simple(sp, self._s(u.pre), self._s(u.name))  # type: ignore[arg-type]
+        out = total.simple * slope
+        return out, (total.names() | symbol_names(slope) if out != 0 else frozenset())
 
     def _param(self, name: str) -> ParamDerivation:
         p = self.network.resolve_param(name)
         chain = tuple(self.factors[k] for k in self.network.chain_of(p))
         product = _product(chain)
-        return ParamDerivation(p.name, chain, product, self._deltas_used(product))
+        names = symbol_names(product)
+        deltas = self._deltas_used(names)
+        return ParamDerivation(p.name, chain, product, deltas, names.union(*(self._delta_names[n] for n, _ in deltas)))
 
-    def _deltas_used(self, expr: Any) -> tuple[tuple[str, Any], ...]:
-        """The δs an expression uses, and the δs those use, once each, in the sheet's order."""
+    def _deltas_used(self, names: frozenset[str]) -> tuple[tuple[str, Any], ...]:
+        """The δs among an expression's symbols ``names``, and the δs those use, once each, in the sheet's order."""
         rank = self._rank
-        todo = sorted((s.name for s in expr.free_symbols if s.name in rank), key=rank.__getitem__)
+        todo = sorted((n for n in names if n in rank), key=rank.__getitem__)
         done: set[str] = set()
         seen: list[tuple[str, Any]] = []
         while todo:
@@ -164,7 +184,7 @@ class Derivation:
             done.add(name)
             e = self.deltas[name]
             seen.append((name, e))
-            todo.extend(sorted((s.name for s in e.free_symbols if s.name in rank and s.name not in done), key=rank.__getitem__))
+            todo.extend(sorted((n for n in self._delta_names[name] if n in rank and n not in done), key=rank.__getitem__))
         return tuple(seen)
 
 
@@ -210,12 +230,17 @@ def free_names(expr: Any) -> list[str]:
     return sorted(s.name for s in expr.free_symbols)
 
 
+def symbol_names(expr: Any) -> frozenset[str]:
+    return frozenset(s.name for s in expr.free_symbols)
+
+
 def chain_order(pd: ParamDerivation) -> list[str]:
     """The symbols of a gradient and its δ definitions, in the order the chain meets them: y, t, w31, H1, f1."""
-    exprs = [pd.product] + [e for _, e in pd.deltas]
-    names = {s.name for e in exprs for s in e.free_symbols}
-
-    in_factor = [{s.name for s in f.simple.free_symbols} for f in pd.factors]
+    if pd.symbols is not None:
+        names: Any = pd.symbols
+    else:
+        names = {s.name for e in [pd.product, *(e for _, e in pd.deltas)] for s in e.free_symbols}
+    in_factor = [f.names() for f in pd.factors]
 
     def rank(name: str) -> tuple[int, int, str]:
         for i, syms in enumerate(in_factor):
