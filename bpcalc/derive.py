@@ -7,7 +7,7 @@ kept as symbols, so expressions grow with the network's size and not exponential
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, cmp_to_key, lru_cache
 from typing import Any, Mapping
 
 import sympy as sp
@@ -123,8 +123,8 @@ class Derivation:
             # built as written (no canonical reordering): cheap for wide layers, and in the units' order
             above, weights = net.units[u.layer + 1], net.wiring.outgoing[u.layer][u.position - 1]
             deltas = [delta_name(v.pre) for v in above]  # type: ignore[arg-type]
-            terms = [sp.Mul._from_args((self._s(d), self._s(w))) for d, w in zip(deltas, weights)]
-            dl = sp.Add._from_args(terms) if len(terms) > 1 else terms[0]
+            terms = [sp.Mul._from_args((self._s(d), self._s(w)), True) for d, w in zip(deltas, weights)]  # plain symbols commute
+            dl = sp.Add._from_args(terms, True) if len(terms) > 1 else terms[0]
             return Factor(key, dl, dl, frozenset(deltas) | frozenset(weights))
         if bottom in self._unit and self._unit[bottom].name == top:  # dH/dα, dy/do: the activation's derivative
             u = self._unit[bottom]
@@ -160,7 +160,7 @@ class Derivation:
         # Σ w·δ over the layer above times the activation's derivative: its symbols are the two parts' (nothing cancels)
         total = self.factors[f"dL/d{u.name}"]
         slope = net.activation(u.layer).simple(sp, self._s(u.pre), self._s(u.name))  # type: ignore[arg-type]
-        out = total.simple * slope
+        out = _times_sum(slope, total.simple)
         return out, (total.names() | symbol_names(slope) if out != 0 else frozenset())
 
     def _param(self, name: str) -> ParamDerivation:
@@ -216,6 +216,19 @@ def delta_name(pre: str) -> str:
 def build(net: Network, unit_targets: bool = False) -> Derivation:
     """The chain rule for ``net``; cached, so one build serves every sample and call (entries are made on demand)."""
     return Derivation(net, unit_targets)
+
+
+_CANONICAL = cmp_to_key(sp.Basic.compare)  # the order SymPy keeps a product's factors in
+
+
+def _times_sum(slope: Any, total: Any) -> Any:
+    """``slope * total`` for a sum ``total`` of a layer's δ·w: a wide sum makes SymPy's product slow (it asks the
+    sum's assumptions), so when ``slope`` has no number in front and the sum is a sum, the product is put together
+    from its factors in SymPy's own order, as ``Mul`` itself would leave them."""
+    factors = sp.Mul.make_args(slope)
+    if not total.is_Add or any(f.is_Number or not f.is_commutative or f.is_Add and f == total for f in factors):
+        return slope * total
+    return sp.Mul._from_args(sorted([*factors, total], key=_CANONICAL), True)
 
 
 def _product(chain: tuple[Factor, ...]) -> Any:

@@ -6,6 +6,7 @@ import re
 from functools import cmp_to_key
 from typing import Any, Mapping
 
+from sympy.core.mul import Mul
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
@@ -13,6 +14,7 @@ from bpcalc.names import SHEET, Name
 from bpcalc.network import latex_name, pretty
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_MUL = PRECEDENCE["Mul"]
 _SYMBOLS: dict[tuple[type, str], str] = {}  # a symbol's text (it depends only on its class and name)
 
 
@@ -58,7 +60,10 @@ class SheetPrinter(StrPrinter):
     def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
         if item.is_Symbol:
             return self._symbol(item)
-        p = PRECEDENCE["Mul"] if item.is_Mul and not item.args[0].is_Number else precedence(item)
+        if type(item) is Mul and not item.args[0].is_Number:  # no sign to look for; _print would dispatch to _print_Mul
+            text = self._print_Mul(item)
+            return f"({text})" if _MUL < level or (not strict and _MUL <= level) else text
+        p = precedence(item)
         if p < level or (not strict and p <= level):
             return f"({self._print(item)})"
         return str(self._print(item))
@@ -68,8 +73,7 @@ class SheetPrinter(StrPrinter):
         if all(_plain_symbol(a) for a in args):  # δ_H3·w31: the symbols sorted by name, as sort_key orders them
             return "*".join(self._symbol(a) for a in sorted(args, key=_symbol_key))
         if all(_unsigned_factor(a) for a in args):  # no coefficient, no denominator: the factors in sort_key order
-            prec = PRECEDENCE["Mul"]
-            return "*".join(self.parenthesize(a, prec, strict=False) for a in sorted(args, key=_FACTOR_ORDER))
+            return "*".join(self.parenthesize(a, _MUL, strict=False) for a in sorted(args, key=_FACTOR_ORDER))
         return str(super()._print_Mul(expr))
 
     words = True  # Piecewise in words; plain_str keeps SymPy's syntax

@@ -1,4 +1,4 @@
-"""The sheet printer's short paths print exactly what SymPy's StrPrinter (with the sheet's sum order) prints."""
+"""The derivation's short paths (its printer, its products, its names) give exactly what SymPy and the network give."""
 
 from __future__ import annotations
 
@@ -140,3 +140,19 @@ def test_one_parameters_chain_is_the_networks_chain_for_it():
 
     net = Network((2, 3, 2, 1), ("tanh", "sigmoid", "sigmoid"), "bce", "threshold")
     assert all(net.chain_of(p) == net.chain(p) for p in net.params)
+
+
+def test_a_slope_times_a_layers_sum_is_the_product_sympy_makes():
+    from bpcalc.derive import _times_sum
+    from bpcalc.functions import activation
+
+    z, a = sp.Symbol("alpha_H1"), sp.Symbol("H1")
+    specs = ["tanh", "sigmoid", "relu", "leaky_relu", "linear", "bipolar_sigmoid", "scaled_tanh"]
+    specs += ["relu(derivative_at_zero=0.5)", "bipolar_sigmoid(slope=2)", "leaky_relu(slope=0.2)", "scaled_tanh(a=1, b=2)"]
+    for spec in specs:
+        slope = activation(spec).simple(sp, z, a)
+        for width in (1, 2, 3, 16):
+            terms = [sp.Mul._from_args((sp.Symbol(f"delta_H{10 + k}"), sp.Symbol(f"w3_{k + 1}"))) for k in range(width)]
+            total = sp.Add._from_args(tuple(terms)) if width > 1 else terms[0]
+            ours, sympys = _times_sum(slope, total), slope * total
+            assert ours == sympys and ours.args == sympys.args and type(ours) is type(sympys), (spec, width)
