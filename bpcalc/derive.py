@@ -31,13 +31,37 @@ class Factor:
         return self.symbols if self.symbols is not None else symbol_names(self.simple)
 
 
+class ChainSum:
+    """A gradient written as chains whose products add up to it: one chain, or, for a bias shared by a layer's
+    units, one per unit (``paths`` each unit's factors, ``terms`` each unit's simplified product)."""
+
+    factors: tuple[Any, ...]
+    product: Any
+    paths: tuple[tuple[Any, ...], ...]
+    terms: tuple[Any, ...]
+
+    @property
+    def chains(self) -> tuple[tuple[Any, ...], ...]:
+        """The chains whose products add up to the gradient: ``factors`` alone, or one per unit sharing the parameter."""
+        return self.paths or (self.factors,)
+
+    @property
+    def products(self) -> tuple[Any, ...]:
+        """Each chain's simplified product (see ``chains``)."""
+        return self.terms or (self.product,)
+
+
 @dataclass(frozen=True)
-class ParamDerivation:
+class ParamDerivation(ChainSum):
     param: str
-    factors: tuple[Factor, ...]
+    factors: tuple[Factor, ...]  # every factor of the chain (of each unit's chain, for a shared bias), once each
     product: Any  # the simplified gradient
     deltas: tuple[tuple[str, Any], ...] = ()  # definitions of the δ symbols the product uses, outermost first
     symbols: frozenset[str] | None = None  # the names of every symbol in the product and those definitions
+    # a bias shared by a layer's units: the sum over them of each unit's chain; ``paths`` holds each unit's
+    # factors and ``terms`` each unit's simplified product (``product`` is their sum, written unit by unit)
+    paths: tuple[tuple[Factor, ...], ...] = ()
+    terms: tuple[Any, ...] = ()
 
 
 class Derivation:
@@ -164,12 +188,18 @@ class Derivation:
         return out, (total.names() | symbol_names(slope) if out != 0 else frozenset())
 
     def _param(self, name: str) -> ParamDerivation:
-        p = self.network.resolve_param(name)
-        chain = tuple(self.factors[k] for k in self.network.chain_of(p))
-        product = _product(chain)
+        net = self.network
+        p = net.resolve_param(name)
+        shared = net.sharing(p) if net.per_layer and p.is_bias else ()
+        # a shared bias: dL/db = Σ over its layer's units of dL/dα_u · dα_u/db, each unit's chain as for its own bias
+        paths = tuple(tuple(self.factors[k] for k in net.chain_of(Param(p.name, u, None, p.id))) for u in shared)
+        chain = tuple({f.key: f for path in paths for f in path}.values()) if paths else tuple(self.factors[k] for k in net.chain_of(p))
+        terms = tuple(_product(path) for path in paths)
+        product = (sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]) if terms else _product(chain)
         names = symbol_names(product)
         deltas = self._deltas_used(names)
-        return ParamDerivation(p.name, chain, product, deltas, names.union(*(self._delta_names[n] for n, _ in deltas)))
+        symbols = names.union(*(self._delta_names[n] for n, _ in deltas))
+        return ParamDerivation(p.name, chain, product, deltas, symbols, paths if len(paths) > 1 else (), terms if len(terms) > 1 else ())
 
     def _deltas_used(self, names: frozenset[str]) -> tuple[tuple[str, Any], ...]:
         """The δs among an expression's symbols ``names``, and the δs those use, once each, in the sheet's order."""
@@ -312,8 +342,6 @@ def derivation_for(name: str, problem_path: Any, math: Any = None, notation: str
         names = param_keys(net, used)
         listed = ", ".join(names) if len(names) <= 24 else ", ".join(names[:20]) + f", ... ({len(names)} in all)"
         raise BpcalcError(f"unknown parameter {name!r}; this network has {listed}") from None
-    if net.per_layer and param.is_bias:
-        raise BpcalcError(f"{name} is shared by every unit of its layer: its gradient is the sum of their δ, not one chain (see run --show gradients)")
     d = build(net, problem is not None and _unit_targets(problem))
     pd = d.params[param.name]
     result = DeriveResult(net, pd, problem, notation=notation_for(net, used), names=d.names)

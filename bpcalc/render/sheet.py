@@ -208,6 +208,28 @@ def product_str(product: Any, factors: Any) -> str:
     return sign + "·".join(parts)
 
 
+def _sum(parts: list[tuple[Any, str]], left: str = "(", right: str = ")", gap: str = "") -> str:
+    """Chains' products added (``gap`` before each sign: a line break in LaTeX): a sum among them in parentheses,
+    a negative one subtracted."""
+    out = ""
+    for i, (term, text) in enumerate(parts):
+        text = f"{left}{text}{right}" if term.is_Add and len(parts) > 1 else text
+        out += text if not i else (f"{gap} - {text[1:]}" if text.startswith("-") else f"{gap} + {text}")
+    return out
+
+
+def chains_str(products: Any, chains: Any) -> str:
+    """The simplified gradient: one chain's product, or the sum of each unit's (a bias shared by a layer)."""
+    return _sum([(t, product_str(t, c)) for t, c in zip(products, chains)])
+
+
+def chains_latex(products: Any, chains: Any, gap: str = "") -> str:
+    return _sum([(t, product_latex(t, c)) for t, c in zip(products, chains)], "\\left(", "\\right)", gap)
+
+
+LATEX_NEXT_CHAIN = " \\\\\n&\\quad"  # in an aligned block: each further chain of a sum on a line of its own
+
+
 def product_latex(product: Any, factors: Any) -> str:
     sign, args = _sign(chain_ordered(product, factors))
     parts = []
