@@ -16,6 +16,7 @@ from bpcalc.network import latex_name, pretty
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _MUL = PRECEDENCE["Mul"]
 _SYMBOLS: dict[tuple[type, str], str] = {}  # a symbol's text (it depends only on its class and name)
+_SYMBOLS_KEPT = 65536
 
 
 class SheetPrinter(StrPrinter):
@@ -54,6 +55,8 @@ class SheetPrinter(StrPrinter):
         key = (type(expr), expr.name)
         text = _SYMBOLS.get(key)
         if text is None:
+            if len(_SYMBOLS) >= _SYMBOLS_KEPT:  # a long-lived process printing many networks: start again
+                _SYMBOLS.clear()
             text = _SYMBOLS[key] = self._print(expr)
         return text
 
