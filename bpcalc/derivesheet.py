@@ -76,9 +76,11 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
     pd = d.param
     net = d.network
     param = _name(pd.param)
-    from bpcalc.notations import respelled  # the symbolic forms in the notation's names too
+    from bpcalc.notations import respeller  # the symbolic forms in the notation's names too
 
-    factors = tuple(FactorRow(_name(f.key), respelled(f.sheet, notation), respelled(f.simple, notation)) for f in pd.factors)
+    respelled = respeller(notation, d.names)
+
+    factors = tuple(FactorRow(_name(f.key), respelled(f.sheet), respelled(f.simple)) for f in pd.factors)
     row = {f.key: r for f, r in zip(pd.factors, factors)}
     paths = tuple(tuple(row[f.key] for f in path) for path in pd.paths)
     p = net.param_index[pd.param]
@@ -114,15 +116,15 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
         param,
         N.factor(N.LOSS, param),
         factors,
-        respelled(pd.product, notation),
-        tuple((_name(n, d.names), respelled(e, notation)) for n, e in pd.deltas),
+        respelled(pd.product),
+        tuple((_name(n, d.names), respelled(e)) for n, e in pd.deltas),
         tuple(samples),
         numbers,
         note,
         d,
         notation,
         paths,
-        tuple(respelled(t, notation) for t in pd.terms),
+        tuple(respelled(t) for t in pd.terms),
     )
 
 
