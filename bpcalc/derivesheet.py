@@ -8,10 +8,10 @@ write them. Names are structured (:mod:`bpcalc.names`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from bpcalc import names as N
-from bpcalc.derive import DeriveResult
+from bpcalc.derive import ChainSum, DeriveResult
 from bpcalc.names import SHEET, Name, Notation
 from bpcalc.render.values import Numbers
 
@@ -32,10 +32,16 @@ class DeriveSample:
     factors: tuple[Any, ...]  # each chain factor's value, in chain order
     values: tuple[tuple[Name, Any], ...]  # every symbol of the gradient and its deltas, in chain order
     gradient: Any
+    paths: tuple[tuple[Any, ...], ...] = ()  # a shared bias: each unit's chain's factor values (see DerivationSheet.paths)
+
+    @property
+    def chains(self) -> tuple[tuple[Any, ...], ...]:
+        """The factor values of each chain of the gradient's sum (one chain: ``factors``)."""
+        return self.paths or (self.factors,)
 
 
 @dataclass(frozen=True)
-class DerivationSheet:
+class DerivationSheet(ChainSum):
     title: str  # the problem's ("" without one)
     summary: tuple[str, ...]  # "2-3-1 network", "activations tanh, sigmoid", "loss bce"
     param: Name
@@ -48,10 +54,15 @@ class DerivationSheet:
     mode_note: str
     result: DeriveResult
     notation: Notation = SHEET
+    # a bias shared by a layer's units: dL/db is the sum over them of each unit's chain (``factors`` holds
+    # every factor once); ``paths`` the factors of each chain, ``terms`` each chain's simplified product
+    paths: tuple[tuple[FactorRow, ...], ...] = ()
+    terms: tuple[Any, ...] = ()
 
 
-def _name(key: str) -> Name:
-    n = SHEET.parse(key)
+def _name(key: str, known: Mapping[str, Name] | None = None) -> Name:
+    n = known.get(key) if known else None
+    n = n if n is not None else SHEET.parse(key)
     if n is None:
         raise ValueError(f"not a name of the sheet notation: {key!r}")
     return n
@@ -65,9 +76,15 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
     pd = d.param
     net = d.network
     param = _name(pd.param)
-    from bpcalc.notations import respelled  # the symbolic forms in the notation's names too
+    from bpcalc.notations import respeller  # the symbolic forms in the notation's names too
 
-    factors = tuple(FactorRow(_name(f.key), respelled(f.sheet, notation), respelled(f.simple, notation)) for f in pd.factors)
+    respelled = respeller(notation, d.names)
+
+    factors = tuple(FactorRow(_name(f.key), respelled(f.sheet), respelled(f.simple)) for f in pd.factors)
+    row = {f.key: r for f, r in zip(pd.factors, factors)}
+    paths = tuple(tuple(row[f.key] for f in path) for path in pd.paths)
+    p = net.param_index[pd.param]
+    tail = f"d{p.target.pre}/d{p.name}"  # a shared bias: every unit's dα/db is the same bias input as the first's
     samples = []
     note = ""
     numbers = None
@@ -76,17 +93,21 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
         note = mode_note(d.run)
         epochs = d.problem.epochs > 1
         results = {(r.epoch, r.sample): r for r in d.run.results}
+        named: dict[str, Name] = {}  # every sample has the same symbols: each named once
         for s in d.raw:
             r = results[(s["epoch"], s["sample"])]
+            values = r.pass_.factors
+            value = {f.key: values[f.key] if f.key in values else values[tail] for f in pd.factors}
             samples.append(
                 DeriveSample(
                     s["epoch"],
                     s["sample"],
                     f"{s['epoch']}.{s['sample']}" if epochs else str(s["sample"]),
                     f"epoch {s['epoch']}, sample {s['sample']}" if epochs else f"sample {s['sample']}",
-                    tuple(r.pass_.factors[f.key] for f in pd.factors),
-                    tuple((_name(k), v) for k, v in s["values"].items()),
+                    tuple(value[f.key] for f in pd.factors),
+                    tuple((named.get(k) or named.setdefault(k, _name(k, d.names)), v) for k, v in s["values"].items()),
                     s["gradient"],
+                    tuple(tuple(value[f.key] for f in path) for path in pd.paths),
                 )
             )
     return DerivationSheet(
@@ -95,13 +116,15 @@ def build(d: DeriveResult, precision: int = 3, notation: Notation | None = None)
         param,
         N.factor(N.LOSS, param),
         factors,
-        respelled(pd.product, notation),
-        tuple((_name(n), respelled(e, notation)) for n, e in pd.deltas),
+        respelled(pd.product),
+        tuple((_name(n, d.names), respelled(e)) for n, e in pd.deltas),
         tuple(samples),
         numbers,
         note,
         d,
         notation,
+        paths,
+        tuple(respelled(t) for t in pd.terms),
     )
 
 

@@ -196,6 +196,9 @@ class Network:
 
     def resolve_param(self, name: str) -> Param:
         """A parameter by any of its spellings; KeyError if there is none."""
+        hit = self.param_index.get(name)  # the file's own spelling (every key of a problem's parameters)
+        if hit is not None:
+            return hit
         c = canonical(name)
         n = SHEET.parse(c)
         if n is not None and n.kind == "threshold" and not self.threshold:
@@ -247,6 +250,10 @@ class Network:
     def chain(self, param: Param) -> tuple[str, ...]:
         """The factors of dL/dparam, left to right, as keys of the evaluator's ``factors``."""
         return self._chain_keys[param.name]
+
+    def chain_of(self, param: Param) -> tuple[str, ...]:
+        """``chain(param)`` worked out for this one parameter, without every parameter's chain (``bpcalc derive``)."""
+        return tuple(n.key for n in self._chain_names(param))
 
     @cached_property
     def _chain_keys(self) -> dict[str, tuple[str, ...]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from bpcalc import names as N
 from bpcalc.names import SHEET, Name, Notation
@@ -415,14 +415,28 @@ def param_keys(net: "Network", name: str = "sheet") -> list[str]:
 
 def respelled(expr: Any, notation: Notation) -> Any:
     """A SymPy expression in the sheet's symbols (w41, alpha_H1, y) with each renamed as ``notation`` writes it (w46, I4, O6)."""
-    if notation is SHEET or expr is None or not hasattr(expr, "free_symbols"):
-        return expr
-    swap = {}
-    for s in expr.free_symbols:
-        n = SHEET.parse(s.name)
-        if n is not None:
-            swap[s] = _spelled_symbol()(notation.text(n), notation.latex(n), **s.assumptions0)
-    return expr.xreplace(swap) if swap else expr
+    return respeller(notation)(expr)
+
+
+def respeller(notation: Notation, names: Mapping[str, Name] | None = None) -> Callable[[Any], Any]:
+    """``respelled`` for many expressions of one network: each symbol spelt once however many use it
+    (``names``: the structured names of the symbols' keys, when the caller has them, else each key is parsed)."""
+    spelt: dict[Any, Any] = {}  # symbol -> its respelt symbol (None: not a name of the sheet)
+
+    def respell(expr: Any) -> Any:
+        if notation is SHEET or expr is None or not hasattr(expr, "free_symbols"):
+            return expr
+        swap = {}
+        for s in expr.free_symbols:
+            if s not in spelt:
+                n = names.get(s.name) if names else None
+                n = n if n is not None else SHEET.parse(s.name)
+                spelt[s] = None if n is None else _spelled_symbol()(notation.text(n), notation.latex(n), **s.assumptions0)
+            if spelt[s] is not None:
+                swap[s] = spelt[s]
+        return expr.xreplace(swap) if swap else expr
+
+    return respell
 
 
 @lru_cache(maxsize=1)

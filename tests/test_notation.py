@@ -307,7 +307,8 @@ def test_derive_in_the_files_notation():
     assert "dE/dw14 = dE/dO6 · dO6/dI6 · dI6/dO4 · dO4/dI4 · dI4/dw14" in out
     assert stderr("derive", "--param", "w11", "--problem", str(HAN)).startswith("bpcalc: unknown parameter 'w11'; this network has w14, w24")
     assert "dL/dw11 = dL/dy" in cli("derive", "--param", "w11", "--problem", str(HAN), "--notation", "sheet", "--format", "plain")
-    assert stderr("derive", "--param", "b1", "--problem", str(MAZUR)).startswith("bpcalc: b1 is shared by every unit of its layer")
+    # a bias shared by the layer: the sum of each unit's chain (tests/test_derive_shared_bias.py checks its numbers)
+    assert "dE_total/db1 = dE_total/dout_h1 · dout_h1/dnet_h1 · dnet_h1/db1 + dE_total/dout_h2" in cli("derive", "--param", "b1", "--problem", str(MAZUR), "--format", "plain")
 
 
 def test_the_trainer_trains_shared_biases_as_the_engine_does():

@@ -10,12 +10,13 @@ from rich.text import Text
 from bpcalc.derive import DeriveResult
 from bpcalc.derivesheet import DerivationSheet, build
 from bpcalc.escape import one_line
-from bpcalc.render.sheet import plain_str, product_latex, product_str, sheet_str
+from bpcalc.render.sheet import chains_latex, chains_str, plain_str, sheet_str
 
 
 def chain_text(sheet: DerivationSheet) -> str:
+    """dL/dw11 = dL/dH1 · dH1/dα_H1 · dα_H1/dw11; a shared bias's chains added, one per unit of its layer."""
     names = sheet.notation
-    return f"{names.text(sheet.target)} = " + " · ".join(names.text(f.name) for f in sheet.factors)
+    return f"{names.text(sheet.target)} = " + " + ".join(" · ".join(names.text(f.name) for f in chain) for chain in sheet.chains)
 
 
 def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) -> RenderableType:
@@ -23,7 +24,7 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     from bpcalc.render.text import _table, row_cells
 
     sheet = build(d, precision)
-    names = sheet.notation
+    names, known = sheet.notation, d.names
     style = "" if plain else "bold"
     head = " · ".join(sheet.summary)
     if sheet.title:
@@ -31,13 +32,13 @@ def render_derivation(d: DeriveResult, precision: int = 3, plain: bool = False) 
     parts: list[RenderableType] = [Text(head), Text(""), Text(chain_text(sheet), style=style)]
     t = _table("", plain, ("factor", "left"), ("as the sheet writes it", "left"), ("simplified", "left"))
     for f in sheet.factors:
-        t.add_row(*row_cells(plain, names.text(f.name), sheet_str(f.sheet), sheet_str(f.simple)))
+        t.add_row(*row_cells(plain, names.text(f.name), sheet_str(f.sheet, known), sheet_str(f.simple, known)))
     parts.append(t)
-    parts.append(Text(f"{names.text(sheet.target)} = {product_str(sheet.product, sheet.factors)}", style=style))
+    parts.append(Text(f"{names.text(sheet.target)} = {chains_str(sheet.products, sheet.chains)}", style=style))
     if sheet.deltas:
         parts.append(Text("where (δ = dL/d(pre-activation), from the layer above)"))
         for name, e in sheet.deltas:
-            parts.append(Text(f"  {names.text(name)} = {sheet_str(e)}"))
+            parts.append(Text(f"  {names.text(name)} = {sheet_str(e, known)}"))
     if sheet.samples and sheet.numbers is not None:
         nums = sheet.numbers
         parts.append(Text(""))
@@ -82,11 +83,11 @@ def derive_dict(d: DeriveResult) -> dict[str, Any]:
         "network": {"layers": list(d.network.layers), "activations": list(d.network.activations), "loss": d.network.loss_name},
         "factors": [f.key for f in d.param.factors],
         "factor_forms": [
-            {"factor": f.key, "sheet": plain_str(f.sheet), "simplified": plain_str(f.simple)} for f in d.param.factors
+            {"factor": f.key, "sheet": plain_str(f.sheet, d.names), "simplified": plain_str(f.simple, d.names)} for f in d.param.factors
         ],
-        "expression": plain_str(d.param.product),
-        "latex": product_latex(d.param.product, d.param.factors),
-        "deltas": {name: plain_str(expr) for name, expr in d.param.deltas},
+        "expression": plain_str(d.param.product, d.names),
+        "latex": chains_latex(d.param.products, d.param.chains),
+        "deltas": {name: plain_str(expr, d.names) for name, expr in d.param.deltas},
     }
     if d.problem is not None:
         out["samples"] = d.samples

@@ -406,7 +406,7 @@ def run_latex(run: Run, view: Any, options: Any = None) -> str:
 
 def derive_body(sheet: DerivationSheet) -> str:
     """The document's body for `bpcalc derive --format latex`."""
-    from bpcalc.render.sheet import latex, product_latex
+    from bpcalc.render.sheet import LATEX_NEXT_CHAIN, chains_latex, latex
 
     names = sheet.notation
     p = names.latex(sheet.param)
@@ -414,11 +414,13 @@ def derive_body(sheet: DerivationSheet) -> str:
     if sheet.title:
         out.append(escape(sheet.title) + ".\n\n")
     out.append(escape("; ".join(sheet.summary)) + ".\n")
+    chains = sheet.chains  # one, or one per unit sharing the parameter (their products added, a line each)
+    plus = LATEX_NEXT_CHAIN + " + "
     rows = [
-        f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors),
-        "&= " + " \\cdot ".join(_wrap_sum(latex, f.sheet, len(sheet.factors)) for f in sheet.factors),
-        "&= " + " \\cdot ".join(_wrap_sum(latex, f.simple, len(sheet.factors)) for f in sheet.factors),
-        "&= " + product_latex(sheet.product, sheet.factors),
+        f"{names.latex(sheet.target)} &= " + plus.join(" \\cdot ".join(names.latex(f.name) for f in c) for c in chains),
+        "&= " + plus.join(" \\cdot ".join(_wrap_sum(latex, f.sheet, len(c)) for f in c) for c in chains),
+        "&= " + plus.join(" \\cdot ".join(_wrap_sum(latex, f.simple, len(c)) for f in c) for c in chains),
+        "&= " + chains_latex(sheet.products, chains, LATEX_NEXT_CHAIN),
     ]
     out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
     if sheet.deltas:
@@ -437,17 +439,22 @@ def _wrap_sum(latex: Any, e: Any, count: int) -> str:
 
 
 def derive_sample_rows(sheet: DerivationSheet, room: int = 0) -> list[str]:
-    """One aligned line per sample: the chain's values multiplied, and the gradient (LaTeX and Markdown)."""
+    """One aligned line per sample: the chain's values multiplied, and the gradient (LaTeX and Markdown);
+    a shared bias's chains added, a line each."""
+    from bpcalc.render.sheet import LATEX_NEXT_CHAIN
     nums = sheet.numbers
     assert nums is not None
     names = sheet.notation
     rows = []
     for s in sheet.samples:
-        numbers = [paren(num(nums.value(v))) for v in s.factors]
         closed = closed_tex(nums, s.gradient)
         tail = " = " + _value_tail(nums.text(s.gradient), closed)
         lhs = f"\\text{{{s.heading}:}} \\quad {names.latex(sheet.target)} &= "
-        rows.append(lhs + (_wrapped(numbers, " \\times ", visible(tail) + 20) if room else " \\times ".join(numbers)) + tail)
+        chains = []  # each chain's values multiplied; a shared bias's chains added
+        for values in s.chains:
+            numbers = [paren(num(nums.value(v))) for v in values]
+            chains.append(_wrapped(numbers, " \\times ", visible(tail) + 20) if room else " \\times ".join(numbers))
+        rows.append(lhs + (LATEX_NEXT_CHAIN + " + ").join(chains) + tail)
     return rows
 
 

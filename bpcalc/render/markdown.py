@@ -118,7 +118,7 @@ def run_markdown(run: Run, view: Any, options: Any = None) -> str:
 
 def derive_markdown(sheet: DerivationSheet) -> str:
     """Everything `bpcalc derive --format markdown` prints."""
-    from bpcalc.render.sheet import latex, product_latex
+    from bpcalc.render.sheet import LATEX_NEXT_CHAIN, chains_latex, latex
 
     names = sheet.notation
     p = names.latex(sheet.param)
@@ -126,8 +126,9 @@ def derive_markdown(sheet: DerivationSheet) -> str:
     if sheet.title:
         out.append(escape(sheet.title) + "\n\n")
     out.append(escape("; ".join(sheet.summary)) + ".\n\n")
-    chain = f"{names.latex(sheet.target)} &= " + " \\cdot ".join(names.latex(f.name) for f in sheet.factors)
-    out.append(_block([chain, "&= " + product_latex(sheet.product, sheet.factors)]))
+    plus = LATEX_NEXT_CHAIN + " + "  # a shared bias's chains added, a line each
+    chain = f"{names.latex(sheet.target)} &= " + plus.join(" \\cdot ".join(names.latex(f.name) for f in c) for c in sheet.chains)
+    out.append(_block([chain, "&= " + chains_latex(sheet.products, sheet.chains, LATEX_NEXT_CHAIN)]))
     rows = [[_m(names.latex(f.name)), _m(latex(f.sheet)), _m(latex(f.simple))] for f in sheet.factors]
     out.append("\n" + table(["factor", "as the sheet writes it", "simplified"], rows, "lll"))
     if sheet.deltas:
