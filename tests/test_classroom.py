@@ -358,3 +358,60 @@ def test_manifest_student_column(tmp_path: Path) -> None:
     with pytest.raises(ProblemError) as e:
         read_manifest(str(m))
     assert str(e.value) == f"{m}: line 3: variant 'v01' is listed twice"
+
+
+# --- variants keep everything but the numbers ---------------------------------------------------
+
+KEPT = [  # (sample, what every variant file must still say, checked against the independent reference)
+    ("negnevitsky_xor_threshold.json", {"network": {"bias": "threshold"}}, True),
+    ("rules/orr_momentum_quadratic.json", {"optimizer": {"name": "momentum", "momentum": 0.1}, "epochs": 3}, True),
+    ("rules/l2_weight_decay_two_weights.json", {"weight_decay": 0.01}, True),
+    ("notations/mazur_sequential.json", {"network": {"bias": "per_layer"}, "notation": "sequential", "frozen": ["b1", "b2"]}, False),
+    ("notations/han_kamber_pei_global.json", {"notation": "global"}, False),
+]
+
+
+@pytest.mark.parametrize("name,kept,referenced", KEPT, ids=[k[0] for k in KEPT])
+def test_variants_keep_the_rules_bias_mode_and_notation(tmp_path: Path, name: str, kept: dict, referenced: bool) -> None:
+    # once, the variants of a threshold problem crashed (KeyError) and those of a momentum, weight-decay, shared-bias or
+    # Han–Kamber problem were written as plain SGD in the sheet's names
+    base = json.loads((ROOT / "samples" / name).read_text())
+    out = tmp_path / "v"
+    r = invoke(["variants", str(ROOT / "samples" / name), "--count", "2", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for k in (1, 2):
+        p = json.loads((out / f"v{k:02d}.json").read_text())
+        for key, value in kept.items():
+            if isinstance(value, dict) and key == "network":
+                assert {n: p["network"].get(n) for n in value} == value
+            else:
+                assert p[key] == value, key
+        assert sorted(p["parameters"]) == sorted(base["parameters"])  # the file's own names
+        assert p["parameters"] != base["parameters"]
+        run = invoke(["run", str(out / f"v{k:02d}.json"), "--format", "json"])
+        assert run.exit_code == 0, run.output
+        key = json.loads((out / f"v{k:02d}-key.json").read_text())
+        assert key == json.loads(run.stdout)  # the answer key is what `bpcalc run` of the variant gives
+        if referenced:
+            reference.assert_matches_reference(key, p)
+
+
+def test_variant_answer_key_in_the_files_notation(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    assert invoke(["variants", str(ROOT / "samples" / "notations" / "han_kamber_pei_global.json"), "--count", "1", "--out", str(out)]).exit_code == 0
+    tex = (out / "v01-key.tex").read_text()
+    assert "w_{46}" in tex and "\\theta_{6}" in tex  # the book's w46, θ6, as `bpcalc run v01.json --format latex` writes them
+    assert tex == invoke(["run", str(out / "v01.json"), "--format", "latex"]).stdout
+
+
+def test_variants_keep_activation_parameters(tmp_path: Path) -> None:
+    base = json.loads(Path(Q3).read_text())
+    base["network"]["activations"] = [{"name": "leaky_relu", "slope": 0.1}, "sigmoid"]
+    path = tmp_path / "leaky.json"
+    path.write_text(json.dumps(base))
+    out = tmp_path / "v"
+    r = invoke(["variants", str(path), "--count", "1", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    p = json.loads((out / "v01.json").read_text())
+    assert p["network"]["activations"] == [{"name": "leaky_relu", "slope": 0.1}, "sigmoid"]
+    reference.assert_matches_reference(json.loads((out / "v01-key.json").read_text()), p)

@@ -38,11 +38,35 @@ class Settings:
     update: str = "online"
     frozen: tuple[str, ...] = ()
     title: str = ""
+    rules: tuple[tuple[str, Any], ...] = ()  # the file's other keys, as written: optimizer, weight_decay, batch_size, ...
+    notation: str = "sheet"  # the names the variant files are written in (drawn in the sheet's, then converted)
 
     @classmethod
     def of(cls, problem: Problem) -> "Settings":
         frozen = tuple(n for n in problem.network.param_names if n in problem.frozen)
-        return cls(problem.network, problem.learning_rate, len(problem.samples), problem.epochs, problem.update, frozen, problem.title)
+        return cls(
+            problem.network, problem.learning_rate, len(problem.samples), problem.epochs, problem.update, frozen, problem.title,
+            rules_of(problem), problem.notation,
+        )
+
+
+def rules_of(problem: Problem) -> tuple[tuple[str, Any], ...]:
+    """What a problem sets beyond the network, the rate, the epochs and the update, as its file writes it."""
+    out: list[tuple[str, Any]] = []
+    if problem.answer_decimals is not None:
+        out.append(("answer_decimals", problem.answer_decimals))
+    if problem.update == "minibatch" and problem.batch_size is not None:
+        out.append(("batch_size", problem.batch_size))
+    if problem.reduction != "mean":
+        out.append(("reduction", problem.reduction))
+    opt = problem.optimizer
+    if opt.name == "momentum":
+        out.append(("optimizer", {"name": "momentum", "momentum": opt.momentum, **({"nesterov": True} if opt.nesterov else {})}))
+    elif opt.name == "adam":
+        out.append(("optimizer", {"name": "adam", "beta1": opt.beta1, "beta2": opt.beta2, "epsilon": opt.epsilon}))
+    if problem.weight_decay:
+        out.append(("weight_decay", problem.weight_decay))
+    return tuple(out)
 
 
 def problem_data(settings: Settings, rng: random.Random, title: str = "", notes: str = "") -> dict[str, Any]:
@@ -59,6 +83,7 @@ def problem_data(settings: Settings, rng: random.Random, title: str = "", notes:
         data["epochs"] = settings.epochs
     if settings.update != "online":
         data["update"] = settings.update
+    data.update(settings.rules)
     if settings.frozen:
         data["frozen"] = list(settings.frozen)
     data["parameters"] = draw_parameters(net, rng)
@@ -87,10 +112,20 @@ def search(settings: Settings, seed: int, bounds: Bounds, source: str, title: st
             continue
         found = Draw(data, pr, quality, n)
         if quality.ok:
-            return found
+            return _named(found, settings, source)
     if found is None:
         raise BpcalcError(f"{source}: no workable values found in {draws} draws")
-    return Draw(found.data, found.problem, assess(found.problem, bounds), found.draws)
+    return _named(Draw(found.data, found.problem, assess(found.problem, bounds), found.draws), settings, source)
+
+
+def _named(draw: Draw, settings: Settings, source: str) -> Draw:
+    """``draw`` (made in the sheet's names) written in the names of the problem it varies."""
+    if settings.notation == "sheet":
+        return draw
+    from bpcalc.convert import convert
+
+    data = convert(draw.data, source, settings.notation)
+    return Draw(data, build_problem(data, source), draw.quality, draw.draws)
 
 
 @dataclass(frozen=True)
@@ -132,7 +167,10 @@ def answer_key(problem: Problem, fmt: str, precision: int = 3) -> str:
     from bpcalc.render.formats import FORMATS, PrintOptions
     from bpcalc.worksheet import View
 
-    return str(FORMATS[fmt].run_printer()(train(problem), View(precision), PrintOptions()))
+    from bpcalc.notations import notation_for
+
+    view = View(precision, notation=notation_for(problem.network, problem.notation))  # as `bpcalc run` prints the file
+    return str(FORMATS[fmt].run_printer()(train(problem), view, PrintOptions()))
 
 
 def answer_key_tex(problem: Problem, precision: int) -> str:
