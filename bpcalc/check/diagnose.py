@@ -161,15 +161,14 @@ class Mistake:
         """The support of ``v`` on ``path`` when it gives the written value and can be told from a slip; else None."""
         if not v.touches(case.ctx.net, case.key):
             return None  # it leaves this value as the correct working has it
-        value = path.value(v, case.key)
         correct = path.value(path.correct, case.key)
-        if value is None or correct is None or not math.isfinite(value):
+        alone = path.alone(v, case.key)
+        if alone is not None and not _may_give(case, path, alone, correct):
+            return None  # the same value the whole working would give: it need not be worked
+        value = path.value(v, case.key)
+        if value is None or not _may_give(case, path, value, correct):
             return None
-        if abs(value - correct) <= 1e-12 * max(1.0, abs(correct)):
-            return None  # the mistake does not touch this value: it cannot be how the student got it
         d = hand_decimals(case.given)
-        if not _within_reach(case, path, value, correct, d):
-            return None
         if not matches(case.given, value, path.hands(v, case.key, d), case.tolerance, slack=0.0):
             return None
         counts = consistency(case, v, path)
@@ -181,6 +180,15 @@ class Mistake:
         if abs(value - correct) > SLIP_RANGE * 2 * _room(case.given, correct, case.tolerance) or explained >= 2:
             return explained - (0 if self.local else contradicted)  # a mistake made once is not belied by values made right
         return None  # as likely a slip that lands there
+
+
+def _may_give(case: Case, path: Path, value: float, correct: float | None) -> bool:
+    """Could a mistake that gives ``value`` (at full precision) be how the student got the written one?"""
+    if correct is None or not math.isfinite(value):
+        return False
+    if abs(value - correct) <= 1e-12 * max(1.0, abs(correct)):
+        return False  # the mistake does not touch this value: it cannot be how the student got it
+    return _within_reach(case, path, value, correct, hand_decimals(case.given))
 
 
 def _within_reach(case: Case, path: Path, value: float, correct: float, d: int | None) -> bool:

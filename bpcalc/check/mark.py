@@ -89,22 +89,23 @@ class _Marker:
             typos = {}
             true_before = truth.floats(r.before)
 
-            made: list[SampleContext] = []
+            made: list[tuple[SampleContext, dict[Any, Any]]] = []
 
-            def ctx(state: State, name: str, **kw: Any) -> SampleContext:
-                made.append(SampleContext(
+            def path(state: State, name: str, carried: bool = True, hand: bool = True, **kw: Any) -> Path:
+                made.append((SampleContext(
                     pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept, kept_by=state.kept_by,
                     earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
-                ))
-                # paths that work the sample from the same numbers share one context, so each working is done once
-                return next(c for c in made if c == made[-1])
+                ), {}))
+                # paths that work the sample from the same numbers share one context and its workings, each done once
+                c, cache = next(m for m in made if m[0] == made[-1][0])
+                return Path(c, carried, name, hand, cache)
 
             paths = Paths(
-                Path(ctx(State(true_before, kept=truth.kept_before(index)), "true"), carried=False, name="true"),
-                Path(ctx(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]), carried=True, name="written"),
-                Path(ctx(w_state, "plain"), carried=True, name="plain"),
+                path(State(true_before, kept=truth.kept_before(index)), "true", carried=False),
+                path(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]),
+                path(w_state, "plain"),
                 # a student who keeps every digit across samples keeps them within one too: no hand rounding
-                Path(ctx(e_state, "evident"), carried=True, name="evident", hand=False),
+                path(e_state, "evident", hand=False),
                 self.options.carry,
             )
             marked: list[Item] = []
