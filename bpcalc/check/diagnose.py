@@ -195,7 +195,7 @@ def _within_reach(case: Case, path: Path, value: float, correct: float, d: int |
     """Could a hand working of ``value`` reach the written one? A generous bound, so that far-off variants are not
     worked by hand: a mistake's hand working drifts from its full-precision one by some times what the correct
     working's does (scaled by the size of the value), or by a tenth of what the mistake changes, at most."""
-    g = float(case.given.value)
+    g = case.given.number
     room = 4 * _room(case.given, value, case.tolerance)
     if abs(value - g) <= room:
         return True
