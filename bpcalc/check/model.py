@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal
 
-from bpcalc.network import Network, Unit, pretty
+from bpcalc.network import Network, Unit, pretty as _pretty
+
+pretty = lru_cache(maxsize=1024)(_pretty)  # a report names each value twice (its label, its step), one after the other
 
 KINDS = ("forward", "loss", "factor", "delta", "gradient", "parameter_after")  # the order a sheet works one sample
 VERDICTS = ("right", "follows", "wrong")

@@ -320,6 +320,13 @@ class InSamples(Working):
     def __getattr__(self, name: str) -> Any:  # what the mistake's explanation asks of it (its units, its inputs)
         return getattr(self.__dict__["inner"], name)
 
+    def touches(self, net: Network, key: Key) -> bool:
+        """A parameter after the update, through its gradient in the samples the mistake is made in (and this one's own
+        value, when made in this sample too)."""
+        if key.kind != "parameter_after":
+            return True
+        return self.inner.touches(net, Key("gradient", key.name)) or (self.current and self.inner.touches(net, key))
+
     def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
         base = _correct_earlier(ctx, rounding)
         if len(ctx.previous) != len(base):
