@@ -201,7 +201,7 @@ class Working:
             if mean is not None:
                 step_grads = dict(mean)
             else:
-                count = 1 if pr.reduction == "sum" else len(pr.samples)
+                count = _count(pr)
                 sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
                 step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         if ctx.updates_here:
@@ -384,7 +384,7 @@ class InSamples(Working):
                     return None
             else:
                 column = [mistaken(j) if j in self.which else m.num(g[n]) for j, g in enumerate(base)]
-                mean = m.step(m.fsum(column + [done.used[n]]) / (1 if pr.reduction == "sum" else len(pr.samples)))
+                mean = m.step(m.fsum(column + [done.used[n]]) / _count(pr))
             after, _ = here.moved(pr, done, {n: _start(ctx, m, None)[n]}, here.decayed(pr, m, {n: mean}, done.at))
             return m.to_float(after[n])  # type: ignore[no-any-return]
         except (BpcalcError, ArithmeticError, ValueError):
@@ -424,15 +424,20 @@ def _columns(ctx: SampleContext, rounding: Rounding | None, m: Any, base: list[M
 
 
 def _swapped_column(ctx: SampleContext, m: Any, partials: list[float] | None, old: Any, x: Any, u: Any) -> Any:
-    """One parameter's epoch mean, an earlier sample's gradient ``old`` swapped for ``x`` (``u``: this sample's); None
-    where a value is not finite."""
+    """One parameter's epoch gradient, an earlier sample's gradient ``old`` swapped for ``x`` (``u``: this sample's): the
+    mean, or the sum for a summed batch, as :meth:`Working.update` makes it; None where a value is not finite."""
     if partials is None or not (math.isfinite(old) and math.isfinite(x) and math.isfinite(u)):
         return None
     try:
         total = m.fsum([*partials, -old, x, u])
     except OverflowError:
         return None
-    return m.step(total / len(ctx.problem.samples))
+    return m.step(total / _count(ctx.problem))
+
+
+def _count(problem: Problem) -> int:
+    """What the epoch's summed gradients are divided by: the samples (their mean), or 1 for a summed batch."""
+    return 1 if problem.reduction == "sum" else len(problem.samples)
 
 
 def _partials(xs: list[float]) -> list[float] | None:
