@@ -41,10 +41,15 @@ KINDS = ALL + ("none", "pair")
 MAX_ROWS = 24  # samples × epochs worked at most (a 200-epoch problem is cut to its first epochs)
 
 
-def problems(only: str | None = None) -> list[Path]:
+def problems(only: str | None = None, every: bool = False) -> list[Path]:
     paths = [p for p in sorted((ROOT / "samples").glob("*.json")) if "answers" not in p.name]
     paths += sorted((ROOT / "tests" / "data" / "check").glob("*.json")) + sorted((ROOT / "benchmarks" / "problems").glob("*.json"))
-    return [p for p in paths if only is None or only in p.name]
+    return [p for p in paths if (only is None or only in p.name) and (every or workable(p))]
+
+
+def workable(path: Path) -> bool:
+    """Can the independent student work this problem (it knows biases, not thresholds on a fixed input -1)?"""
+    return json.loads(path.read_text()).get("network", {}).get("bias", True) != "threshold"
 
 
 def trimmed(spec: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +339,9 @@ def main() -> None:
         Path(a.save).write_text(json.dumps(results, indent=1, ensure_ascii=False))
     shown = sum(1 for r in results if r["shows"])
     print(f"{len(results)} sheets ({shown} where the injected mistake shows at the digits written) over {len(work)} problems\n")
+    left = [p.name for p in problems(a.only, every=True) if not workable(p)]
+    if left:
+        print(f"left out (thresholds on a fixed input, which the independent student does not work): {', '.join(left)}\n")
     print("wrong = values no correct working from the student's own values gives; missed = marked right/follows without naming it;")
     print("misnamed = flagged but the mistake named does not reproduce the value; false+ = right values marked wrong;")
     print("ECF✗ = values that follow through from an earlier mistake but are marked wrong; ambig = values a mistake changed")

@@ -397,11 +397,11 @@ def check_command(
     text, source = read_answers(answers[0])
     report = _check_in_notation(pr, text, source, options, notation)
     fmt = resolve_format(fmt)
-    if fmt == "json":
-        from bpcalc.render.json import dumps
-        from bpcalc.render.check import check_dict
+    if fmt == "json":  # written item by item
+        from bpcalc.render.check import check_json_stream
 
-        write(dumps(check_dict(report)), "json")
+        for piece in check_json_stream(report):
+            write(piece, "json")
     else:
         from bpcalc.render.check import render_check
 

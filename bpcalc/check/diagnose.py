@@ -161,15 +161,14 @@ class Mistake:
         """The support of ``v`` on ``path`` when it gives the written value and can be told from a slip; else None."""
         if not v.touches(case.ctx.net, case.key):
             return None  # it leaves this value as the correct working has it
-        value = path.value(v, case.key)
         correct = path.value(path.correct, case.key)
-        if value is None or correct is None or not math.isfinite(value):
+        alone = path.alone(v, case.key)
+        if alone is not None and not _may_give(case, path, alone, correct):
+            return None  # the same value the whole working would give: it need not be worked
+        value = path.value(v, case.key)
+        if value is None or not _may_give(case, path, value, correct):
             return None
-        if abs(value - correct) <= 1e-12 * max(1.0, abs(correct)):
-            return None  # the mistake does not touch this value: it cannot be how the student got it
         d = hand_decimals(case.given)
-        if not _within_reach(case, path, value, correct, d):
-            return None
         if not matches(case.given, value, path.hands(v, case.key, d), case.tolerance, slack=0.0):
             return None
         counts = consistency(case, v, path)
@@ -183,11 +182,20 @@ class Mistake:
         return None  # as likely a slip that lands there
 
 
+def _may_give(case: Case, path: Path, value: float, correct: float | None) -> bool:
+    """Could a mistake that gives ``value`` (at full precision) be how the student got the written one?"""
+    if correct is None or not math.isfinite(value):
+        return False
+    if abs(value - correct) <= 1e-12 * max(1.0, abs(correct)):
+        return False  # the mistake does not touch this value: it cannot be how the student got it
+    return _within_reach(case, path, value, correct, hand_decimals(case.given))
+
+
 def _within_reach(case: Case, path: Path, value: float, correct: float, d: int | None) -> bool:
     """Could a hand working of ``value`` reach the written one? A generous bound, so that far-off variants are not
     worked by hand: a mistake's hand working drifts from its full-precision one by some times what the correct
     working's does (scaled by the size of the value), or by a tenth of what the mistake changes, at most."""
-    g = float(case.given.value)
+    g = case.given.number
     room = 4 * _room(case.given, value, case.tolerance)
     if abs(value - g) <= room:
         return True

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Mapping
 
 from bpcalc.check.diagnose import SLIP, Case, Catalogue, Finding, diagnose
 from bpcalc.check.explain import precision_for, show
-from bpcalc.check.model import Answers, Given, Item, Key, Report, depends
+from bpcalc.check.model import Answers, Entry, Given, Item, Key, Report, depends
 from bpcalc.check.paths import Paths, State
 from bpcalc.check.reference import Reference
 from bpcalc.check.styles import roundings
@@ -44,7 +44,7 @@ def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptio
     """Mark every value in ``answers`` against ``problem``."""
     _markable(problem)
     places = answer_decimals(problem, options)
-    capped = tuple(replace(e, given=replace(e.given, answer_decimals=places)) for e in answers.entries)
+    capped = tuple(Entry(e.epoch, e.sample, e.key, e.given.capped(places)) for e in answers.entries)
     return _Marker(problem, options).mark(replace(answers, entries=capped))
 
 
@@ -80,7 +80,7 @@ class _Marker:
                 grads: dict[str, list[dict[str, float]]] = {"true": [], "written": [], "plain": [], "evident": []}
                 previous: dict[str, list[SampleContext]] = {"true": [], "written": [], "plain": [], "evident": []}
             given = answers.for_sample(r.epoch, r.sample)
-            wrote = {kind: {k.name: float(g.value) for k, g in given.items() if k.kind == kind} for kind in ("forward", "gradient", "parameter_after")}
+            wrote = {kind: {k.name: g.number for k, g in given.items() if k.kind == kind} for kind in ("forward", "gradient", "parameter_after")}
             batch = pr.update == "batch"
             w_state = epoch_written if batch else written
             e_state = epoch_evident if batch else evident
@@ -89,22 +89,23 @@ class _Marker:
             typos = {}
             true_before = truth.floats(r.before)
 
-            made: list[SampleContext] = []
+            made: list[tuple[SampleContext, dict[Any, Any]]] = []
 
-            def ctx(state: State, name: str, **kw: Any) -> SampleContext:
-                made.append(SampleContext(
+            def path(state: State, name: str, carried: bool = True, hand: bool = True, **kw: Any) -> Path:
+                made.append((SampleContext(
                     pr, r.epoch, r.sample, state.params, state.params, worked_out=state.worked_out, kept=state.kept, kept_by=state.kept_by,
                     earlier=tuple(grads[name]), previous=tuple(previous[name]), prior=None if batch else prior[name], **kw,
-                ))
-                # paths that work the sample from the same numbers share one context, so each working is done once
-                return next(c for c in made if c == made[-1])
+                ), {}))
+                # paths that work the sample from the same numbers share one context and its workings, each done once
+                c, cache = next(m for m in made if m[0] == made[-1][0])
+                return Path(c, carried, name, hand, cache)
 
             paths = Paths(
-                Path(ctx(State(true_before, kept=truth.kept_before(index)), "true"), carried=False, name="true"),
-                Path(ctx(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]), carried=True, name="written"),
-                Path(ctx(w_state, "plain"), carried=True, name="plain"),
+                path(State(true_before, kept=truth.kept_before(index)), "true", carried=False),
+                path(w_state, "written", forward=wrote["forward"], gradients=wrote["gradient"], after=wrote["parameter_after"]),
+                path(w_state, "plain"),
                 # a student who keeps every digit across samples keeps them within one too: no hand rounding
-                Path(ctx(e_state, "evident"), carried=True, name="evident", hand=False),
+                path(e_state, "evident", hand=False),
                 self.options.carry,
             )
             marked: list[Item] = []
@@ -124,7 +125,7 @@ class _Marker:
                     off.append(key)
                 evident_values[key] = value
                 if carried_as is not None:
-                    paths.carry_on(key, carried_as[0], float(g.value))
+                    paths.carry_on(key, carried_as[0], g.number)
             items.extend(marked)
             earlier_bad = earlier_bad or any(i.verdict != "right" for i in marked)
             typos = {i.key.name: i.expected for i in marked if i.verdict == "wrong" and i.key.kind == "parameter_after" and i.mistake in TYPOS}
@@ -244,14 +245,15 @@ class _Marker:
         correct = self.truth.value(index, key)
         r = self.truth.run.results[index]
         item = Item(r.epoch, r.sample, key, g, correct, correct, "right", epochs=self.problem.epochs)
-        carried = [(p, p.value(CORRECT, key)) for p in paths.carried]
-        carried = [(p, v) for p, v in carried if v is not None and matches(g, v, p.hands(CORRECT, key, d), tol)]
+        # the student's own paths that give the value, the full-precision ones first (worked out only as far as needed)
+        fits = ((p, v) for p in paths.carried if (v := p.value(CORRECT, key)) is not None and matches(g, v, p.hands(CORRECT, key, d), tol))
         # Right to full precision or the sheet's hand rounding; else following the student's own working;
         # else right after all when another hand style gives it (a rarer story than carrying one's own values).
         hands = _Pairs(zip(self.truth.hands(index, key, d), paths.true.hands(CORRECT, key, d)) if drifts else iter(()))
         if matches(g, correct, hands.first(), tol):
-            evident = carried[0][1] if carried else correct
-            return item, evident, None
+            first = next(fits, None)
+            return item, correct if first is None else first[1], None
+        carried = list(fits)
         follows = self.follows_mistake(item, key, g, d, paths, reported)
         if follows is not None:
             return follows
@@ -340,7 +342,7 @@ class _Marker:
             reported.append((key, finding))
         if finding.working is not None:
             self._named.append(finding)
-        evident = float(g.value)
+        evident = g.number
         if finding.working is not None and finding.path is not None:
             evident = finding.path.value(finding.working, key) or evident
             for path in paths.carried:  # the full-precision paths first: what the mistake gives with every digit kept
@@ -392,10 +394,10 @@ def _floats(w: Worked, values: Mapping[str, Any]) -> dict[str, float]:
 
 def _drift_note(g: Given, expected: float, path: Path, key: Key, d: int | None, tol: Tolerance | None) -> str:
     """Say so when only the rounding of a hand working makes the written value fit."""
-    if tol is not None or d is None or abs(float(g.value) - expected) <= half_unit(g) * (1 + 1e-9):
+    if tol is not None or d is None or abs(g.number - expected) <= half_unit(g) * (1 + 1e-9):
         return ""
     hands = [h for h in path.hands(CORRECT, key, d) if h is not None]
     if not hands:
         return ""
-    hand = min(hands, key=lambda h: abs(h - float(g.value)))
+    hand = min(hands, key=lambda h: abs(h - g.number))
     return f" (to full precision {show(expected, d + 2)}; rounding every step to {d} decimals gives {show(hand, d)})"

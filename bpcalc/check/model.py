@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal
 
-from bpcalc.network import Network, Unit, pretty
+from bpcalc.network import Network, Unit, pretty as _pretty
+
+pretty = lru_cache(maxsize=1024)(_pretty)  # a report names each value twice (its label, its step), one after the other
 
 KINDS = ("forward", "loss", "factor", "delta", "gradient", "parameter_after")  # the order a sheet works one sample
 VERDICTS = ("right", "follows", "wrong")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Key:
     """One checkable quantity of a sample: a forward value, the loss, a gradient or a parameter after it."""
 
@@ -31,7 +33,7 @@ class Key:
         return pretty(self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Given:
     """A number as the student wrote it."""
 
@@ -39,6 +41,17 @@ class Given:
     value: Decimal
     place: str  # where it was written: "samples[0].parameters_after.b4", "line 7"
     answer_decimals: int | None = None  # the problem's answer precision: the most a value earns, however few digits it has
+    exponent: int = field(init=False, repr=False, compare=False)  # of the last digit written (0 for whole numbers)
+    number: float = field(init=False, repr=False, compare=False)  # the value as a double
+
+    def __post_init__(self) -> None:
+        exponent = self.value.as_tuple().exponent
+        object.__setattr__(self, "exponent", exponent if isinstance(exponent, int) else 0)
+        object.__setattr__(self, "number", float(self.value))
+
+    def capped(self, answer_decimals: int | None) -> "Given":
+        """The same number with the answer precision ``answer_decimals``."""
+        return self if answer_decimals == self.answer_decimals else Given(self.text, self.value, self.place, answer_decimals)
 
     @property
     def short(self) -> bool:
@@ -46,18 +59,12 @@ class Given:
         return self.answer_decimals is not None and self.exponent > -self.answer_decimals
 
     @property
-    def exponent(self) -> int:
-        exponent = self.value.as_tuple().exponent
-        return exponent if isinstance(exponent, int) else 0
-
-    @property
     def decimals(self) -> int:
         """Decimals written (0 for whole numbers); 1e-05 counts as 5."""
-        exponent = self.value.as_tuple().exponent
-        return max(0, -exponent) if isinstance(exponent, int) else 0
+        return max(0, -self.exponent)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     epoch: int
     sample: int
@@ -197,7 +204,7 @@ def _same_unit(net: Network, act: str, pre: str) -> bool:
     return any(u.name == act and u.pre == pre for row in net.units[1:] for u in row)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """The marker's word on one value the student wrote."""
 

@@ -42,6 +42,7 @@ class Paths:
     evident: Path
     carry: bool
     pending: list[tuple[Key, Working | None, float]] = field(default_factory=list)  # wrong values not yet carried on
+    _carried: list[Path] | None = field(default=None, init=False, repr=False, compare=False)  # made once per set of paths
 
     @property
     def mark(self) -> Path:
@@ -51,7 +52,9 @@ class Paths:
     @property
     def carried(self) -> list[Path]:
         """The student's paths that can be worked, the full-precision ones first."""
-        return [p for p in (self.evident, self.plain, self.written) if p.work(CORRECT) is not None] if self.carry else []
+        if self._carried is None:
+            self._carried = [p for p in (self.evident, self.plain, self.written) if p.work(CORRECT) is not None] if self.carry else []
+        return list(self._carried)
 
     @property
     def all(self) -> list[Path]:
@@ -75,3 +78,4 @@ class Paths:
                 (forward if k.kind == "forward" else gradients)[k.name] = written if value is None else value
             setattr(self, name, Path(replace(path.ctx, forward=forward, gradients=gradients), path.carried, path.name, path.hand))
         self.pending = []
+        self._carried = None

@@ -94,7 +94,7 @@ def matches(
     """
     if not math.isfinite(exact):
         return False
-    g = float(given.value)
+    g = given.number
     floor = FLOAT_FLOOR * max(abs(exact), abs(g))
     if tolerance is not None:
         return abs(g - exact) <= tolerance.width(exact) + floor

@@ -137,11 +137,15 @@ class Working:
         """Can this working change ``key`` at all (False: it need not be worked to know it gives the correct value)?"""
         return True
 
+    def alone(self, ctx: SampleContext, key: Key) -> float | None:
+        """``key`` at full precision as :meth:`work` gives it, where it can be had without the whole working (else None)."""
+        return None
+
     def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
         """Batch: the gradients the epoch's earlier samples gave, worked the same way as this one."""
         if rounding is None or len(ctx.previous) != len(ctx.earlier):
             return list(ctx.earlier)
-        return [again(CORRECT, prev, rounding).used for prev in ctx.previous]
+        return [used_again(CORRECT, prev, rounding) for prev in ctx.previous]
 
     # --- the one place a sample is worked -------------------------------------------------
 
@@ -188,30 +192,33 @@ class Working:
     ) -> Worked:
         """The update after the passes ``done`` (batch: with the epoch's mean of ``earlier`` and this sample's, or ``mean`` as given)."""
         net, pr = ctx.net, ctx.problem
-        m, style, params, used, at, kept = done.m, done.style, done.params, done.used, done.at, done.kept
-        lr = m.num(pr.learning_rate)
-        frozen = self.frozen(pr)
+        m, params, used, at, kept = done.m, done.params, done.used, done.at, done.kept
         if pr.update == "online":
             before = params
             step_grads = used
         else:
-            before = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.start.items()}
+            before = _start(ctx, m, rounding)
             if mean is not None:
                 step_grads = dict(mean)
             else:
-                count = 1 if pr.reduction == "sum" else len(pr.samples)
+                count = _count(pr)
                 sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
                 step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         if ctx.updates_here:
             step_grads = self.decayed(pr, m, step_grads, at)
-            # rounding only results: the step η·g is not written, only the new value
-            um = FloatMath() if style == "results" else m
-            update = apply_update(self.rule(pr, um), um, before, step_grads, self.rate(m, lr), frozen, kept)
-            after, kept = {k: m.step(v) for k, v in update.after.items()}, update.kept
+            after, kept = self.moved(pr, done, before, step_grads)
         else:
             after, kept = dict(params), dict(kept)
         values = pass_values(net, m, done.pass_, done.pass_.computed, done.grads, after)
         return Worked(m, done.inputs, done.targets, params, done.pass_, done.grads, used, step_grads, before, after, values, kept)
+
+    def moved(self, problem: Problem, done: "Passed", before: Mapping[str, Any], step_grads: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The parameters of ``before`` after the update by ``step_grads`` (each moved on its own), and what the rule keeps."""
+        m = done.m
+        # rounding only results: the step η·g is not written, only the new value
+        um = FloatMath() if done.style == "results" else m
+        update = apply_update(self.rule(problem, um), um, before, step_grads, self.rate(m, m.num(problem.learning_rate)), self.frozen(problem), done.kept)
+        return {k: m.step(v) for k, v in update.after.items()}, update.kept
 
     def decayed(self, problem: Problem, m: Any, gradients: dict[str, Any], at: Mapping[str, Any]) -> dict[str, Any]:
         """The gradients the update applies: with weight decay each weight's gains λ·w (w where the pass was taken), never a bias's."""
@@ -275,11 +282,30 @@ def _value_keys(net: Network) -> tuple[Any, ...]:
 
 
 def again(working: Working, ctx: SampleContext, rounding: Rounding | None) -> Worked:
-    """``working`` on ``ctx``, worked once per context and rounding (batch updates work earlier samples again)."""
+    """``working`` on ``ctx``, worked once per context and rounding."""
     slot = (working, rounding)
     if slot not in ctx.memo:
         ctx.memo[slot] = working.work(ctx, rounding)
     return ctx.memo[slot]  # type: ignore[no-any-return]
+
+
+def used_again(working: Working, ctx: SampleContext, rounding: Rounding | None) -> dict[str, Any]:
+    """The gradients ``working`` on ``ctx`` gives the update, worked once per context and rounding (batch updates work
+    the epoch's earlier samples again; only their passes, and only their gradients kept)."""
+    slot = ("used", working, rounding)
+    if slot not in ctx.memo:
+        ctx.memo[slot] = working.passed(ctx, rounding).used
+    return ctx.memo[slot]  # type: ignore[no-any-return]
+
+
+def _start(ctx: SampleContext, m: Any, rounding: Rounding | None) -> dict[str, Any]:
+    """Batch: the parameters the epoch's update starts from (those worked out rounded by a hand working); made once per
+    context at full precision (do not change it), each time by hand (a hand working counts the decimal ties it meets)."""
+    if rounding is not None:
+        return {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.start.items()}
+    if "start" not in ctx.memo:
+        ctx.memo["start"] = {k: (m.step(m.num(v)) if k in ctx.worked_out else m.num(v)) for k, v in ctx.start.items()}
+    return ctx.memo["start"]  # type: ignore[no-any-return]
 
 
 class InSamples(Working):
@@ -294,28 +320,75 @@ class InSamples(Working):
     def __getattr__(self, name: str) -> Any:  # what the mistake's explanation asks of it (its units, its inputs)
         return getattr(self.__dict__["inner"], name)
 
+    def touches(self, net: Network, key: Key) -> bool:
+        """A parameter after the update, through its gradient in the samples the mistake is made in (and this one's own
+        value, when made in this sample too)."""
+        if key.kind != "parameter_after":
+            return True
+        return self.inner.touches(net, Key("gradient", key.name)) or (self.current and self.inner.touches(net, key))
+
     def earlier(self, ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
         base = _correct_earlier(ctx, rounding)
         if len(ctx.previous) != len(base):
             return list(base)
-        return [again(self.inner, prev, rounding).used if j in self.which else g for j, (prev, g) in enumerate(zip(ctx.previous, base))]
+        return [used_again(self.inner, prev, rounding) if j in self.which else g for j, (prev, g) in enumerate(zip(ctx.previous, base))]
 
     def work(self, ctx: SampleContext, rounding: Rounding | None = None, earlier: list[Mapping[str, Any]] | None = None) -> Worked:
         here = self.inner if self.current else CORRECT
-        slot = ("passed", here, rounding)  # the same passes for every earlier sample the mistake is tried in
-        if slot not in ctx.memo:
-            ctx.memo[slot] = here.passed(ctx, rounding)
-        done: Passed = ctx.memo[slot]
+        done = self._passed(ctx, rounding)
         if not ctx.updates_here:
             return here.update(ctx, rounding, done, [])
         base = _correct_earlier(ctx, rounding)
         mean = None
-        if not self.current and len(self.which) == 1 and len(ctx.previous) == len(base):
+        if self._swaps(ctx, base):
             j = self.which[0]
-            mean = _swapped_mean(ctx, rounding, done, base, j, again(self.inner, ctx.previous[j], rounding).used)
+            mean = _swapped_mean(ctx, rounding, done, base, j, used_again(self.inner, ctx.previous[j], rounding))
         if mean is None:
             return here.update(ctx, rounding, done, self.earlier(ctx, rounding))
         return here.update(ctx, rounding, done, mean=mean)
+
+    def _passed(self, ctx: SampleContext, rounding: Rounding | None) -> Passed:
+        here = self.inner if self.current else CORRECT
+        slot = ("passed", here, rounding)  # the same passes for every earlier sample the mistake is tried in
+        if slot not in ctx.memo:
+            ctx.memo[slot] = here.passed(ctx, rounding)
+        return ctx.memo[slot]  # type: ignore[no-any-return]
+
+    def _swaps(self, ctx: SampleContext, base: list[Mapping[str, Any]]) -> bool:
+        """Made in one earlier sample only: the epoch's mean is the correct one with that sample's gradients swapped."""
+        return not self.current and len(self.which) == 1 and len(ctx.previous) == len(base)
+
+    def alone(self, ctx: SampleContext, key: Key) -> float | None:
+        """``key`` at full precision as :meth:`work` gives it (when it gives one), had without the whole working: a
+        parameter after the update, from its one column of the epoch's gradients (an earlier sample not worked again
+        where the student wrote its gradient, which is carried as written). None where only the whole working tells."""
+        if key.kind != "parameter_after" or not ctx.updates_here:
+            return None
+        try:
+            base = _correct_earlier(ctx, None)
+            if len(ctx.previous) != len(base):
+                return None
+            pr, n = ctx.problem, key.name
+            here = self.inner if self.current else CORRECT
+            done = self._passed(ctx, None)
+            m = done.m
+
+            def mistaken(j: int) -> Any:  # sample j's gradient as the mistake gives it
+                prev = ctx.previous[j]
+                return m.num(m.num(prev.gradients[n]) if n in prev.gradients else used_again(self.inner, prev, None)[n])
+
+            if self._swaps(ctx, base):
+                j = self.which[0]
+                mean = _swapped_column(ctx, m, _columns(ctx, None, m, base)[n], m.num(base[j][n]), mistaken(j), done.used[n])
+                if mean is None:
+                    return None
+            else:
+                column = [mistaken(j) if j in self.which else m.num(g[n]) for j, g in enumerate(base)]
+                mean = m.step(m.fsum(column + [done.used[n]]) / _count(pr))
+            after, _ = here.moved(pr, done, {n: _start(ctx, m, None)[n]}, here.decayed(pr, m, {n: mean}, done.at))
+            return m.to_float(after[n])  # type: ignore[no-any-return]
+        except (BpcalcError, ArithmeticError, ValueError):
+            return None
 
 
 def _correct_earlier(ctx: SampleContext, rounding: Rounding | None) -> list[Mapping[str, Any]]:
@@ -333,22 +406,38 @@ def _swapped_mean(
     sum, as ``math.fsum`` of the swapped list gives it, from the exact partial sums of the correct column kept once
     (O(P) per swap instead of O(S·P)). None where a column is not finite (then the list is summed as it is)."""
     m, used = done.m, done.used
+    mean: dict[str, Any] = {}
+    for n, partials in _columns(ctx, rounding, m, base).items():
+        value = _swapped_column(ctx, m, partials, m.num(base[j][n]), m.num(new[n]), used[n])
+        if value is None:
+            return None
+        mean[n] = value
+    return mean
+
+
+def _columns(ctx: SampleContext, rounding: Rounding | None, m: Any, base: list[Mapping[str, Any]]) -> dict[str, list[float] | None]:
+    """Each parameter's exact partial sums of the correct gradients of the epoch's earlier samples, made once per context."""
     slot = ("columns", rounding)
     if slot not in ctx.memo:
         ctx.memo[slot] = {n: _partials([m.num(g[n]) for g in base]) for n in ctx.net.param_names}
-    columns: dict[str, list[float] | None] = ctx.memo[slot]
-    count = len(ctx.problem.samples)
-    mean: dict[str, Any] = {}
-    for n, partials in columns.items():
-        old, x, u = m.num(base[j][n]), m.num(new[n]), used[n]
-        if partials is None or not (math.isfinite(old) and math.isfinite(x) and math.isfinite(u)):
-            return None
-        try:
-            total = m.fsum([*partials, -old, x, u])
-        except OverflowError:
-            return None
-        mean[n] = m.step(total / count)
-    return mean
+    return ctx.memo[slot]  # type: ignore[no-any-return]
+
+
+def _swapped_column(ctx: SampleContext, m: Any, partials: list[float] | None, old: Any, x: Any, u: Any) -> Any:
+    """One parameter's epoch gradient, an earlier sample's gradient ``old`` swapped for ``x`` (``u``: this sample's): the
+    mean, or the sum for a summed batch, as :meth:`Working.update` makes it; None where a value is not finite."""
+    if partials is None or not (math.isfinite(old) and math.isfinite(x) and math.isfinite(u)):
+        return None
+    try:
+        total = m.fsum([*partials, -old, x, u])
+    except OverflowError:
+        return None
+    return m.step(total / _count(ctx.problem))
+
+
+def _count(problem: Problem) -> int:
+    """What the epoch's summed gradients are divided by: the samples (their mean), or 1 for a summed batch."""
+    return 1 if problem.reduction == "sum" else len(problem.samples)
 
 
 def _partials(xs: list[float]) -> list[float] | None:
@@ -377,13 +466,16 @@ def _partials(xs: list[float]) -> list[float] | None:
 class Path:
     """One sample along one path (the correct one, or the student's own), each working computed once."""
 
-    def __init__(self, ctx: SampleContext, carried: bool, name: str = "", hand: bool = True) -> None:
+    def __init__(
+        self, ctx: SampleContext, carried: bool, name: str = "", hand: bool = True, cache: dict[Any, Any] | None = None
+    ) -> None:
         self.ctx = ctx
         self.carried = carried  # the student's own numbers (else the problem's)
         self.name = name
         self.hand = hand  # do workings rounded at every step count along this path (else full precision only)
         self.correct: Working = CORRECT
-        self._cache: dict[tuple[Working, Rounding | None], Worked | None] = {}
+        # the workings done on ``ctx``: paths that work a sample from the same numbers may share them
+        self._cache: dict[Any, Any] = {} if cache is None else cache
 
     def work(self, working: Working, rounding: Rounding | None = None) -> Worked | None:
         """The sample worked this way (rounded at every step as ``rounding`` says), or None where it breaks down."""
@@ -398,6 +490,13 @@ class Path:
     def value(self, working: Working, key: Key, rounding: Rounding | None = None) -> float | None:
         w = self.work(working, rounding)
         return None if w is None else w.values[key]
+
+    def alone(self, working: Working, key: Key) -> float | None:
+        """``working``'s :meth:`Working.alone` value of ``key`` on this path (None: only the whole working tells)."""
+        slot = ("alone", working, key)
+        if slot not in self._cache:
+            self._cache[slot] = working.alone(self.ctx, key)
+        return self._cache[slot]  # type: ignore[return-value]
 
     def hands(self, working: Working, key: Key, decimals: int | None) -> list[float | None]:
         """The value worked by hand to ``decimals`` in each way a hand working rounds (none without decimals)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -144,6 +146,10 @@ def item_dict(item: Item) -> dict[str, Any]:
 
 
 def check_dict(report: Report) -> dict[str, Any]:
+    return _report_dict(report, [item_dict(i) for i in report.items])
+
+
+def _report_dict(report: Report, items: Any) -> dict[str, Any]:
     s = report.summary
     first = report.first_mistake
     return {
@@ -151,7 +157,47 @@ def check_dict(report: Report) -> dict[str, Any]:
         "answers": report.answers_source,
         "carry": report.carry,
         "tolerance": report.tolerance,
-        "items": [item_dict(i) for i in report.items],
+        "items": items,
         "summary": {"checked": s.checked, "right": s.right, "follows": s.follows, "wrong": s.wrong, "score": s.score},
         "first_mistake": item_dict(first) if first is not None else None,
     }
+
+
+def check_json_stream(report: Report) -> Iterator[str]:
+    """The `check --format json` text in pieces, item by item (no dict of every item kept): the same text as
+    ``dumps(check_dict(report))``."""
+    from bpcalc.render.json import dumps
+
+    mark = "\u0000bpcalc-items\u0000"  # stands for the items while the rest is written
+    whole = dumps(_report_dict(report, mark))
+    cut = whole.index(json.dumps(mark))
+    yield whole[:cut] + ("[]" if not report.items else "[\n")
+    for i, item in enumerate(report.items):
+        yield ("" if i == 0 else ",\n") + _flat(item_dict(item), "    ")
+    if report.items:
+        yield "\n  ]"
+    yield whole[cut + len(json.dumps(mark)) :]
+
+
+def _flat(d: dict[str, Any], pad: str) -> str:
+    """``json.dumps(d, indent=2)`` of a dict of plain values as it sits ``pad`` deep (the encoder's own pieces, without
+    its slow indenting pass), with the characters ``dumps`` escapes escaped."""
+    from bpcalc.render.json import safe
+
+    inner = pad + "  "
+    return pad + safe("{\n" + ",\n".join(f"{inner}{_string(k)}: {_scalar(v)}" for k, v in d.items()) + f"\n{pad}}}")
+
+
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # as json.dumps(ensure_ascii=False) writes a string
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, str):
+        return _string(v)  # type: ignore[no-any-return]
+    if v is None or isinstance(v, bool):
+        return {None: "null", True: "true", False: "false"}[v]
+    if isinstance(v, int):
+        return int.__repr__(v)
+    if isinstance(v, float) and math.isfinite(v):
+        return float.__repr__(v)
+    return json.dumps(v, allow_nan=False)  # what json.dumps would say of anything else (a ValueError for NaN)

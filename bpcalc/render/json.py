@@ -177,7 +177,11 @@ def finite(x: float) -> float | None:
 def dumps(data: dict[str, Any]) -> str:
     """Stable JSON; characters that act on a terminal (C1 controls, bidi overrides, line separators) written as
     \\u escapes, so a title from a file cannot reorder or hide what a terminal shows (the value is the same)."""
-    text = _encode(data, "") + "\n"
+    return safe(_encode(data, "") + "\n")
+
+
+def safe(text: str) -> str:
+    """JSON text with the characters that act on a terminal written as \\u escapes (as :func:`dumps` writes them)."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
