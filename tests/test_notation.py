@@ -396,3 +396,10 @@ def test_runs_own_output_checks_against_a_problem_in_any_notation(fmt):
         out = cli("run", str(path), "--format", fmt)
         r = CliRunner().invoke(main, ["check", str(path), "-"], input=out)
         assert r.exit_code == 0, r.output
+
+
+def test_derive_values_table_names_the_loss_in_the_files_notation():
+    # the values table's last column once said ∂L/∂w1 under Mazur's ∂E_total/∂w1 chain
+    for fmt in ("latex", "markdown"):
+        out = cli("derive", "--param", "w1", "--problem", str(MAZUR), "--format", fmt)
+        assert "\\partial E_{total}/\\partial w_{1}" in out and "\\partial L/" not in out.replace("\\partial L / \\partial(", "")

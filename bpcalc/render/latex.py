@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bpcalc.evaluate import Run
 from bpcalc.network import latex_name
+from bpcalc.names import LOSS
 from bpcalc import formula as F
 from bpcalc.render import expr
 from bpcalc.render.numbers import given
@@ -469,7 +470,7 @@ def _derive_samples(sheet: DerivationSheet) -> str:
     out.append("\\begin{align*}\n" + " \\\\\n".join(derive_sample_rows(sheet, room=1)) + "\n\\end{align*}\n")
     labels = [s.label for s in sheet.samples]
     columns = [(f"${names.latex(n)}$", [f"${num(nums.value(s.values[i][1]))}$" for s in sheet.samples]) for i, (n, _) in enumerate(sheet.samples[0].values)]
-    columns.append((f"$\\partial L/\\partial {names.latex(sheet.param)}$", [f"${num(nums.text(s.gradient))}$" for s in sheet.samples]))
+    columns.append((f"$\\partial {names.latex(LOSS)}/\\partial {names.latex(sheet.param)}$", [f"${num(nums.text(s.gradient))}$" for s in sheet.samples]))
     for chunk in _column_chunks(columns, VALUES_WIDTH - 8):
         head = " & ".join(["sample"] + [h for h, _ in chunk])
         body = "".join(" & ".join([label] + [cells[i] for _, cells in chunk]) + " \\\\\n" for i, label in enumerate(labels))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bpcalc.escape import one_line
 from bpcalc.evaluate import Run
 from bpcalc.network import latex_name
+from bpcalc.names import LOSS
 from bpcalc.render import expr
 from bpcalc.render.latex import MathPrinter, closed_tex, derive_sample_rows
 from bpcalc.render.numbers import given
@@ -147,7 +148,7 @@ def _samples(sheet: DerivationSheet) -> str:
     if sheet.mode_note:
         out.append(escape(sheet.mode_note) + "\n\n")
     out.append(_block(derive_sample_rows(sheet)) + "\n")
-    header = ["sample"] + [_m(names.latex(n)) for n, _ in sheet.samples[0].values] + [_m(f"\\partial L/\\partial {names.latex(sheet.param)}")]
+    header = ["sample"] + [_m(names.latex(n)) for n, _ in sheet.samples[0].values] + [_m(f"\\partial {names.latex(LOSS)}/\\partial {names.latex(sheet.param)}")]
     body = [[s.label] + [nums.value(v) for _, v in s.values] + [nums.text(s.gradient)] for s in sheet.samples]
     out.append(table(header, body, "l" + "r" * (len(header) - 1)))
     return "".join(out)
