@@ -149,3 +149,4 @@ def test_text_is_escaped() -> None:
     assert escape("α→β") == "$\\alpha$$\\rightarrow$$\\beta$"
     assert escape("naïve é") == 'na\\"{i}ve \\\'{e}'
     assert escape("漢") == "?"
+    assert escape('Mazur, "A Step by Step" ("x")') == "Mazur, ``A Step by Step'' (``x'')"  # straight quotes as TeX pairs

@@ -83,9 +83,11 @@ _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303"
 def escape(text: str) -> str:
     """Plain text (a problem's title) safe for pdflatex: specials escaped, Greek as math, accents as TeX accents."""
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])
+        elif ch == '"':  # a straight quote prints as a closing one in TeX: open after a space or bracket, else close
+            out.append("``" if i == 0 or text[i - 1].isspace() or text[i - 1] in "([{" else "''")
         elif ord(ch) < 128:
             out.append(ch if ch.isprintable() else " ")
         elif ch in _UNICODE:
