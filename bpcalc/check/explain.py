@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from bpcalc.check.model import Key, unit_named
-from bpcalc.check.working import SampleContext, Worked
+from bpcalc.check.working import SampleContext, Worked, batch_span
 from bpcalc.network import pretty
 from bpcalc.render.numbers import fmt, given
 
@@ -98,8 +98,11 @@ def update_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
     if name in pr.frozen:
         return f"{P} is frozen: it stays {before}"
     if not ctx.updates_here:
+        if pr.update == "minibatch":
+            first, last = batch_span(pr, ctx.sample)
+            return f"{P} is not updated until the end of its mini-batch (samples {first}–{last}): it stays {before}"
         return f"{P} is not updated until the end of the epoch (batch updates): it stays {before}"
-    batch = pr.update == "batch"
+    batch = pr.update != "online"
     decayed = bool(pr.weight_decay) and not ctx.net.param_index[name].is_bias
     if pr.optimizer.name == "sgd" and not decayed and pr.reduction == "mean":
         if batch:
@@ -157,6 +160,6 @@ def item_text(ctx: SampleContext, w: Worked, key: Key, p: int) -> str:
     if key.kind == "gradient":
         return gradient_text(ctx, w, key.name, p)
     update = update_text(ctx, w, key.name, p)
-    if key.name in ctx.gradients or key.name in ctx.problem.frozen or not ctx.updates_here or ctx.problem.update == "batch":
+    if key.name in ctx.gradients or key.name in ctx.problem.frozen or not ctx.updates_here or ctx.problem.update != "online":
         return update
     return f"{gradient_text(ctx, w, key.name, p)}; {update}"
