@@ -8,6 +8,7 @@ ever the student's sheet.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +195,31 @@ def test_an_update_written_before_the_batch_ends_is_wrong(tmp_path: Path) -> Non
     out = " ".join(r.output.split())
     assert "w11 is not updated until the end of its mini-batch (samples 1–2): it stays -0.1" in out
     assert "1 wrong" in out
+
+
+@pytest.mark.parametrize("both, said", [
+    (False, "in sample 4, you used 1 - t as the target (t = 1); the target is t = 0"),
+    (True, "in every sample of the mini-batch, you used 1 - t as the target (t = 0); the target is t = 1"),
+])
+def test_a_mistake_in_the_mini_batch_s_samples_is_named(tmp_path: Path, both: bool, said: str) -> None:
+    # batches of 3: samples 1-3, then 4-5. The student writes only the parameters after each update, and flips the target
+    # of sample 4 (t = 0 taken as 1; with ``both`` sample 5's too) in the second batch: its update is the mean of the two.
+    data = _problem(epochs=1, batch_size=3)
+    problem = _write(tmp_path, "p.json", data)
+    ref = R.train(data)
+    p3 = {k: round(float(v), 4) for k, v in ref["samples"][2]["parameters_after"].items()}
+    at = {k: R.to_mpf(v) for k, v in p3.items()}
+    flipped = {**data, "samples": [*SAMPLES[:3], *({**s, "t": 1 - s["t"]} for s in SAMPLES[3:])]}
+    g4, g5 = R.evaluate(flipped, at, 3)["gradients"], R.evaluate(flipped if both else data, at, 4)["gradients"]
+    p5 = {k: round(float(v - R.to_mpf(0.5) * (g4[k] + g5[k]) / 2), 4) for k, v in at.items()}
+    right4, right5 = R.evaluate(data, at, 3)["gradients"], R.evaluate(data, at, 4)["gradients"]
+    w31 = float(at["w31"] - R.to_mpf(0.5) * (right4["w31"] + right5["w31"]) / 2)
+    assert abs(p5["w31"] - w31) > 0.002  # the flipped target shows in the update, beyond the sheet's 4 decimals
+    sheet = {"samples": [{"sample": 3, "parameters_after": p3}, {"sample": 5, "parameters_after": p5}]}
+    r = CliRunner().invoke(main, ["check", str(problem), "-", "--format", "plain", "--width", "300"], input=json.dumps(sheet))
+    assert r.exit_code == 1, r.output
+    out = " ".join(r.output.split())
+    assert f"w31 after sample 5 — target used as 1 - t: {said}" in out
+    shown = re.search(r"w31 = w31 - η·mean\(dL/dw31\) = [^=]* = (-?[0-9.]+)", out)
+    assert shown is not None and abs(float(shown.group(1)) - w31) < 5e-4, out  # the corrected working ends at the right value
+    assert "checked 18: 9 right, 8 followed through, 1 wrong" in out
