@@ -180,6 +180,8 @@ def test_update_from_the_wrong_batch_is_wrong(tmp_path: Path, reduction: str) ->
     wrong = [i for i in report["items"] if i["verdict"] == "wrong"]
     assert [(i["sample"], i["name"], i["kind"]) for i in wrong] == [(4, "b1", "parameter_after")]
     assert R.is_close(wrong[0]["correct"], right, rel=1e-6)
+    shown = "β1 = β1 - η·mean(dL/dβ1, samples 3–4)" if reduction == "mean" else "β1 = β1 - η·(sum(dL/dβ1, samples 3–4))"
+    assert shown in wrong[0]["diagnosis"]  # the corrected working says which samples the update is over
     follows = {(i["sample"], i["name"]) for i in report["items"] if i["verdict"] == "follows"}
     assert (5, "alpha_H1") in follows and (5, "b1") in follows
 
@@ -220,6 +222,21 @@ def test_a_mistake_in_the_mini_batch_s_samples_is_named(tmp_path: Path, both: bo
     assert r.exit_code == 1, r.output
     out = " ".join(r.output.split())
     assert f"w31 after sample 5 — target used as 1 - t: {said}" in out
-    shown = re.search(r"w31 = w31 - η·mean\(dL/dw31\) = [^=]* = (-?[0-9.]+)", out)
+    shown = re.search(r"w31 = w31 - η·mean\(dL/dw31, samples 4–5\) = [^=]* = (-?[0-9.]+)", out)
     assert shown is not None and abs(float(shown.group(1)) - w31) < 5e-4, out  # the corrected working ends at the right value
     assert "checked 18: 9 right, 8 followed through, 1 wrong" in out
+
+
+def test_learning_rate_left_out_of_a_mini_batch_update_is_named(tmp_path: Path) -> None:
+    # batches of 2: the first update (after sample 2) made as w31 - mean(dL/dw31) over samples 1-2, without η = 0.5
+    data = _problem(epochs=1, batch_size=2)
+    problem = _write(tmp_path, "p.json", data)
+    ref = R.train(data)
+    rows = _rows(ref)[:2]
+    g = [float(s["gradients"]["w31"]) for s in ref["samples"][:2]]
+    rows[1]["parameters_after"]["w31"] = round(1 - (g[0] + g[1]) / 2, 4)
+    code, report = _check(problem, {"samples": rows})
+    assert code == 1
+    wrong = [i for i in report["items"] if i["verdict"] == "wrong"]
+    assert [(i["sample"], i["name"], i["mistake"]) for i in wrong] == [(2, "w31", "lr_missing")]
+    assert "= w31 - mean(dL/dw31, samples 1–2)" in wrong[0]["diagnosis"]

@@ -29,7 +29,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Mapping
 
 from bpcalc.arith import FloatMath
-from bpcalc.check.explain import factor, item_text, precision_for, show, update_text
+from bpcalc.check.explain import batch_samples, factor, item_text, precision_for, show, update_text
 from bpcalc.check.mistaken import (
     BiasTimesInput,
     DroppedFactor,
@@ -267,7 +267,7 @@ class _UpdateMistake(Mistake):
             return None
         v, path, support = best
         P = case.label
-        grad = "mean(dL/d{})".format(P) if case.ctx.problem.update != "online" else f"dL/d{P}"
+        grad = f"mean(dL/d{P}{batch_samples(case.ctx)})" if case.ctx.problem.update != "online" else f"dL/d{P}"
         text = f"you wrote {case.given.text} = {self.formula.format(P=P, g=grad)}; {_update_tail(case)}"
         return Finding(self, text, v, path, support)
 

@@ -104,13 +104,14 @@ def update_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
         return f"{P} is not updated until the end of the epoch (batch updates): it stays {before}"
     batch = pr.update != "online"
     decayed = bool(pr.weight_decay) and not ctx.net.param_index[name].is_bias
+    over = batch_samples(ctx)
     if pr.optimizer.name == "sgd" and not decayed and pr.reduction == "mean":
         if batch:
             g = factor(w.m.to_float(w.applied[name]), p)
-            return f"{P} = {P} - η·mean(dL/d{P}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+            return f"{P} = {P} - η·mean(dL/d{P}{over}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
         g = factor(w.m.to_float(w.used[name]), p)
         return f"{P} = {P} - η·dL/d{P} = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
-    gname = (f"{pr.reduction}(dL/d{P})" if batch else f"dL/d{P}") + (f" + λ·{P}" if decayed else "")
+    gname = (f"{pr.reduction}(dL/d{P}{over})" if batch else f"dL/d{P}") + (f" + λ·{P}" if decayed else "")
     g = factor(w.m.to_float(w.applied[name]), p)
     if pr.optimizer.name == "momentum":
         prev = ctx.kept.get(name)
@@ -123,6 +124,14 @@ def update_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
     if pr.optimizer.name == "adam":
         return f"{P} = {P} - η·m̂/(√v̂ + ε), from {gname} = {g}: {before} → {after}"
     return f"{P} = {P} - η·({gname}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+
+
+def batch_samples(ctx: SampleContext) -> str:
+    """Mini-batches: which samples a batch's mean or sum is over (', samples 3–4'); else nothing (the epoch's)."""
+    if ctx.problem.update != "minibatch":
+        return ""
+    first, last = batch_span(ctx.problem, ctx.sample)
+    return f", samples {first}–{last}" if last > first else f", sample {first}"
 
 
 def _paren(s: str) -> str:
