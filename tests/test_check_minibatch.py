@@ -240,3 +240,18 @@ def test_learning_rate_left_out_of_a_mini_batch_update_is_named(tmp_path: Path) 
     wrong = [i for i in report["items"] if i["verdict"] == "wrong"]
     assert [(i["sample"], i["name"], i["mistake"]) for i in wrong] == [(2, "w31", "lr_missing")]
     assert "= w31 - mean(dL/dw31, samples 1–2)" in wrong[0]["diagnosis"]
+
+
+def test_run_csv_output_is_marked_right(tmp_path: Path) -> None:
+    # run's CSV also writes the chain-rule factors and δ: every one of them right too
+    runner = CliRunner()
+    for name, data in PROBLEMS.items():
+        problem = _write(tmp_path, f"{name}.json", data)
+        run = runner.invoke(main, ["run", str(problem), "--format", "csv", "--round-steps", "3"])
+        assert run.exit_code == 0, run.output
+        r = runner.invoke(main, ["check", str(problem), "-", "--format", "json"], input=run.output)
+        assert r.exit_code == 0, (name, r.output)
+        report = json.loads(r.output)
+        counts = _verdicts(report)
+        assert counts["right"] > _values(name) and counts["follows"] == counts["wrong"] == 0, (name, counts)
+        assert {i["kind"] for i in report["items"]} >= {"forward", "loss", "factor", "delta", "gradient", "parameter_after"}
