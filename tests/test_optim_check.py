@@ -42,16 +42,6 @@ def test_threshold_added_is_named(tmp_path: Path) -> None:
     assert "0 right" in r.output and "1 wrong" in r.output  # one story: the rest follows through from it
 
 
-def test_check_refuses_mini_batches(tmp_path: Path) -> None:
-    problem = tmp_path / "mini.json"
-    problem.write_text(json.dumps({**_net_problem(), "update": "minibatch", "batch_size": 2}))
-    sheet = tmp_path / "sheet.txt"
-    sheet.write_text("# sample 1\ny = 0.5\n")
-    r = CliRunner().invoke(main, ["check", str(problem), str(sheet)])
-    assert r.exit_code == 2
-    assert r.output.strip().splitlines() == [f"bpcalc: {problem}: check marks online and whole-batch sheets so far, not sheets with mini-batches"]
-
-
 def _net_problem(**extra: Any) -> dict[str, Any]:
     """A 2-2-1 sigmoid net over three samples and two epochs: small enough to check fast, large enough for every rule."""
     return {

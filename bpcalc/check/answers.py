@@ -173,8 +173,8 @@ class _Reader:
         )
 
     def number(self, raw: Any, place: str) -> Given | None:
-        """A value as written; None for JSON null (no answer)."""
-        if raw is None:
+        """A value as written; None for no answer: JSON null, or a blank (whitespace-only) string, CSV cell or value."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         if isinstance(raw, bool) or isinstance(raw, (dict, list)):
             got = json.dumps(raw) if isinstance(raw, bool) else ("an object" if isinstance(raw, dict) else "a list")

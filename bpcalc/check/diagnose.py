@@ -29,7 +29,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Mapping
 
 from bpcalc.arith import FloatMath
-from bpcalc.check.explain import factor, item_text, precision_for, show, update_text
+from bpcalc.check.explain import batch_samples, factor, item_text, precision_for, show, update_text
 from bpcalc.check.mistaken import (
     BiasTimesInput,
     DroppedFactor,
@@ -53,7 +53,7 @@ from bpcalc.check.mistaken import (
 )
 from bpcalc.check.model import Given, Key, depends
 from bpcalc.check.tolerance import Tolerance, at_digits, half_unit, hand_decimals, matches, truncation_of
-from bpcalc.check.working import CORRECT, InSamples, Path, SampleContext, Working, Worked
+from bpcalc.check.working import CORRECT, InSamples, Path, SampleContext, Working, Worked, batch_span
 from bpcalc.network import pretty
 from bpcalc.problem import Problem
 
@@ -129,7 +129,8 @@ class Mistake:
         """What the student did, said of the sample it was done in (batch: an earlier one of the epoch)."""
         if isinstance(v, InSamples):
             if v.current:
-                return f"in every sample of the epoch, {self.told(case, v.inner, path)}"
+                whole = "the epoch" if case.ctx.problem.update == "batch" else "the mini-batch"
+                return f"in every sample of {whole}, {self.told(case, v.inner, path)}"
             prev = path.ctx.previous[v.which[0]]
             there = Path(prev, path.carried, path.name, path.hand)
             earlier = replace(case, path=there, correct=there.work(CORRECT) or case.correct)
@@ -266,7 +267,7 @@ class _UpdateMistake(Mistake):
             return None
         v, path, support = best
         P = case.label
-        grad = "mean(dL/d{})".format(P) if case.ctx.problem.update == "batch" else f"dL/d{P}"
+        grad = f"mean(dL/d{P}{batch_samples(case.ctx)})" if case.ctx.problem.update != "online" else f"dL/d{P}"
         text = f"you wrote {case.given.text} = {self.formula.format(P=P, g=grad)}; {_update_tail(case)}"
         return Finding(self, text, v, path, support)
 
@@ -749,7 +750,7 @@ class Catalogue:
         base = self._base(mistake)
         if case is None or not self.in_earlier(mistake, case):
             return base
-        count = case.ctx.sample - 1
+        count = case.ctx.sample - batch_span(self.problem, case.ctx.sample)[0]  # the batch's samples before this one
         slot = (mistake.id, count)
         if slot not in self._batch:
             self._batch[slot] = [InSamples(v, (j,), False) for v in base for j in range(count)]
@@ -758,10 +759,10 @@ class Catalogue:
 
     def in_earlier(self, mistake: Mistake, case: Case) -> bool:
         return (
-            self.problem.update == "batch"
+            self.problem.update != "online"
             and case.key.kind == "parameter_after"
             and case.ctx.updates_here
-            and case.ctx.sample > 1
+            and case.ctx.sample > batch_span(self.problem, case.ctx.sample)[0]
             and not isinstance(mistake, _UpdateMistake)
         )
 

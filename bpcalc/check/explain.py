@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from bpcalc.check.model import Key, unit_named
-from bpcalc.check.working import SampleContext, Worked
+from bpcalc.check.working import SampleContext, Worked, batch_span
 from bpcalc.network import pretty
 from bpcalc.render.numbers import fmt, given
 
@@ -98,16 +98,20 @@ def update_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
     if name in pr.frozen:
         return f"{P} is frozen: it stays {before}"
     if not ctx.updates_here:
+        if pr.update == "minibatch":
+            first, last = batch_span(pr, ctx.sample)
+            return f"{P} is not updated until the end of its mini-batch (samples {first}–{last}): it stays {before}"
         return f"{P} is not updated until the end of the epoch (batch updates): it stays {before}"
-    batch = pr.update == "batch"
+    batch = pr.update != "online"
     decayed = bool(pr.weight_decay) and not ctx.net.param_index[name].is_bias
+    over = batch_samples(ctx)
     if pr.optimizer.name == "sgd" and not decayed and pr.reduction == "mean":
         if batch:
             g = factor(w.m.to_float(w.applied[name]), p)
-            return f"{P} = {P} - η·mean(dL/d{P}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+            return f"{P} = {P} - η·mean(dL/d{P}{over}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
         g = factor(w.m.to_float(w.used[name]), p)
         return f"{P} = {P} - η·dL/d{P} = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
-    gname = (f"{pr.reduction}(dL/d{P})" if batch else f"dL/d{P}") + (f" + λ·{P}" if decayed else "")
+    gname = (f"{pr.reduction}(dL/d{P}{over})" if batch else f"dL/d{P}") + (f" + λ·{P}" if decayed else "")
     g = factor(w.m.to_float(w.applied[name]), p)
     if pr.optimizer.name == "momentum":
         prev = ctx.kept.get(name)
@@ -120,6 +124,14 @@ def update_text(ctx: SampleContext, w: Worked, name: str, p: int) -> str:
     if pr.optimizer.name == "adam":
         return f"{P} = {P} - η·m̂/(√v̂ + ε), from {gname} = {g}: {before} → {after}"
     return f"{P} = {P} - η·({gname}) = {before} - {lr_text(ctx)}·{_paren(g)} = {after}"
+
+
+def batch_samples(ctx: SampleContext) -> str:
+    """Mini-batches: which samples a batch's mean or sum is over (', samples 3–4'); else nothing (the epoch's)."""
+    if ctx.problem.update != "minibatch":
+        return ""
+    first, last = batch_span(ctx.problem, ctx.sample)
+    return f", samples {first}–{last}" if last > first else f", sample {first}"
 
 
 def _paren(s: str) -> str:
@@ -157,6 +169,6 @@ def item_text(ctx: SampleContext, w: Worked, key: Key, p: int) -> str:
     if key.kind == "gradient":
         return gradient_text(ctx, w, key.name, p)
     update = update_text(ctx, w, key.name, p)
-    if key.name in ctx.gradients or key.name in ctx.problem.frozen or not ctx.updates_here or ctx.problem.update == "batch":
+    if key.name in ctx.gradients or key.name in ctx.problem.frozen or not ctx.updates_here or ctx.problem.update != "online":
         return update
     return f"{gradient_text(ctx, w, key.name, p)}; {update}"

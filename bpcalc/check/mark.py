@@ -20,7 +20,7 @@ from bpcalc.check.paths import Paths, State
 from bpcalc.check.reference import Reference
 from bpcalc.check.styles import roundings
 from bpcalc.check.tolerance import DEFAULT_ANSWER_DECIMALS, Tolerance, at_place, half_unit, hand_decimals, loose, matches
-from bpcalc.check.working import CORRECT, Path, SampleContext, Worked, Working
+from bpcalc.check.working import CORRECT, Path, SampleContext, Worked, Working, starts_batch
 from bpcalc.network import pretty
 from bpcalc.problem import Problem
 
@@ -42,19 +42,9 @@ def answer_decimals(problem: Problem, options: CheckOptions) -> int:
 
 def check(problem: Problem, answers: Answers, options: CheckOptions = CheckOptions()) -> Report:
     """Mark every value in ``answers`` against ``problem``."""
-    _markable(problem)
     places = answer_decimals(problem, options)
     capped = tuple(Entry(e.epoch, e.sample, e.key, e.given.capped(places)) for e in answers.entries)
     return _Marker(problem, options).mark(replace(answers, entries=capped))
-
-
-def _markable(problem: Problem) -> None:
-    """The update rules check works sheets of (SGD, momentum, Nesterov, Adam, weight decay; online or whole-batch,
-    mean or summed gradients); mini-batches it says it cannot mark."""
-    if problem.update == "minibatch":
-        from bpcalc.errors import BpcalcError
-
-        raise BpcalcError(f"{problem.source}: check marks online and whole-batch sheets so far, not sheets with mini-batches")
 
 
 class _Marker:
@@ -75,13 +65,13 @@ class _Marker:
         items: list[Item] = []
         earlier_bad = False
         for index, r in enumerate(truth.run.results):
-            if r.sample == 1:
+            if starts_batch(pr, r.sample):  # a batch's samples are all worked from the parameters it starts at
                 epoch_written, epoch_evident = written, evident
                 grads: dict[str, list[dict[str, float]]] = {"true": [], "written": [], "plain": [], "evident": []}
                 previous: dict[str, list[SampleContext]] = {"true": [], "written": [], "plain": [], "evident": []}
             given = answers.for_sample(r.epoch, r.sample)
             wrote = {kind: {k.name: g.number for k, g in given.items() if k.kind == kind} for kind in ("forward", "gradient", "parameter_after")}
-            batch = pr.update == "batch"
+            batch = pr.update != "online"
             w_state = epoch_written if batch else written
             e_state = epoch_evident if batch else evident
             if typos and not batch:  # a typo the student's own later values show they did not use is not carried on

@@ -33,13 +33,13 @@ class SampleContext:
     epoch: int
     sample: int  # 1-based
     before: Mapping[str, float]  # parameters this sample is evaluated at
-    start: Mapping[str, float]  # parameters at the start of the epoch (batch updates start from them)
+    start: Mapping[str, float]  # parameters at the start of the batch (the epoch, or its mini-batch: batch updates start from them)
     forward: Mapping[str, float] = field(default_factory=dict)  # the student's forward values, carried
     gradients: Mapping[str, float] = field(default_factory=dict)  # the student's gradients, carried into the update
     after: Mapping[str, float] = field(default_factory=dict)  # the student's parameters after this sample
-    earlier: tuple[Mapping[str, float], ...] = ()  # batch: gradients used for the epoch's earlier samples
+    earlier: tuple[Mapping[str, float], ...] = ()  # batch: gradients used for the batch's earlier samples
     worked_out: frozenset[str] = frozenset()  # parameters in ``before`` that were computed, not written down
-    previous: tuple["SampleContext", ...] = ()  # batch: the epoch's earlier samples along the same path (to work again)
+    previous: tuple["SampleContext", ...] = ()  # batch: the batch's earlier samples along the same path (to work again)
     kept: Mapping[str, Any] = field(default_factory=dict)  # what the update rule kept from the last update (momentum's velocity)
     kept_by: Mapping[Any, Mapping[str, Any]] = field(default_factory=dict)  # the same, as worked by hand in each rounding (else ``kept``)
     prior: Mapping[str, float] | None = None  # online: the parameters the previous sample was worked at (None for the first)
@@ -59,8 +59,27 @@ class SampleContext:
 
     @property
     def updates_here(self) -> bool:
-        """Does an update follow this sample (always online; at the epoch's last sample in batch)?"""
-        return self.problem.update == "online" or self.sample == len(self.problem.samples)
+        """Does an update follow this sample (always online; at the last sample of its batch: the epoch's, or its mini-batch's)?"""
+        return self.problem.update == "online" or self.sample == batch_span(self.problem, self.sample)[1]
+
+    @property
+    def batch_size(self) -> int:
+        """How many samples this sample's batch has (the last mini-batch of an epoch may be shorter)."""
+        first, last = batch_span(self.problem, self.sample)
+        return last - first + 1
+
+
+def batch_span(problem: Problem, sample: int) -> tuple[int, int]:
+    """The first and last sample (1-based) of the batch ``sample`` is in: itself online, the whole epoch in batch
+    updates, its mini-batch of ``batch_size`` (the epoch's last may be shorter)."""
+    size = problem.batch_size_of()
+    first = (sample - 1) // size * size + 1
+    return first, min(first + size - 1, len(problem.samples))
+
+
+def starts_batch(problem: Problem, sample: int) -> bool:
+    """Does a batch's working begin at ``sample``: each epoch's first, and in mini-batches each mini-batch's first."""
+    return sample == 1 or (problem.update == "minibatch" and batch_span(problem, sample)[0] == sample)
 
 
 @dataclass
@@ -201,7 +220,7 @@ class Working:
             if mean is not None:
                 step_grads = dict(mean)
             else:
-                count = _count(pr)
+                count = _count(ctx)
                 sums = self.earlier(ctx, rounding) if earlier is None and ctx.updates_here else (earlier or [])
                 step_grads = {n: m.step(m.fsum([m.num(g[n]) for g in sums] + [used[n]]) / count) for n in net.param_names}
         if ctx.updates_here:
@@ -384,7 +403,7 @@ class InSamples(Working):
                     return None
             else:
                 column = [mistaken(j) if j in self.which else m.num(g[n]) for j, g in enumerate(base)]
-                mean = m.step(m.fsum(column + [done.used[n]]) / _count(pr))
+                mean = m.step(m.fsum(column + [done.used[n]]) / _count(ctx))
             after, _ = here.moved(pr, done, {n: _start(ctx, m, None)[n]}, here.decayed(pr, m, {n: mean}, done.at))
             return m.to_float(after[n])  # type: ignore[no-any-return]
         except (BpcalcError, ArithmeticError, ValueError):
@@ -432,12 +451,12 @@ def _swapped_column(ctx: SampleContext, m: Any, partials: list[float] | None, ol
         total = m.fsum([*partials, -old, x, u])
     except OverflowError:
         return None
-    return m.step(total / _count(ctx.problem))
+    return m.step(total / _count(ctx))
 
 
-def _count(problem: Problem) -> int:
-    """What the epoch's summed gradients are divided by: the samples (their mean), or 1 for a summed batch."""
-    return 1 if problem.reduction == "sum" else len(problem.samples)
+def _count(ctx: SampleContext) -> int:
+    """What the batch's summed gradients are divided by: its samples (their mean), or 1 for a summed batch."""
+    return 1 if ctx.problem.reduction == "sum" else ctx.batch_size
 
 
 def _partials(xs: list[float]) -> list[float] | None:
@@ -519,11 +538,12 @@ def work_through(problem: Problem, working: Working, rounding: Rounding | None) 
     prior: dict[str, float] | None = None
     out: list[dict[Key, float]] = []
     for epoch in range(1, problem.epochs + 1):
-        start = params
-        earlier: list[dict[str, float]] = []
-        previous: list[SampleContext] = []
         for sample in range(1, len(problem.samples) + 1):
-            before = start if problem.update == "batch" else params
+            if starts_batch(problem, sample):
+                start = params
+                earlier: list[dict[str, float]] = []
+                previous: list[SampleContext] = []
+            before = params if problem.update == "online" else start
             ctx = SampleContext(
                 problem, epoch, sample, before, start, earlier=tuple(earlier), previous=tuple(previous), kept=kept,
                 prior=prior if problem.update == "online" else None,
