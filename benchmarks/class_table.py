@@ -10,7 +10,6 @@ an update off by 0.25, a quarter with a gradient written 0, under names of a few
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -18,36 +17,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from bench import best  # noqa: E402  (benchmarks/bench.py: the least wall time of a few calls)
+from classfiles import write_class  # noqa: E402  (tests/classfiles.py: answers files for q3's variants)
 
 
-def make_class(d: Path, files: int) -> tuple[Any, list[Any]]:
+def make_class(d: Path, files: int) -> list[Any]:
     """Every file marked (bpcalc.classroom.marking), ready to lay out."""
-    from click.testing import CliRunner
-
     from bpcalc.classroom.manifest import read_manifest
     from bpcalc.classroom.marking import ClassOptions, mark_files
-    from bpcalc.cli import main
     from bpcalc.problem import load_problem
 
-    count = min(files, 99)
-    done = CliRunner().invoke(main, ["variants", "samples/q3.json", "--count", str(count), "--seed", "7", "--out", str(d / "v")])
-    assert done.exit_code == 0, done.output
-    paths = []
-    for k in range(files):
-        v = k % count + 1
-        key = json.loads((d / "v" / f"v{v:02d}-key.json").read_text())
-        last = key["samples"][-1]
-        if k % 3 == 1:
-            last["parameters_after"]["b4"] += 0.25
-        if k % 4 == 2:
-            last["gradients"]["w31"] = 0.0
-        path = d / f"{'student-' * (k % 5 + 1)}{k}_v{v:02d}.json"
-        path.write_text(json.dumps({"samples": key["samples"]}))
-        paths.append(str(path))
-    problem = load_problem(str(ROOT / "samples" / "q3.json"))
-    return problem, mark_files(problem, paths, ClassOptions(), read_manifest(str(d / "v" / "manifest.csv")))
+    manifest, paths = write_class(d, files, lambda k: "student-" * (k % 5 + 1) + str(k))
+    return mark_files(load_problem(str(ROOT / "samples" / "q3.json")), paths, ClassOptions(), read_manifest(str(manifest)))
 
 
 def main() -> None:
@@ -64,7 +47,7 @@ def main() -> None:
 
     hand_layout = gradebook.ClassTable.__rich_console__
     with tempfile.TemporaryDirectory() as tmp:
-        _, marked = make_class(Path(tmp), args.files)
+        marked = make_class(Path(tmp), args.files)
     print(f"bpcalc class table, {len(marked)} files, plain (best of {args.repeat}; ratio = by hand / rich, lower is better)\n")
     for width in (80, 120):
         target = Target(False, width, "utf-8", False, False)

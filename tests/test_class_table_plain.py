@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from click.testing import CliRunner
 
 from bpcalc.classroom import gradebook
 from bpcalc.cli import main
+from classfiles import write_class
 
 ROOT = Path(__file__).resolve().parent.parent
 Q3 = str(ROOT / "samples" / "q3.json")
@@ -21,23 +21,10 @@ def klass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """30 answers files for 30 variants of q3 (their keys: clean, some with a value changed, some under long or
     wide-character names), two not marked (bad JSON, an unknown variant), and the manifest."""
     d = tmp_path_factory.mktemp("class")
-    done = CliRunner().invoke(main, ["variants", Q3, "--count", "30", "--seed", "7", "--out", str(d / "v")])
-    assert done.exit_code == 0, done.output
-    files = []
-    for k in range(1, 31):
-        key = json.loads((d / "v" / f"v{k:02d}-key.json").read_text())
-        last = key["samples"][-1]
-        if k % 3 == 1:
-            last["parameters_after"]["b4"] += 0.25
-        if k % 4 == 2:
-            last["gradients"]["w31"] = 0.0
-        name = {5: LONG * 2, 9: "zoë-漢字-名前", 13: "x\x1b[31mred"}.get(k, f"student{k}")
-        path = d / f"{name}_v{k:02d}.json"
-        path.write_text(json.dumps({"samples": key["samples"]}))
-        files.append(str(path))
+    manifest, files = write_class(d, 30, lambda k: {5: LONG * 2, 9: "zoë-漢字-名前", 13: "x\x1b[31mred"}.get(k, f"student{k}"))
     (d / "broken_v03.json").write_text("{not json")
     (d / "nobody.json").write_text("{}")
-    return d / "v" / "manifest.csv", files + [str(d / "broken_v03.json"), str(d / "nobody.json")]
+    return manifest, files + [str(d / "broken_v03.json"), str(d / "nobody.json")]
 
 
 def _rich(self, console, options):  # the oracle: ClassTable laid out by rich itself, as before
