@@ -1,8 +1,9 @@
 """Measure `bpcalc check` on answer sheets with injected mistakes it has never seen (prints rates; not a test).
 
 Sheets come from ``tests/student`` (an independent mpmath student, no bpcalc): every problem in
-``samples/`` (not the answer files), ``tests/data/check`` and ``benchmarks/problems``; every classic
-mistake and plain slips, each made at a random place of a random sample, plus clean sheets and
+``samples/`` (not the answer files), ``tests/data/check`` and ``benchmarks/problems``, biases and
+thresholds on a fixed input −1 alike; every classic mistake (a threshold's sign flipped where there
+are thresholds) and plain slips, each made at a random place of a random sample, plus clean sheets and
 sheets with two mistakes in two samples ("pair"); four
 students (full precision, full precision carrying the written parameters, rounding every step
 the sheet's way, rounding every step with a δ per unit, rounding only the results written down), 2/3/4 decimals, three subsets of
@@ -30,26 +31,21 @@ if importlib.util.find_spec("bpcalc") is None:  # else the bpcalc installed, or 
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from student.mistakes import ALL, Injection, Injections, as_tuple  # noqa: E402
+from student.mistakes import ALL, THRESHOLD, Injection, Injections, as_tuple  # noqa: E402
 from student.net import Net, load  # noqa: E402
 from student.sheets import FORMATS  # noqa: E402
 from student.grade import FAILURES, Verdict, grade  # noqa: E402
 from student.truth import SUBSETS, Sheet, make_sheet, swappable  # noqa: E402
 from student.work import STYLES, Unworkable, entry_order, units_with  # noqa: E402
 
-KINDS = ALL + ("none", "pair")
+KINDS = ALL + THRESHOLD + ("none", "pair")
 MAX_ROWS = 24  # samples × epochs worked at most (a 200-epoch problem is cut to its first epochs)
 
 
-def problems(only: str | None = None, every: bool = False) -> list[Path]:
+def problems(only: str | None = None) -> list[Path]:
     paths = [p for p in sorted((ROOT / "samples").glob("*.json")) if "answers" not in p.name]
     paths += sorted((ROOT / "tests" / "data" / "check").glob("*.json")) + sorted((ROOT / "benchmarks" / "problems").glob("*.json"))
-    return [p for p in paths if (only is None or only in p.name) and (every or workable(p))]
-
-
-def workable(path: Path) -> bool:
-    """Can the independent student work this problem (it knows biases, not thresholds on a fixed input -1)?"""
-    return json.loads(path.read_text()).get("network", {}).get("bias", True) != "threshold"
+    return [p for p in paths if only is None or only in p.name]
 
 
 def trimmed(spec: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +110,8 @@ def placement(spec: dict[str, Any], kind: str, rng: random.Random, subset: str) 
                 return None
             made.append(replace(inj, epoch=e, sample=s))
         return tuple(made)  # type: ignore[return-value]
+    if kind == "threshold_sign_flipped":
+        return Injection(kind, epoch, sample) if net.threshold else None
     if kind == "bias_not_updated":
         biases = [q for q in net.params if q.is_bias and q.name not in frozen]
         if not biases or (not online and sample != count):
@@ -339,9 +337,6 @@ def main() -> None:
         Path(a.save).write_text(json.dumps(results, indent=1, ensure_ascii=False))
     shown = sum(1 for r in results if r["shows"])
     print(f"{len(results)} sheets ({shown} where the injected mistake shows at the digits written) over {len(work)} problems\n")
-    left = [p.name for p in problems(a.only, every=True) if not workable(p)]
-    if left:
-        print(f"left out (thresholds on a fixed input, which the independent student does not work): {', '.join(left)}\n")
     print("wrong = values no correct working from the student's own values gives; missed = marked right/follows without naming it;")
     print("misnamed = flagged but the mistake named does not reproduce the value; false+ = right values marked wrong;")
     print("ECF✗ = values that follow through from an earlier mistake but are marked wrong; ambig = values a mistake changed")

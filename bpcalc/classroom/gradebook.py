@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -20,6 +20,7 @@ from rich.text import Text
 from bpcalc.classroom.grade import Mark, mark_step
 from bpcalc.classroom.marking import Marked
 from bpcalc.escape import one_line
+from bpcalc.render.plaingrid import Column, PlainGrid
 
 HEADER = ("name", "variant", "score", "points", "max_points", "right", "follows", "wrong", "missing", "no_credit", "first_mistake", "diagnosis")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,9 +72,11 @@ def gradebook_csv(marked: list[Marked]) -> str:
 
 WIDE = 100  # below this many columns the class is listed one file per block (no column is squeezed into "…")
 COUNTS = ("score", "right", "follows", "wrong", "missing")
+FIRST = "first mistake"
+ClassRow = tuple[str, tuple[str, ...], str]  # a file's name, its counts as text, its first mistake (or input error)
 
 
-def _class_rows(marked: list[Marked]) -> list[tuple[str, tuple[str, ...], str]]:
+def _class_rows(marked: list[Marked]) -> list[ClassRow]:
     """(file, the counts as text, the first mistake or the input error) per file, escaped for the terminal."""
     out = []
     for m in marked:
@@ -89,29 +92,65 @@ def _class_rows(marked: list[Marked]) -> list[tuple[str, tuple[str, ...], str]]:
 
 
 class ClassTable:
-    """The class's marks: a table where it fits, else one block per file; a value is never cut."""
+    """The class's marks: a table where it fits, else one block per file; a value is never cut. Plain text is laid
+    out by bpcalc.render.plaingrid: the lines rich prints (rich lays out a class of a hundred files slowly)."""
 
     def __init__(self, marked: list[Marked], plain: bool) -> None:
         self.rows = _class_rows(marked)
         self.plain = plain
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
-        if options.max_width >= WIDE:
-            t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if self.plain else "bold cyan")
-            t.add_column("file", overflow="fold")
-            for name in COUNTS:
-                t.add_column(name, justify="right", no_wrap=True, min_width=len(name))
-            t.add_column("first mistake", ratio=1, min_width=13, overflow="fold")
-            for name, counts, first in self.rows:
-                t.add_row(name, *counts, first)
-            yield t
-            return
-        for name, counts, first in self.rows:
-            yield Text(name, style="" if self.plain else "bold", overflow="fold")
-            if any(counts):
-                yield Text("  " + " · ".join(f"{k} {v}" for k, v in zip(COUNTS, counts)), overflow="fold")
-            if first:
-                yield Text(("  first mistake: " if any(counts) else "  ") + first, overflow="fold")
+        wide = options.max_width >= WIDE
+        if self.plain and not wide:
+            yield _plain_blocks(self.rows)
+        elif self.plain and by_hand(self.rows, options.max_width):
+            yield _plain_table(self.rows)
+        else:
+            yield from (rich_table(self.rows, self.plain) if wide else rich_blocks(self.rows, self.plain))
+
+
+
+def rich_table(rows: list[ClassRow], plain: bool) -> list[RenderableType]:
+    """The class as one table (rich's layout; the oracle of the plain one)."""
+    t = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="" if plain else "bold cyan")
+    t.add_column("file", overflow="fold")
+    for name in COUNTS:
+        t.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    t.add_column(FIRST, ratio=1, min_width=len(FIRST), overflow="fold")
+    for name, counts, first in rows:
+        t.add_row(name, *counts, first)
+    return [t]
+
+
+def _blocks(rows: list[ClassRow]) -> Iterator[tuple[str, bool]]:
+    """Each file's lines, narrow: (text, is the file's name)."""
+    for name, counts, first in rows:
+        yield name, True
+        if any(counts):
+            yield "  " + " · ".join(f"{k} {v}" for k, v in zip(COUNTS, counts)), False
+        if first:
+            yield ("  first mistake: " if any(counts) else "  ") + first, False
+
+
+def rich_blocks(rows: list[ClassRow], plain: bool) -> list[RenderableType]:
+    """The class one block per file (rich's layout; the oracle of the plain one)."""
+    return [Text(text, style="bold" if title and not plain else "", overflow="fold") for text, title in _blocks(rows)]
+
+
+def by_hand(rows: list[ClassRow], width: int) -> bool:
+    """Does the hand layout give rich's lines at ``width``? Always, unless the counts leave the file and first-mistake
+    columns under twice the first mistake's least width (rich would then widen that column past ``width``)."""
+    counts = sum(max([len(name), *(len(c[i]) for _, c, _ in rows)]) + 2 for i, name in enumerate(COUNTS))
+    return width - len(COUNTS) - 1 - counts >= 2 * (len(FIRST) + 1)
+
+
+def _plain_table(rows: list[ClassRow]) -> PlainGrid:
+    columns = [Column("file"), *(Column(name, "right", no_wrap=True) for name in COUNTS), Column(FIRST)]
+    return PlainGrid(columns, rows=[(name, *counts, first) for name, counts, first in rows])
+
+
+def _plain_blocks(rows: list[ClassRow]) -> PlainGrid:
+    return PlainGrid([Column()], boxed=False, rows=[(text,) for text, _ in _blocks(rows)])
 
 
 def render_class(marked: list[Marked], plain: bool = False) -> RenderableType:

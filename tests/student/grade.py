@@ -31,6 +31,7 @@ NAMES = {
     "two weights swapped": "weights_swapped",
     "digits transposed when copying": "digits_transposed",
     "a factor rounded to one decimal early": "rounded_early",
+    "threshold sign flipped": "threshold_sign_flipped",
     "unclear mistake": "unclear",  # "cannot tell which step": the candidates are listed where it is first told
 }
 FAILURES = ("wrong:missed", "wrong:misnamed", "right:marked_wrong", "follows:marked_wrong", "missing")

@@ -31,6 +31,8 @@ MORE = (
     "rounded_early",  # one factor rounded to one decimal before use: dL/dy (index 0) or a unit's derivative (index 1)
 )
 ALL = UPDATE + DERIVATIVE + WHOLE + GRADIENT + WRITING + MORE
+# Problems with thresholds only: θ added rather than subtracted (net = Σ w·x + θ, so dnet/dθ = +1).
+THRESHOLD = ("threshold_sign_flipped",)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class Hooks:
         if self.i.mistake == "dsigmoid_as_sigmoid" and act == "sigmoid":  # type: ignore[union-attr]
             return self.i.mistake  # type: ignore[union-attr]
         return ""
+
+    def fixed_input(self) -> int:
+        """What a bias (or threshold) multiplies: 1, the fixed input −1 of a threshold, or +1 where its sign is flipped."""
+        return 1 if self.on("threshold_sign_flipped") and self.net.threshold else self.net.bias_input
 
     def updated_weights(self) -> bool:
         return self.on("updated_weights")

@@ -16,7 +16,7 @@ class Unit:
     number: int  # 1-based over the whole network
     name: str  # f1, H1, y, y1
     pre: str = ""  # alpha_H1, o, o1 ("" for inputs)
-    bias: str = ""  # b1, ... ("" without biases)
+    bias: str = ""  # b1, ... or theta1, ... for a threshold ("" without biases)
     target: str = ""  # t, t1 for output units
 
 
@@ -24,7 +24,7 @@ class Unit:
 class Param:
     name: str
     unit: Unit  # the unit it feeds
-    source: Unit | None  # None for a bias
+    source: Unit | None  # None for a bias (or a threshold)
 
     @property
     def is_bias(self) -> bool:
@@ -48,7 +48,9 @@ class Net:
         self.sizes: list[int] = list(n["layers"])
         self.acts: list[str] = list(n["activations"])
         self.loss: str = n["loss"]
-        self.bias: bool = n.get("bias", True)
+        self.threshold: bool = n.get("bias", True) == "threshold"  # θ on a fixed input −1: net = Σ w·x − θ
+        self.bias: bool = self.threshold or bool(n.get("bias", True))
+        self.bias_input: int = -1 if self.threshold else 1  # what a bias multiplies: 1, or the fixed input −1 of a threshold
         self.units: list[list[Unit]] = []
         count = hidden = nonin = 0
         last = len(self.sizes) - 1
@@ -60,7 +62,7 @@ class Net:
                     row.append(Unit(0, p, count, f"f{p}"))
                     continue
                 nonin += 1
-                b = f"b{nonin}" if self.bias else ""
+                b = (f"theta{nonin}" if self.threshold else f"b{nonin}") if self.bias else ""
                 if li < last:
                     hidden += 1
                     row.append(Unit(li, p, count, f"H{hidden}", f"alpha_H{hidden}", b))

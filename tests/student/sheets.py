@@ -12,7 +12,7 @@ Row = tuple[int, int, Key, str]  # epoch, sample, key, text
 
 
 def _greek(name: str) -> str:
-    return re.sub(r"^b(?=\d)", "β", name).replace("alpha_", "α_")
+    return re.sub(r"^theta(?=\d)", "θ", re.sub(r"^b(?=\d)", "β", name)).replace("alpha_", "α_")
 
 
 def _name(key: Key, variant: int) -> str:

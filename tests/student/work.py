@@ -152,7 +152,7 @@ def work_sample(
         for u in row:
             s = mp.fsum(P[net.weight(src, u)] * val[src.name] for src in net.units[li - 1])
             if u.bias:
-                s += P[u.bias]
+                s += hooks.fixed_input() * P[u.bias]  # a bias on the input 1, a threshold on the fixed input −1
             z[u.name] = sheet.entry(("forward", u.pre), s)
         if act == "softmax":
             top = max(z[u.name] for u in row)
@@ -217,7 +217,7 @@ def work_sample(
 
 def _gradient(net: Net, q: Param, val: dict[str, mpf], factors: dict[str, mpf], delta: dict[str, mpf], style: str, num: Numbers, hooks: Hooks) -> mpf:
     u = q.unit
-    x = mpf(1) if q.is_bias else val[q.source.name]  # type: ignore[union-attr]
+    x = mpf(hooks.fixed_input()) if q.is_bias else val[q.source.name]  # type: ignore[union-attr]
     w = hooks.wrong_input(q)
     if w is not None:
         x = val[net.units[u.layer - 1][w].name]
