@@ -205,10 +205,18 @@ def mistakes(problem: Problem, run: Run, bounds: Bounds) -> Finding:
     for s in work_samples(problem, run, workings):
         where = _where(problem, s.epoch, s.sample)
         made = _visible(s, unit, where, reasons, bounds.every_value)
+        order = {k: i for i, k in enumerate(s.correct)}
+        moved = [frozenset(k for k, c in s.correct.items() if values[k] != c) for _, values in made]  # the rest is the correct value
+        # where each mistake moves furthest from the correct working: two mistakes apart there need no wider look
+        tops = [max(keys, key=lambda k: gap(values[k], s.correct[k]), default=None) for keys, (_, values) in zip(moved, made)]
         for i, (a, av) in enumerate(made):
-            for b, bv in made[i + 1:]:
-                if a.id != b.id:
-                    _apart(a, av, b, bv, s.correct, unit, where, bounds, reasons)
+            for j in range(i + 1, len(made)):
+                b, bv = made[j]
+                if a.id == b.id:
+                    continue
+                if not bounds.every_value and any(k is not None and gap(av[k], bv[k]) > unit for k in (tops[i], tops[j])):
+                    continue
+                _apart(a, av, b, bv, s.correct, unit, where, bounds, reasons, (order, moved[i] | moved[j]))
     classes = len({w.id for w in workings})
     return _finding(
         "mistakes", reasons,
@@ -245,9 +253,10 @@ def _visible(s: SampleWorkings, unit: float, where: str, reasons: list[str], eve
 
 
 def _apart(a: MistakeWorking, av: Mapping[Key, float], b: MistakeWorking, bv: Mapping[Key, float], correct: Mapping[Key, float],
-           unit: float, where: str, bounds: Bounds, reasons: list[str]) -> None:
+           unit: float, where: str, bounds: Bounds, reasons: list[str], moved: tuple[dict[Key, int], frozenset[Key]] | None = None) -> None:
     """Two mistakes must differ by more than a unit somewhere in the sample (with ``every_value``: in each place a
-    mistake made in one value and the other both change)."""
+    mistake made in one value and the other both change). ``moved``: the keys' order and the keys where either
+    mistake is not the correct value; elsewhere they agree, so the widest gap is looked for among those only."""
     precision = bounds.precision
     a_local, b_local = a.local and bounds.every_value, b.local and bounds.every_value
     if a_local or b_local:
@@ -255,6 +264,10 @@ def _apart(a: MistakeWorking, av: Mapping[Key, float], b: MistakeWorking, bv: Ma
         local, other = (ga, gb) if a_local else (gb, ga)
         touched = {k for keys in other.values() for k in keys}
         places = [keys for keys in local.values() if touched & set(keys)]
+    elif moved is not None:  # the widest gap over every key: among the keys either mistake moves, else 0 at the first key
+        order, keys = moved
+        widest = max(sorted(keys, key=order.__getitem__), key=lambda k: gap(av[k], bv[k]), default=None)
+        places = [[widest if widest is not None and gap(av[widest], bv[widest]) > 0 else next(iter(correct))]]
     else:
         places = [list(correct)]
     for keys in places:
